@@ -1,0 +1,26 @@
+# The two commands: `make run` (product on SQLite with demo data) and `make test` (the whole suite).
+.PHONY: run test test-postgres lint setup messages bench
+PG_URL ?= postgres://postgres@127.0.0.1:5432/shouhu
+
+setup:
+	scripts/bootstrap.sh
+
+run:
+	scripts/run.sh
+
+test: setup
+	scripts/system-deps.sh
+	.venv/bin/pytest -q
+
+test-postgres: setup
+	scripts/system-deps.sh
+	scripts/postgres.sh
+	SHOUHU_DATABASE_URL=$(PG_URL) .venv/bin/pytest -q
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy shouhu
+
+messages: setup
+	cd shouhu && ../.venv/bin/shouhu makemessages -l en --no-obsolete && ../.venv/bin/shouhu compilemessages -l en

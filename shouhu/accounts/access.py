@@ -1,0 +1,144 @@
+"""The access layer: the one place that decides what a user may see and do.
+
+Two questions, answered here only:
+- *may this role do this kind of thing?* — `Capability` → roles (`can`, `require`);
+- *which rows may this user see?* — `*_visible_to(user)` querysets and `access_*` loaders that
+  raise 404 for anything outside the user's scope. Scope is applied in the query, so lists,
+  counts, dropdowns, exports, autocompletes and the API cannot leak.
+
+Deny by default: a capability grants nothing unless a role is listed, and every view and API
+endpoint must declare its rule (`shouhu.web.access.access_rule`, `shouhu.api.auth.require`),
+which `tests/test_persona_walk.py` checks.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from shouhu.regions.models import Region
+
+from .models import Department, Role, User
+
+
+class Capability(StrEnum):
+    VIEW_HOME = "view_home"
+    VIEW_REGIONS = "view_regions"
+    MANAGE_REGIONS = "manage_regions"
+    VIEW_DEPARTMENTS = "view_departments"
+    MANAGE_DEPARTMENTS = "manage_departments"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_POLICY = "view_policy"
+    MANAGE_POLICY = "manage_policy"
+    REPORT_PROGRESS = "report_progress"
+    REVIEW_PROGRESS = "review_progress"
+    VIEW_SUPERVISION = "view_supervision"
+
+
+R = Role
+STAFF_ROLES = frozenset(
+    {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
+)
+ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
+    Capability.VIEW_HOME: frozenset(Role.values),
+    Capability.VIEW_REGIONS: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
+    ),
+    Capability.MANAGE_REGIONS: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_DEPARTMENTS: STAFF_ROLES,
+    Capability.MANAGE_DEPARTMENTS: frozenset({R.COUNTY_ADMIN}),
+    Capability.MANAGE_USERS: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_AUDIT: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_POLICY: STAFF_ROLES,
+    Capability.MANAGE_POLICY: frozenset({R.COUNTY_ADMIN}),
+    # Progress on a task is reported by the responsible unit's officers (and a township's
+    # supervisor for tasks each township answers for); county civil affairs reviews it.
+    Capability.REPORT_PROGRESS: frozenset({R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.REVIEW_PROGRESS: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    Capability.VIEW_SUPERVISION: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}
+    ),
+}
+COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
+
+
+def can(user: User, capability: Capability) -> bool:
+    return bool(
+        user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ())
+    )
+
+
+def require(user: User, capability: Capability) -> None:
+    if not can(user, capability):
+        raise PermissionDenied("您没有执行此操作的权限")
+
+
+def jurisdiction(user: User) -> Region | None:
+    """The region subtree a user works in; None when the user has no regional scope."""
+    if user.role in COUNTY_WIDE_ROLES:
+        return Region.objects.filter(parent__isnull=True).order_by("code").first()
+    if user.role in {R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}:
+        return user.region
+    return None
+
+
+def region_prefix(user: User) -> str | None:
+    region = jurisdiction(user)
+    return region.prefix if region is not None else None
+
+
+def regions_visible_to(user: User) -> QuerySet[Region]:
+    """Regions in the user's jurisdiction (its subtree), plus the chain of ancestors above it,
+    so a township supervisor sees 桓仁满族自治县 › 桓仁镇 › its villages and nothing of other townships."""
+    if not can(user, Capability.VIEW_REGIONS):
+        return Region.objects.none()
+    region = jurisdiction(user)
+    if region is None:
+        return Region.objects.none()
+    ancestors = [region.code[:6] + "000000", region.code[:9] + "000"]
+    return Region.objects.filter(Q(code__startswith=region.prefix) | Q(code__in=ancestors))
+
+
+def regions_in_jurisdiction(user: User) -> QuerySet[Region]:
+    """The user's subtree only (no ancestors): what they may pick for new records."""
+    region = jurisdiction(user)
+    if region is None or not can(user, Capability.VIEW_REGIONS):
+        return Region.objects.none()
+    return Region.objects.filter(code__startswith=region.prefix)
+
+
+def access_region(user: User, code: str) -> Region:
+    try:
+        return regions_visible_to(user).get(code=code)
+    except Region.DoesNotExist:
+        raise Http404("区划不存在或不在您的辖区内") from None
+
+
+def departments_visible_to(user: User) -> QuerySet[Department]:
+    if not can(user, Capability.VIEW_DEPARTMENTS):
+        return Department.objects.none()
+    return Department.objects.all()
+
+
+def access_department(user: User, department_id: int) -> Department:
+    try:
+        return departments_visible_to(user).get(pk=department_id)
+    except Department.DoesNotExist:
+        raise Http404("单位不存在") from None
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    if can(user, Capability.MANAGE_USERS):
+        return User.objects.all()
+    return User.objects.none()
+
+
+def access_user(user: User, user_id: int) -> User:
+    try:
+        return users_visible_to(user).get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404("用户不存在") from None

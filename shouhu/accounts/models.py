@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from shouhu.core.models import TimeStampedModel
+from shouhu.regions.models import Region
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", "县民政局系统管理员"
+    CASEWORKER = "caseworker", "县民政局业务人员"
+    DEPARTMENT_OFFICER = "department_officer", "部门经办人"
+    TOWNSHIP_SUPERVISOR = "township_supervisor", "乡镇（街道）儿童督导员"
+    VILLAGE_DIRECTOR = "village_director", "村（居）儿童主任"
+    LEADER = "leader", "县领导"
+    COMMUNITY_WORKER = "community_worker", "社会组织、志愿者"
+    MANDATORY_REPORTER = "mandatory_reporter", "强制报告责任单位"
+
+
+class DepartmentKind(models.TextChoices):
+    GOVERNMENT = "government", "政府部门"
+    JUDICIAL = "judicial", "司法机关"
+    PARTY = "party", "党委部门"
+    MASS_ORGANISATION = "mass_organisation", "群团组织"
+    TOWNSHIPS = "townships", "各乡镇（街道）"
+
+
+class Department(TimeStampedModel):
+    """A responsible unit. `name` is its short name as tables write it (县卫计局); `official_name`
+    its full name (县卫生健康局 for a unit the county calls that today). Units named in the
+    task-division table are seeded by a data migration; successors created by reorganisations
+    (rename, merge, split; see shouhu.policy) are units too, and a dissolved unit keeps its row
+    so history can say who was responsible on any date."""
+
+    name = models.CharField("简称", max_length=100, unique=True)
+    official_name = models.CharField("全称", max_length=100)
+    kind = models.CharField("类型", max_length=30, choices=DepartmentKind.choices)
+    note = models.CharField("备注", max_length=300, blank=True)
+    established_on = models.DateField("成立日期", null=True, blank=True)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True, help_text="因机构改革撤销或合并的日期")
+
+    class Meta:
+        verbose_name = "责任单位"
+        verbose_name_plural = "责任单位"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_townships(self) -> bool:
+        return self.kind == DepartmentKind.TOWNSHIPS
+
+    @property
+    def is_active(self) -> bool:
+        return self.dissolved_on is None
+
+
+class User(AbstractUser):
+    """A person (or another department's system, see ApiToken) with one role, a
+    jurisdiction (region subtree) and, for department officers, a department."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    region = models.ForeignKey(
+        Region, verbose_name="辖区", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    organisation = models.CharField("所在机构", max_length=100, blank=True, help_text="社会组织、学校、医院等")
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    is_demo = models.BooleanField("演示账号", default=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class ApiToken(TimeStampedModel):
+    """A token for another department's system. It acts as `user`, so the same access
+    rules apply to the API as to that user in the UI. Only a hash is stored."""
+
+    name = models.CharField("系统名称", max_length=100)
+    user = models.ForeignKey(User, verbose_name="代表用户", on_delete=models.PROTECT, related_name="api_tokens")
+    key_prefix = models.CharField("前缀", max_length=8, db_index=True)
+    key_hash = models.CharField("摘要", max_length=64, unique=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

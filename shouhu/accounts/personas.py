@@ -1,0 +1,87 @@
+"""A fixed cast of users: one per role, in two townships (A: 桓仁镇, B: 普乐堡镇) and two
+departments (县教育局, 县卫健局). Tests use them so "can X see Y?" is one line; the demo
+uses the same cast so what a tester sees is what the tests check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from shouhu.regions.models import Region
+
+from .models import Department, Role, User
+
+TOWNSHIP_A = "210522100000"  # 桓仁镇
+TOWNSHIP_B = "210522101000"  # 普乐堡镇
+VILLAGE_A = "210522100201"
+VILLAGE_B = "210522101201"
+DEPARTMENT_A = "县教育局"
+DEPARTMENT_B = "县卫健局"  # the 县卫计局 of the table, after the 2019 reform
+DEMO_PASSWORD = "shouhu-demo-2026"  # noqa: S105  (demo and test logins only)
+
+DEMO_VILLAGES = {
+    TOWNSHIP_A: [("210522100201", "东关村"), ("210522100202", "西关村"), ("210522100203", "河口村")],
+    TOWNSHIP_B: [("210522101201", "普乐堡村"), ("210522101202", "南沟村")],
+    "210522102000": [("210522102201", "二棚甸子村")],
+    "210522001000": [("210522001001", "站前社区"), ("210522001002", "江城社区")],
+}
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    role: str
+    full_name: str
+    region: str | None = None
+    department: str | None = None
+    organisation: str = ""
+
+
+PERSONAS = [
+    Persona("admin", Role.COUNTY_ADMIN, "王管理", region=None),
+    Persona("caseworker", Role.CASEWORKER, "李业务"),
+    Persona("officer_a", Role.DEPARTMENT_OFFICER, "赵教育", department=DEPARTMENT_A),
+    Persona("officer_b", Role.DEPARTMENT_OFFICER, "钱卫健", department=DEPARTMENT_B),
+    Persona("supervisor_a", Role.TOWNSHIP_SUPERVISOR, "孙督导", region=TOWNSHIP_A),
+    Persona("supervisor_b", Role.TOWNSHIP_SUPERVISOR, "周督导", region=TOWNSHIP_B),
+    Persona("director_a", Role.VILLAGE_DIRECTOR, "吴主任", region=VILLAGE_A),
+    Persona("director_b", Role.VILLAGE_DIRECTOR, "郑主任", region=VILLAGE_B),
+    Persona("leader", Role.LEADER, "冯县长"),
+    Persona("community_a", Role.COMMUNITY_WORKER, "陈志愿", organisation="桓仁县爱心志愿者协会"),
+    Persona("reporter_a", Role.MANDATORY_REPORTER, "褚校医", organisation="桓仁县第一小学"),
+]
+PERSONA_KEYS = [p.key for p in PERSONAS]
+
+
+def ensure_demo_villages() -> None:
+    for township_code, villages in DEMO_VILLAGES.items():
+        township = Region.objects.get(code=township_code)
+        for code, name in villages:
+            if not Region.objects.filter(code=code).exists():
+                Region(code=code, name=name, parent=township, kind=name[-2:] if name.endswith("社区") else "村",
+                       is_demo=True).save()
+
+
+@transaction.atomic
+def ensure_personas(password: str = DEMO_PASSWORD) -> dict[str, User]:
+    """Create (or return) the persona users. Idempotent."""
+    from .services import user_create
+
+    ensure_demo_villages()
+    users: dict[str, User] = {}
+    for persona in PERSONAS:
+        existing = User.objects.filter(username=persona.key).first()
+        if existing is not None:
+            users[persona.key] = existing
+            continue
+        user = user_create(
+            actor=None, username=persona.key, password=password, role=persona.role, full_name=persona.full_name,
+            region=Region.objects.get(code=persona.region) if persona.region else None,
+            department=Department.objects.get(name=persona.department) if persona.department else None,
+            organisation=persona.organisation, check_password=False,
+        )
+        User.objects.filter(pk=user.pk).update(is_demo=True)
+        user.is_demo = True
+        users[persona.key] = user
+    return users

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shouhu.core.models import AuditEvent
+
+from .access import Capability, can, departments_visible_to, users_visible_to
+from .models import ApiToken, Department, User
+
+
+def user_list(actor: User, *, q: str = "", role: str = "", active: str = "") -> QuerySet[User]:
+    users = users_visible_to(actor).select_related("region", "department")
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(full_name__contains=q))
+    if role:
+        users = users.filter(role=role)
+    if active in {"0", "1"}:
+        users = users.filter(is_active=active == "1")
+    return users.order_by("username")
+
+
+def department_list(actor: User, *, q: str = "") -> QuerySet[Department]:
+    departments = departments_visible_to(actor)
+    if q:
+        departments = departments.filter(Q(name__contains=q) | Q(official_name__contains=q))
+    return departments.order_by("id")
+
+
+def api_tokens_visible_to(actor: User) -> QuerySet[ApiToken]:
+    if not can(actor, Capability.MANAGE_USERS):
+        return ApiToken.objects.none()
+    return ApiToken.objects.select_related("user").order_by("-created_at")
+
+
+def audit_events(actor: User, *, action: str = "", actor_q: str = "", object_id: str = "") -> QuerySet[AuditEvent]:
+    if not can(actor, Capability.VIEW_AUDIT):
+        return AuditEvent.objects.none()
+    events = AuditEvent.objects.all()
+    filters: dict[str, Any] = {}
+    if action:
+        filters["action__startswith"] = action
+    if actor_q:
+        filters["actor_label__icontains"] = actor_q
+    if object_id:
+        filters["object_id"] = object_id
+    return events.filter(**filters).order_by("-at", "-id")

@@ -1,0 +1,149 @@
+"""Every write to users, departments and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shouhu.core import audit
+from shouhu.regions.models import Level, Region
+
+from .models import ApiToken, Department, Role, User
+
+REGION_LEVEL_BY_ROLE = {Role.TOWNSHIP_SUPERVISOR: Level.TOWNSHIP, Role.VILLAGE_DIRECTOR: Level.VILLAGE}
+
+
+def validate_assignment(*, role: str, region: Region | None, department: Department | None) -> None:
+    """A role's scope must be complete: supervisors need a township, directors a village,
+    department officers a department (not 各乡镇（街道）)."""
+    errors: dict[str, str] = {}
+    if role not in Role.values:
+        errors["role"] = "「角色」无效"
+    level = REGION_LEVEL_BY_ROLE.get(role)  # type: ignore[call-overload]
+    if level is not None and (region is None or region.level != level):
+        errors["region"] = f"「辖区」：{Role(role).label}必须指定一个{Level(level).label}"
+    if role == Role.DEPARTMENT_OFFICER and (department is None or department.is_townships):
+        errors["department"] = "「所属单位」：部门经办人必须指定所属单位"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    region: Region | None = None,
+    department: Department | None = None,
+    organisation: str = "",
+    phone: str = "",
+    check_password: bool = True,
+) -> User:
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"「用户名」：{username} 已被使用"})
+    validate_assignment(role=role, region=region, department=department)
+    user = User(
+        username=username, full_name=full_name.strip(), role=role, region=region, department=department,
+        organisation=organisation.strip(), phone=phone.strip(),
+    )
+    if check_password:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit.record(
+        actor=actor, action="users.create", target=user,
+        summary=f"新增用户 {username}（{user.get_role_display()}）",
+        detail={"role": role, "region": region.code if region else None, "department": department.pk if department else None},
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    full_name: str,
+    role: str,
+    region: Region | None,
+    department: Department | None,
+    organisation: str = "",
+    phone: str = "",
+) -> User:
+    validate_assignment(role=role, region=region, department=department)
+    before = {"role": user.role, "region": user.region_id, "department": user.department_id}
+    user.full_name, user.role, user.region, user.department = full_name.strip(), role, region, department
+    user.organisation, user.phone = organisation.strip(), phone.strip()
+    user.save()
+    audit.record(
+        actor=actor, action="users.update", target=user, summary=f"修改用户 {user.username}",
+        detail={"before": before, "after": {"role": role, "region": user.region_id, "department": user.department_id}},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    if user.pk == actor.pk and not active:
+        raise ValidationError("不能停用自己的账号")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor, action="users.activate" if active else "users.deactivate", target=user,
+        summary=f"{'启用' if active else '停用'}用户 {user.username}",
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action="users.set_password", target=user, summary=f"重置用户 {user.username} 的密码")
+    return user
+
+
+@transaction.atomic
+def department_update(*, actor: User, department: Department, official_name: str, note: str) -> Department:
+    official_name = official_name.strip()
+    if not official_name:
+        raise ValidationError({"official_name": "「全称」不能为空"})
+    before = department.official_name
+    department.official_name, department.note = official_name, note.strip()
+    department.save()
+    audit.record(
+        actor=actor, action="departments.update", target=department,
+        summary=f"单位全称：{before} → {official_name}",
+    )
+    return department
+
+
+@transaction.atomic
+def api_token_issue(*, actor: User, name: str, user: User) -> tuple[ApiToken, str]:
+    """Returns the token row and the plain key, which is shown once and never stored."""
+    key = "sh_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(name=name.strip(), user=user, key_prefix=key[:8], key_hash=ApiToken.hash_key(key))
+    audit.record(actor=actor, action="api_tokens.issue", target=token, summary=f"签发接口令牌：{name}（代表 {user.username}）")
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, action="api_tokens.revoke", target=token, summary=f"吊销接口令牌：{token.name}")
+    return token
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Bookkeeping, not a domain change: no audit row."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

@@ -1,0 +1,30 @@
+from typing import Any
+
+from shouhu.accounts.models import Department, Role, User
+from shouhu.accounts.services import api_token_issue, user_create
+from shouhu.core.testing.walk import Sample
+
+
+def setup(personas: dict[str, User]) -> dict[str, Any]:
+    target = user_create(actor=None, username="walk_target", password="x", role=Role.LEADER, check_password=False)
+    token, _ = api_token_issue(actor=personas["admin"], name="walk", user=target)
+    return {"target_user": target.pk, "token": token.pk, "department": Department.objects.get(name="县民政局").pk}
+
+
+SAMPLES = {
+    "users:list": [Sample(), Sample(query="q=walk&role=leader&active=1")],
+    "users:create": [Sample()],
+    "users:edit": [Sample(kwargs=lambda c: {"user_id": c["target_user"]})],
+    "users:set_active": [
+        Sample(kwargs=lambda c: {"user_id": c["target_user"]}, method="post", data={"active": "0"}, success=(302,))
+    ],
+    "users:set_password": [Sample(kwargs=lambda c: {"user_id": c["target_user"]})],
+    "users:api_tokens": [Sample()],
+    "users:api_token_revoke": [Sample(kwargs=lambda c: {"token_id": c["token"]}, method="post", success=(302,))],
+    "departments:list": [Sample(), Sample(query="q=民政")],
+    "departments:detail": [Sample(kwargs=lambda c: {"department_id": c["department"]})],
+    "departments:edit": [Sample(kwargs=lambda c: {"department_id": c["department"]})],
+}
+API_SAMPLES = {
+    "/departments": [Sample()],
+}

@@ -1,0 +1,64 @@
+"""Core endpoints: health, who am I, regions and departments (scoped by the access layer)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from shouhu.accounts.access import Capability, access_region, departments_visible_to, regions_visible_to
+from shouhu.accounts.models import User
+
+from .auth import api_access, api_public
+from .schemas import DepartmentOut, HealthOut, MeOut, RegionOut
+
+router = Router()
+
+
+@router.get("/health", auth=None, response=HealthOut, summary="健康检查")
+@api_public
+def health(request: HttpRequest) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor, "version": version("shouhu")}
+
+
+def _region_out(region: object) -> dict[str, object]:
+    return {
+        "code": region.code, "name": region.name, "level": region.level,  # type: ignore[attr-defined]
+        "parent_code": region.parent.code if region.parent_id else None,  # type: ignore[attr-defined]
+    }
+
+
+@router.get("/me", response=MeOut, summary="当前身份")
+@api_access(Capability.VIEW_HOME)
+def me(request: HttpRequest) -> dict[str, object]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return {
+        "username": user.username, "full_name": user.full_name, "role": user.role,
+        "role_label": user.get_role_display(), "region_code": user.region.code if user.region_id else None,
+        "department": user.department.official_name if user.department_id else None,
+    }
+
+
+@router.get("/regions", response=list[RegionOut], summary="可见的行政区划")
+@api_access(Capability.VIEW_REGIONS)
+@paginate(LimitOffsetPagination)
+def regions(request: HttpRequest) -> list[dict[str, object]]:
+    rows = regions_visible_to(request.auth).select_related("parent").order_by("code")  # type: ignore[attr-defined]
+    return [_region_out(r) for r in rows]
+
+
+@router.get("/regions/{code}", response=RegionOut, summary="一个行政区划")
+@api_access(Capability.VIEW_REGIONS)
+def region(request: HttpRequest, code: str) -> dict[str, object]:
+    return _region_out(access_region(request.auth, code))  # type: ignore[attr-defined]
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="责任单位")
+@api_access(Capability.VIEW_DEPARTMENTS)
+def departments(request: HttpRequest) -> list[object]:
+    return list(departments_visible_to(request.auth).order_by("id"))  # type: ignore[attr-defined]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("审计日志只能追加，不能删除")
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("审计日志只能追加，不能修改")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what, when and from where.
+
+    Written by `shouhu.core.audit.record` inside the transaction of the change it
+    describes, so a rolled-back change leaves no audit row and vice versa.
+    """
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField("操作人（记录时）", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True, db_index=True)
+    summary = models.CharField("摘要", max_length=500, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    ip_address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    user_agent = models.CharField("客户端", max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class PeriodicJobRun(models.Model):
+    """One row per (job, period): the unique constraint is what makes a periodic job
+    run once per period however many workers race for it."""
+
+    job_name = models.CharField("任务", max_length=100)
+    period_key = models.CharField("周期", max_length=40)
+    claimed_by = models.CharField("执行进程", max_length=100, blank=True)
+    claimed_at = models.DateTimeField("领取时间", auto_now_add=True)
+    task_result_id = models.CharField("后台任务编号", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "定期任务执行记录"
+        verbose_name_plural = "定期任务执行记录"
+        constraints = [
+            models.UniqueConstraint(fields=["job_name", "period_key"], name="periodic_run_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_name}@{self.period_key}"

@@ -1,0 +1,45 @@
+"""The navigation a role sees: built from the same capabilities that guard the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from shouhu.accounts.access import Capability, can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+NAV = [
+    (_("首页"), "home", Capability.VIEW_HOME),
+    (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),
+    (_("督办"), "policy:supervision", Capability.VIEW_SUPERVISION),
+    (_("行政区划"), "regions:list", Capability.VIEW_REGIONS),
+    (_("责任单位"), "departments:list", Capability.VIEW_DEPARTMENTS),
+    (_("用户"), "users:list", Capability.MANAGE_USERS),
+    (_("接口令牌"), "users:api_tokens", Capability.MANAGE_USERS),
+    (_("审计日志"), "audit:list", Capability.VIEW_AUDIT),
+]
+
+
+def nav_items_for(user: object, path: str) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for label, name, capability in NAV:
+        if not can(user, capability):  # type: ignore[arg-type]
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an app not installed has no URL
+            continue
+        active = path == url if url == "/" else path.startswith(url)
+        items.append(NavItem(str(label), url, active))
+    return items

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from shouhu.accounts import urls as accounts_urls
+
+from .access import mark_public
+from .views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", mark_public(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", mark_public(auth_views.LogoutView.as_view()), name="logout"),
+    path("i18n/setlang/", mark_public(set_language), name="set_language"),
+    path("regions/", include("shouhu.regions.urls")),
+    path("users/", include(accounts_urls.users)),
+    path("departments/", include(accounts_urls.departments)),
+    path("audit/", include(accounts_urls.audit)),
+    path("policy/", include("shouhu.policy.urls")),
+]
