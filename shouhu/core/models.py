@@ -86,3 +86,34 @@ class PeriodicJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_name}@{self.period_key}"
+
+
+class Notification(models.Model):
+    """An in-product message (the bell). Created by services after commit; never carries
+    ID numbers or other sensitive personal data."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    kind = models.CharField("类型", max_length=50, blank=True, db_index=True)
+    # Lets a periodic job send the same reminder once however often it runs.
+    dedupe_key = models.CharField("去重键", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

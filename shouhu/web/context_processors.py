@@ -8,5 +8,9 @@ from django.http import HttpRequest
 def navigation(request: HttpRequest) -> dict[str, Any]:
     from .navigation import nav_items_for
 
+    from shouhu.core.notifications import unread_for
+
     user = getattr(request, "user", None)
-    return {"nav_items": nav_items_for(user, request.path) if user is not None else []}
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "unread_notifications": 0}
+    return {"nav_items": nav_items_for(user, request.path), "unread_notifications": unread_for(user).count()}

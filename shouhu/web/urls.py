@@ -5,10 +5,12 @@ from django.views.i18n import set_language
 from shouhu.accounts import urls as accounts_urls
 
 from .access import mark_public
-from .views import home
+from .views import home, notification_list, notifications_mark_read
 
 urlpatterns = [
     path("", home, name="home"),
+    path("notifications/", notification_list, name="notifications"),
+    path("notifications/read/", notifications_mark_read, name="notifications_read"),
     path("login/", mark_public(auth_views.LoginView.as_view()), name="login"),
     path("logout/", mark_public(auth_views.LogoutView.as_view()), name="logout"),
     path("i18n/setlang/", mark_public(set_language), name="set_language"),

@@ -1,7 +1,7 @@
 """Machinery for the persona walk: every URL pattern and API operation, requested as every
 persona, must answer as its access rule and the sample's scope say.
 
-Each app lists its samples in `shouhu/<app>/tests/walk_samples.py`:
+Each app lists its samples in `shouhu/<app>/tests/walk_samples*.py` (one or more modules):
 
     def setup(personas) -> dict: ...          # optional: create objects the samples point at
     SAMPLES = {"regions:detail": [Sample(kwargs={"code": TOWNSHIP_A}, ok=SEES_A), ...]}
@@ -63,13 +63,18 @@ def iter_routes(resolver: URLResolver | None = None, prefix: str = "", namespace
 
 
 def walk_modules() -> list[Any]:
+    """Every `shouhu/<app>/tests/walk_samples*.py` module."""
     modules = []
-    for info in pkgutil.iter_modules(shouhu.__path__):
+    for app in pkgutil.iter_modules(shouhu.__path__):
         try:
-            modules.append(importlib.import_module(f"shouhu.{info.name}.tests.walk_samples"))
+            tests = importlib.import_module(f"shouhu.{app.name}.tests")
         except ModuleNotFoundError as e:
-            if e.name not in {f"shouhu.{info.name}.tests", f"shouhu.{info.name}.tests.walk_samples"}:
+            if e.name != f"shouhu.{app.name}.tests":
                 raise
+            continue
+        for info in pkgutil.iter_modules(tests.__path__):
+            if info.name.startswith("walk_samples"):
+                modules.append(importlib.import_module(f"shouhu.{app.name}.tests.{info.name}"))
     return modules
 
 

@@ -8,3 +8,7 @@ API_SAMPLES = {
     "/health": [Sample()],
     "/me": [Sample()],
 }
+SAMPLES |= {
+    "notifications": [Sample()],
+    "notifications_read": [Sample(method="post", success=(302,))],
+}

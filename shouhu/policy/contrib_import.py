@@ -1,0 +1,1 @@
+"""Registered by shouhu.policy.contributions."""
