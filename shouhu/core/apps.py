@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import signals  # noqa: F401  (login audit receivers)
+        from . import checks, signals  # noqa: F401  (deploy checks, login audit receivers)
 
         # Registers every app's @periodic jobs.
         autodiscover_modules("tasks")

@@ -1,0 +1,81 @@
+"""Real-browser journeys: the product runs in its own processes (migrate, demo load, the web
+server) on a scratch database of the suite's kind, and Playwright drives Debian's Chromium."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shouhu.core.testing.processes import free_port, scratch_database, shouhu_process, shouhu_run
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  (our own loopback server)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"server at {url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("served")
+    with scratch_database(tmp) as url:
+        media = str(tmp / "data")
+        shouhu_run(["migrate", "--noinput", "-v0"], url, SHOUHU_DATA_DIR=media)
+        shouhu_run(["demo", "load"], url, SHOUHU_DATA_DIR=media)
+        port = free_port()
+        server = shouhu_process(["runserver", f"127.0.0.1:{port}", "--noreload"], url, SHOUHU_DATA_DIR=media)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{base}/api/v1/health")
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page: Any, base: str, username: str, password: str = "shouhu-demo-2026") -> None:  # noqa: S107
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
