@@ -112,7 +112,9 @@ def test_walk_every_api_operation_as_every_persona(personas: dict[str, User]) ->
     from shouhu.accounts.services import api_token_issue
 
     ctx = run_setups(personas)
-    keys = {key: api_token_issue(actor=personas["admin"], name=f"walk-{key}", user=personas[key])[1] for key in PERSONA_KEYS}
+    keys = {
+        key: api_token_issue(actor=personas["admin"], name=f"walk-{key}", user=personas[key])[1] for key in PERSONA_KEYS
+    }
     assert ApiToken.objects.filter(name__startswith="walk-").count() == len(PERSONA_KEYS)
     samples = collect_samples("API_SAMPLES")
     failures = []

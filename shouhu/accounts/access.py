@@ -67,9 +67,7 @@ COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTM
 
 
 def can(user: User, capability: Capability) -> bool:
-    return bool(
-        user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ())
-    )
+    return bool(user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ()))
 
 
 def require(user: User, capability: Capability) -> None:

@@ -10,7 +10,10 @@ from .models import ApiToken, Department, User
 class ShouhuUserAdmin(UserAdmin):
     list_display = ("username", "full_name", "role", "region", "department", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("守护", {"fields": ("full_name", "role", "region", "department", "organisation", "phone")}))  # type: ignore[misc]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("守护", {"fields": ("full_name", "role", "region", "department", "organisation", "phone")}),
+    )  # type: ignore[misc]
 
 
 @admin.register(Department)

@@ -9,6 +9,11 @@ from shouhu.regions.models import Level, Region
 from .models import Department, Role, User
 
 
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:  # type: ignore[override]
+        return f"{obj.code} {obj.name}"
+
+
 class UserFilterForm(forms.Form):
     q = forms.CharField(label="用户名或姓名", required=False)
     role = forms.ChoiceField(label="角色", required=False, choices=[("", "全部角色"), *Role.choices])
@@ -16,26 +21,37 @@ class UserFilterForm(forms.Form):
 
 
 class UserForm(forms.Form):
-    username = forms.RegexField(label="用户名", regex=r"^[A-Za-z0-9_.@-]{3,150}$", max_length=150,
-                                error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -，至少 3 位"})
+    username = forms.RegexField(
+        label="用户名",
+        regex=r"^[A-Za-z0-9_.@-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -，至少 3 位"},
+    )
     full_name = forms.CharField(label="姓名", max_length=50)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    region = forms.ModelChoiceField(label="辖区", required=False, queryset=Region.objects.none(),
-                                    help_text="乡镇督导员选乡镇（街道），儿童主任选村（社区）")
-    department = forms.ModelChoiceField(label="所属单位", required=False, queryset=Department.objects.none(),
-                                        help_text="部门经办人必填")
-    organisation = forms.CharField(label="所在机构", required=False, max_length=100,
-                                   help_text="社会组织、学校、医院等（志愿者与强制报告单位填写）")
-    phone = forms.RegexField(label="联系电话", required=False, regex=r"^[0-9+\- ]{5,20}$",
-                             error_messages={"invalid": "请输入有效的电话号码"})
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, required=False,
-                               help_text="至少 8 位，不能全是数字")
+    region = RegionChoiceField(
+        label="辖区",
+        required=False,
+        queryset=Region.objects.none(),
+        help_text="乡镇督导员选乡镇（街道），儿童主任选村（社区）",
+    )
+    department = forms.ModelChoiceField(
+        label="所属单位", required=False, queryset=Department.objects.none(), help_text="部门经办人必填"
+    )
+    organisation = forms.CharField(
+        label="所在机构", required=False, max_length=100, help_text="社会组织、学校、医院等（志愿者与强制报告单位填写）"
+    )
+    phone = forms.RegexField(
+        label="联系电话", required=False, regex=r"^[0-9+\- ]{5,20}$", error_messages={"invalid": "请输入有效的电话号码"}
+    )
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput, required=False, help_text="至少 8 位，不能全是数字"
+    )
 
     def __init__(self, *args: Any, editing: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region_field: forms.ModelChoiceField = self.fields["region"]  # type: ignore[assignment]
         region_field.queryset = Region.objects.exclude(level=Level.COUNTY).order_by("code")
-        region_field.label_from_instance = lambda r: f"{r.code} {r.name}"  # type: ignore[method-assign]
         dept_field: forms.ModelChoiceField = self.fields["department"]  # type: ignore[assignment]
         dept_field.queryset = Department.objects.filter(dissolved_on__isnull=True).exclude(kind="townships")
         self.editing = editing

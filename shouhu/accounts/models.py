@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from shouhu.core.models import TimeStampedModel
@@ -74,8 +74,6 @@ class User(AbstractUser):
     organisation = models.CharField("所在机构", max_length=100, blank=True, help_text="社会组织、学校、医院等")
     phone = models.CharField("联系电话", max_length=20, blank=True)
     is_demo = models.BooleanField("演示账号", default=False)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = "用户"

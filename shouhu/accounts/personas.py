@@ -59,8 +59,13 @@ def ensure_demo_villages() -> None:
         township = Region.objects.get(code=township_code)
         for code, name in villages:
             if not Region.objects.filter(code=code).exists():
-                Region(code=code, name=name, parent=township, kind=name[-2:] if name.endswith("社区") else "村",
-                       is_demo=True).save()
+                Region(
+                    code=code,
+                    name=name,
+                    parent=township,
+                    kind=name[-2:] if name.endswith("社区") else "村",
+                    is_demo=True,
+                ).save()
 
 
 @transaction.atomic
@@ -76,10 +81,15 @@ def ensure_personas(password: str = DEMO_PASSWORD) -> dict[str, User]:
             users[persona.key] = existing
             continue
         user = user_create(
-            actor=None, username=persona.key, password=password, role=persona.role, full_name=persona.full_name,
+            actor=None,
+            username=persona.key,
+            password=password,
+            role=persona.role,
+            full_name=persona.full_name,
             region=Region.objects.get(code=persona.region) if persona.region else None,
             department=Department.objects.get(name=persona.department) if persona.department else None,
-            organisation=persona.organisation, check_password=False,
+            organisation=persona.organisation,
+            check_password=False,
         )
         User.objects.filter(pk=user.pk).update(is_demo=True)
         user.is_demo = True

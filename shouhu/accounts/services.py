@@ -51,17 +51,28 @@ def user_create(
         raise ValidationError({"username": f"「用户名」：{username} 已被使用"})
     validate_assignment(role=role, region=region, department=department)
     user = User(
-        username=username, full_name=full_name.strip(), role=role, region=region, department=department,
-        organisation=organisation.strip(), phone=phone.strip(),
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        region=region,
+        department=department,
+        organisation=organisation.strip(),
+        phone=phone.strip(),
     )
     if check_password:
         validate_password(password, user)
     user.set_password(password)
     user.save()
     audit.record(
-        actor=actor, action="users.create", target=user,
+        actor=actor,
+        action="users.create",
+        target=user,
         summary=f"新增用户 {username}（{user.get_role_display()}）",
-        detail={"role": role, "region": region.code if region else None, "department": department.pk if department else None},
+        detail={
+            "role": role,
+            "region": region.code if region else None,
+            "department": department.pk if department else None,
+        },
     )
     return user
 
@@ -84,7 +95,10 @@ def user_update(
     user.organisation, user.phone = organisation.strip(), phone.strip()
     user.save()
     audit.record(
-        actor=actor, action="users.update", target=user, summary=f"修改用户 {user.username}",
+        actor=actor,
+        action="users.update",
+        target=user,
+        summary=f"修改用户 {user.username}",
         detail={"before": before, "after": {"role": role, "region": user.region_id, "department": user.department_id}},
     )
     return user
@@ -97,7 +111,9 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit.record(
-        actor=actor, action="users.activate" if active else "users.deactivate", target=user,
+        actor=actor,
+        action="users.activate" if active else "users.deactivate",
+        target=user,
         summary=f"{'启用' if active else '停用'}用户 {user.username}",
     )
     return user
@@ -121,7 +137,9 @@ def department_update(*, actor: User, department: Department, official_name: str
     department.official_name, department.note = official_name, note.strip()
     department.save()
     audit.record(
-        actor=actor, action="departments.update", target=department,
+        actor=actor,
+        action="departments.update",
+        target=department,
         summary=f"单位全称：{before} → {official_name}",
     )
     return department
@@ -132,7 +150,9 @@ def api_token_issue(*, actor: User, name: str, user: User) -> tuple[ApiToken, st
     """Returns the token row and the plain key, which is shown once and never stored."""
     key = "sh_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name.strip(), user=user, key_prefix=key[:8], key_hash=ApiToken.hash_key(key))
-    audit.record(actor=actor, action="api_tokens.issue", target=token, summary=f"签发接口令牌：{name}（代表 {user.username}）")
+    audit.record(
+        actor=actor, action="api_tokens.issue", target=token, summary=f"签发接口令牌：{name}（代表 {user.username}）"
+    )
     return token, key
 
 

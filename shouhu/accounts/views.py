@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from shouhu.web.access import access_rule
+from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
@@ -24,21 +24,27 @@ def add_validation_errors(form: Form, error: ValidationError) -> None:
 
 
 @access_rule(Capability.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     filters = UserFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    users = selectors.user_list(request.user, **{k: v for k, v in data.items() if v})  # type: ignore[arg-type]
-    return render(request, "accounts/user_list.html", {
-        "filters": filters, "page": paginate(request, users), "query": query_without_page(request),
-    })
+    users = selectors.user_list(request.user, **{k: v for k, v in data.items() if v})
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "filters": filters,
+            "page": paginate(request, users),
+            "query": query_without_page(request),
+        },
+    )
 
 
 @access_rule(Capability.MANAGE_USERS)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            user = services.user_create(actor=request.user, **form.cleaned_data)
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
@@ -48,36 +54,46 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(Capability.MANAGE_USERS)
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = access_user(request.user, user_id)  # type: ignore[arg-type]
+def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)
     initial = {
-        "username": target.username, "full_name": target.full_name, "role": target.role,
-        "region": target.region_id, "department": target.department_id,
-        "organisation": target.organisation, "phone": target.phone,
+        "username": target.username,
+        "full_name": target.full_name,
+        "role": target.role,
+        "region": target.region_id,
+        "department": target.department_id,
+        "organisation": target.organisation,
+        "phone": target.phone,
     }
     form = UserForm(request.POST or None, initial=initial, editing=target)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("username", None)
         try:
-            services.user_update(actor=request.user, user=target, **data)  # type: ignore[arg-type]
+            services.user_update(actor=request.user, user=target, **data)
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
             messages.success(request, f"已保存用户 {target.username}")
             return redirect("users:list")
-    return render(request, "accounts/user_form.html", {
-        "form": form, "title": f"编辑用户：{target.username}", "target": target,
-        "password_form": PasswordForm(),
-    })
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "title": f"编辑用户：{target.username}",
+            "target": target,
+            "password_form": PasswordForm(),
+        },
+    )
 
 
 @require_POST
 @access_rule(Capability.MANAGE_USERS)
-def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = access_user(request.user, user_id)  # type: ignore[arg-type]
+def user_set_active(request: AuthedRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)
     try:
-        services.user_set_active(actor=request.user, user=target, active=request.POST.get("active") == "1")  # type: ignore[arg-type]
+        services.user_set_active(actor=request.user, user=target, active=request.POST.get("active") == "1")
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
@@ -86,12 +102,12 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @access_rule(Capability.MANAGE_USERS)
-def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = access_user(request.user, user_id)  # type: ignore[arg-type]
+def user_set_password(request: AuthedRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_password(actor=request.user, user=target, password=form.cleaned_data["password"])  # type: ignore[arg-type]
+            services.user_set_password(actor=request.user, user=target, password=form.cleaned_data["password"])
         except ValidationError as e:
             form.add_error("password", e.messages)
         else:
@@ -101,54 +117,68 @@ def user_set_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @access_rule(Capability.MANAGE_USERS)
-def api_token_list(request: HttpRequest) -> HttpResponse:
+def api_token_list(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = services.api_token_issue(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        token, new_key = services.api_token_issue(actor=request.user, **form.cleaned_data)
         messages.success(request, f"已签发令牌「{token.name}」。请立即复制，离开本页后无法再次查看。")
         form = ApiTokenForm()
-    tokens = selectors.api_tokens_visible_to(request.user)  # type: ignore[arg-type]
-    return render(request, "accounts/api_tokens.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key})
+    tokens = selectors.api_tokens_visible_to(request.user)
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key}
+    )
 
 
 @require_POST
 @access_rule(Capability.MANAGE_USERS)
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(selectors.api_tokens_visible_to(request.user), pk=token_id)  # type: ignore[arg-type]
-    services.api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+def api_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(selectors.api_tokens_visible_to(request.user), pk=token_id)
+    services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"令牌「{token.name}」已吊销")
     return redirect("users:api_tokens")
 
 
 @access_rule(Capability.VIEW_DEPARTMENTS)
-def department_list(request: HttpRequest) -> HttpResponse:
+def department_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    departments = selectors.department_list(request.user, q=q)  # type: ignore[arg-type]
-    return render(request, "accounts/department_list.html", {
-        "departments": departments, "q": q, "can_manage": can(request.user, Capability.MANAGE_DEPARTMENTS),  # type: ignore[arg-type]
-    })
+    departments = selectors.department_list(request.user, q=q)
+    return render(
+        request,
+        "accounts/department_list.html",
+        {
+            "departments": departments,
+            "q": q,
+            "can_manage": can(request.user, Capability.MANAGE_DEPARTMENTS),
+        },
+    )
 
 
 @access_rule(Capability.VIEW_DEPARTMENTS)
-def department_detail(request: HttpRequest, department_id: int) -> HttpResponse:
+def department_detail(request: AuthedRequest, department_id: int) -> HttpResponse:
     from .department_page import department_sections
 
-    department = access_department(request.user, department_id)  # type: ignore[arg-type]
-    return render(request, "accounts/department_detail.html", {
-        "department": department,
-        "sections": department_sections(request.user, department),  # type: ignore[arg-type]
-        "can_manage": can(request.user, Capability.MANAGE_DEPARTMENTS),  # type: ignore[arg-type]
-    })
+    department = access_department(request.user, department_id)
+    return render(
+        request,
+        "accounts/department_detail.html",
+        {
+            "department": department,
+            "sections": department_sections(request.user, department),
+            "can_manage": can(request.user, Capability.MANAGE_DEPARTMENTS),
+        },
+    )
 
 
 @access_rule(Capability.MANAGE_DEPARTMENTS)
-def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
-    department = access_department(request.user, department_id)  # type: ignore[arg-type]
-    form = DepartmentForm(request.POST or None, initial={"official_name": department.official_name, "note": department.note})
+def department_edit(request: AuthedRequest, department_id: int) -> HttpResponse:
+    department = access_department(request.user, department_id)
+    form = DepartmentForm(
+        request.POST or None, initial={"official_name": department.official_name, "note": department.note}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.department_update(actor=request.user, department=department, **form.cleaned_data)  # type: ignore[arg-type]
+            services.department_update(actor=request.user, department=department, **form.cleaned_data)
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
@@ -158,12 +188,19 @@ def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
 
 
 @access_rule(Capability.VIEW_AUDIT)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     actor_q = request.GET.get("actor", "").strip()
     object_id = request.GET.get("object", "").strip()
-    events = selectors.audit_events(request.user, action=action, actor_q=actor_q, object_id=object_id)  # type: ignore[arg-type]
-    return render(request, "core/audit_list.html", {
-        "page": paginate(request, events), "query": query_without_page(request),
-        "action": action, "actor": actor_q, "object": object_id,
-    })
+    events = selectors.audit_events(request.user, action=action, actor_q=actor_q, object_id=object_id)
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "page": paginate(request, events),
+            "query": query_without_page(request),
+            "action": action,
+            "actor": actor_q,
+            "object": object_id,
+        },
+    )

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from shouhu.accounts.access import Capability, access_region, departments_visible_to, regions_visible_to
 from shouhu.accounts.models import User
+from shouhu.regions.models import Region
 
 from .auth import api_access, api_public
 from .schemas import DepartmentOut, HealthOut, MeOut, RegionOut
@@ -26,10 +27,12 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "database": connection.vendor, "version": version("shouhu")}
 
 
-def _region_out(region: object) -> dict[str, object]:
+def _region_out(region: Region) -> dict[str, object]:
     return {
-        "code": region.code, "name": region.name, "level": region.level,  # type: ignore[attr-defined]
-        "parent_code": region.parent.code if region.parent_id else None,  # type: ignore[attr-defined]
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "parent_code": region.parent.code if region.parent else None,
     }
 
 
@@ -38,9 +41,12 @@ def _region_out(region: object) -> dict[str, object]:
 def me(request: HttpRequest) -> dict[str, object]:
     user: User = request.auth  # type: ignore[attr-defined]
     return {
-        "username": user.username, "full_name": user.full_name, "role": user.role,
-        "role_label": user.get_role_display(), "region_code": user.region.code if user.region_id else None,
-        "department": user.department.official_name if user.department_id else None,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "role_label": user.get_role_display(),
+        "region_code": user.region.code if user.region else None,
+        "department": user.department.official_name if user.department else None,
     }
 
 

@@ -8,7 +8,10 @@ from .core_api import router as core_router
 api = NinjaAPI(
     title="守护 Shouhu API",
     version="1",
-    description="困境儿童保障系统数据共享接口。令牌认证：`Authorization: Bearer <token>`。数据范围与令牌代表用户在界面中可见的范围相同。",
+    description=(
+        "困境儿童保障系统数据共享接口。令牌认证：`Authorization: Bearer <token>`。"
+        "数据范围与令牌代表用户在界面中可见的范围相同。"
+    ),
     auth=API_AUTH,
     urls_namespace="api-v1",
 )
@@ -23,4 +26,3 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(request, {"detail": "未认证：请提供有效的令牌"}, status=401)
-

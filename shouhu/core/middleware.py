@@ -21,9 +21,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        origin = RequestOrigin(
-            ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300]
-        )
+        origin = RequestOrigin(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
         token = current_origin.set(origin)
         try:
             return self.get_response(request)

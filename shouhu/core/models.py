@@ -80,9 +80,7 @@ class PeriodicJobRun(models.Model):
     class Meta:
         verbose_name = "定期任务执行记录"
         verbose_name_plural = "定期任务执行记录"
-        constraints = [
-            models.UniqueConstraint(fields=["job_name", "period_key"], name="periodic_run_once_per_period")
-        ]
+        constraints = [models.UniqueConstraint(fields=["job_name", "period_key"], name="periodic_run_once_per_period")]
 
     def __str__(self) -> str:
         return f"{self.job_name}@{self.period_key}"

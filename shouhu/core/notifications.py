@@ -27,7 +27,12 @@ def notify(
         try:
             with transaction.atomic():
                 Notification.objects.create(
-                    recipient=user, title=title[:200], body=body, link=link[:300], kind=kind, dedupe_key=dedupe_key[:200]
+                    recipient=user,
+                    title=title[:200],
+                    body=body,
+                    link=link[:300],
+                    kind=kind,
+                    dedupe_key=dedupe_key[:200],
                 )
             created += 1
         except IntegrityError:

@@ -12,4 +12,5 @@ class RequestOrigin:
     user_agent: str = ""
 
 
-current_origin: ContextVar[RequestOrigin] = ContextVar("current_origin", default=RequestOrigin())
+NO_ORIGIN = RequestOrigin()  # outside a request: commands, workers
+current_origin: ContextVar[RequestOrigin] = ContextVar("current_origin", default=NO_ORIGIN)

@@ -25,6 +25,9 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     audit.record(
-        actor=None, action="login_failed", object_type="accounts.user", summary=f"登录失败：{username}",
+        actor=None,
+        action="login_failed",
+        object_type="accounts.user",
+        summary=f"登录失败：{username}",
         detail={"username": username},
     )

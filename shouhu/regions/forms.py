@@ -4,8 +4,12 @@ from django import forms
 
 
 class RegionCreateForm(forms.Form):
-    code = forms.RegexField(label="统计用区划代码", regex=r"^\d{12}$", max_length=12,
-                            error_messages={"invalid": "请输入 12 位数字统计用区划代码"})
+    code = forms.RegexField(
+        label="统计用区划代码",
+        regex=r"^\d{12}$",
+        max_length=12,
+        error_messages={"invalid": "请输入 12 位数字统计用区划代码"},
+    )
     name = forms.CharField(label="名称", max_length=100)
 
 

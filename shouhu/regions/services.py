@@ -130,7 +130,9 @@ def regions_import_csv(*, actor: User | None, text: str, dry_run: bool = False) 
         transaction.set_rollback(True)
     else:
         audit.record(
-            actor=actor, action="regions.import", object_type="regions.region",
+            actor=actor,
+            action="regions.import",
+            object_type="regions.region",
             summary=f"导入区划：新增 {len(report.created)}，更名 {len(report.renamed)}",
             detail={"created": report.created, "renamed": report.renamed},
         )

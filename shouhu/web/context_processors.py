@@ -6,9 +6,9 @@ from django.http import HttpRequest
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from .navigation import nav_items_for
-
     from shouhu.core.notifications import unread_for
+
+    from .navigation import nav_items_for
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

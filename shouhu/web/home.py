@@ -68,16 +68,29 @@ def region_panels(user: User) -> list[Panel]:
 def department_panels(user: User) -> list[Panel]:
     if user.role != Role.DEPARTMENT_OFFICER or user.department is None:
         return []
-    return [Panel(title=f"我的单位：{user.department.official_name}", text=f"简称：{user.department.name}",
-                  link=f"/departments/{user.department_id}/", link_label="本单位承担的任务")]
+    return [
+        Panel(
+            title=f"我的单位：{user.department.official_name}",
+            text=f"简称：{user.department.name}",
+            link=f"/departments/{user.department_id}/",
+            link_label="本单位承担的任务",
+        )
+    ]
 
 
 def admin_panels(user: User) -> list[Panel]:
     if not can(user, Capability.MANAGE_USERS):
         return []
     inactive = User.objects.filter(is_active=False).count()
-    return [Panel(title="用户", stat=User.objects.filter(is_active=True).count(),
-                  text=f"在用账号；停用 {inactive} 个", link="/users/", link_label="管理用户")]
+    return [
+        Panel(
+            title="用户",
+            stat=User.objects.filter(is_active=True).count(),
+            text=f"在用账号；停用 {inactive} 个",
+            link="/users/",
+            link_label="管理用户",
+        )
+    ]
 
 
 def home_panels(user: User) -> list[Panel]:

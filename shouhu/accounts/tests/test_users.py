@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
 def test_passwords_are_hashed_with_argon2(personas: dict[str, User]) -> None:
-    user = services.user_create(actor=personas["admin"], username="hash_check", password="Lq9-shouhu-pass", role=Role.LEADER)
+    user = services.user_create(
+        actor=personas["admin"], username="hash_check", password="Lq9-shouhu-pass", role=Role.LEADER
+    )
     assert user.password.startswith("argon2$")
     assert user.check_password("Lq9-shouhu-pass")
 
@@ -30,10 +32,15 @@ def test_passwords_are_hashed_with_argon2(personas: dict[str, User]) -> None:
         (Role.DEPARTMENT_OFFICER, None, "各乡镇（街道）", "department"),
     ],
 )
-def test_role_needs_a_complete_scope(personas: dict[str, User], role: str, region: str | None, department: str | None, field: str) -> None:
+def test_role_needs_a_complete_scope(
+    personas: dict[str, User], role: str, region: str | None, department: str | None, field: str
+) -> None:
     with pytest.raises(ValidationError) as excinfo:
         services.user_create(
-            actor=personas["admin"], username="incomplete", password="Lq9-shouhu-pass", role=role,
+            actor=personas["admin"],
+            username="incomplete",
+            password="Lq9-shouhu-pass",
+            role=role,
             region=Region.objects.get(code=region) if region else None,
             department=Department.objects.get(name=department) if department else None,
         )
@@ -50,20 +57,29 @@ def test_weak_password_is_refused_in_chinese(personas: dict[str, User]) -> None:
 def test_admin_creates_edits_and_deactivates_a_user_through_the_ui(login) -> None:  # type: ignore[no-untyped-def]
     client = login("admin")
     township = Region.objects.get(code="210522102000")
-    response = client.post("/users/new/", {
-        "username": "new_supervisor", "full_name": "新督导", "role": Role.TOWNSHIP_SUPERVISOR,
-        "region": township.pk, "password": "Lq9-shouhu-pass",
-    })
+    response = client.post(
+        "/users/new/",
+        {
+            "username": "new_supervisor",
+            "full_name": "新督导",
+            "role": Role.TOWNSHIP_SUPERVISOR,
+            "region": township.pk,
+            "password": "Lq9-shouhu-pass",
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     user = User.objects.get(username="new_supervisor")
     assert user.region == township and jurisdiction(user) == township
-    response = client.post(f"/users/{user.pk}/", {"full_name": "新督导", "role": Role.TOWNSHIP_SUPERVISOR, "region": ""})
+    response = client.post(
+        f"/users/{user.pk}/", {"full_name": "新督导", "role": Role.TOWNSHIP_SUPERVISOR, "region": ""}
+    )
     assert "乡镇（街道）儿童督导员必须指定一个乡镇（街道）" in response.content.decode()
     response = client.post(f"/users/{user.pk}/active/", {"active": "0"})
     user.refresh_from_db()
     assert not user.is_active
     assert list(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True).order_by("id")) == [
-        "users.create", "users.deactivate",
+        "users.create",
+        "users.deactivate",
     ]
     assert not Client().login(username="new_supervisor", password="Lq9-shouhu-pass")
 
@@ -100,7 +116,9 @@ def test_region_scope_is_in_the_query(personas: dict[str, User]) -> None:
 
 def test_department_full_name_can_be_confirmed(login) -> None:  # type: ignore[no-untyped-def]
     department = Department.objects.get(name="县文旅广电局")
-    response = login("admin").post(f"/departments/{department.pk}/edit/", {"official_name": "县文化旅游和广播电视局（确认）", "note": ""})
+    response = login("admin").post(
+        f"/departments/{department.pk}/edit/", {"official_name": "县文化旅游和广播电视局（确认）", "note": ""}
+    )
     assert response.status_code == 302
     department.refresh_from_db()
     assert department.official_name == "县文化旅游和广播电视局（确认）"

@@ -10,7 +10,11 @@ from pathlib import Path
 def run_shouhu(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     base = {"PATH": "/usr/bin:/bin", "SHOUHU_DATA_DIR": str(tmp_path)}
     return subprocess.run(  # noqa: S603  (our own interpreter and module)
-        [sys.executable, "-m", "shouhu.cli", *args], env={**base, **env}, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "shouhu.cli", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
 
@@ -35,7 +39,9 @@ def test_check_deploy_fails_with_development_defaults(tmp_path: Path) -> None:
 
 def test_check_deploy_refuses_the_development_encryption_key(tmp_path: Path) -> None:
     env = {
-        "SHOUHU_DEBUG": "0", "SHOUHU_SECRET_KEY": "p" * 60, "SHOUHU_ALLOWED_HOSTS": "shouhu.example.gov.cn",
+        "SHOUHU_DEBUG": "0",
+        "SHOUHU_SECRET_KEY": "p" * 60,
+        "SHOUHU_ALLOWED_HOSTS": "shouhu.example.gov.cn",
         "SHOUHU_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     }
     result = run_shouhu(["check", "--deploy"], env, tmp_path)
@@ -45,7 +51,12 @@ def test_check_deploy_refuses_the_development_encryption_key(tmp_path: Path) -> 
 def test_console_command_works_from_any_directory(tmp_path: Path) -> None:
     shouhu = Path(sys.executable).parent / "shouhu"
     result = subprocess.run(  # noqa: S603
-        [str(shouhu), "help"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        [str(shouhu), "help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "SHOUHU_DATA_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr

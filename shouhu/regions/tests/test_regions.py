@@ -21,8 +21,11 @@ def test_reference_data_comes_with_migrations() -> None:
 
 @pytest.mark.parametrize(
     ("code", "level", "prefix"),
-    [("210522000000", Level.COUNTY, "210522"), ("210522100000", Level.TOWNSHIP, "210522100"),
-     ("210522100201", Level.VILLAGE, "210522100201")],
+    [
+        ("210522000000", Level.COUNTY, "210522"),
+        ("210522100000", Level.TOWNSHIP, "210522100"),
+        ("210522100201", Level.VILLAGE, "210522100201"),
+    ],
 )
 def test_levels_and_prefixes(code: str, level: str, prefix: str) -> None:
     assert level_of_code(code) == level
@@ -37,7 +40,8 @@ def test_import_creates_updates_and_never_duplicates(personas: dict[str, User]) 
     again = services.regions_import_csv(actor=personas["admin"], text=csv_text)
     assert again.created == [] and again.renamed == [] and again.unchanged == 3
     assert Region.objects.filter(code="210522100204").count() == 1
-    assert Region.objects.get(code="210522100205").parent.code == "210522100000"
+    parent = Region.objects.get(code="210522100205").parent
+    assert parent is not None and parent.code == "210522100000"
     assert AuditEvent.objects.filter(action="regions.import").count() == 2
 
 

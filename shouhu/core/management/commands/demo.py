@@ -23,8 +23,12 @@ class Command(BaseCommand):
             message = loader(users)
             if message:
                 self.stdout.write(message)
-        self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号（密码均为 %s）：" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已载入。演示账号（密码均为 {DEMO_PASSWORD}）："))
         for persona in PERSONAS:
             user = users[persona.key]
-            scope = user.region.name if user.region else (user.department.official_name if user.department else (user.organisation or "全县"))
+            scope = (
+                user.region.name
+                if user.region
+                else (user.department.official_name if user.department else (user.organisation or "全县"))
+            )
             self.stdout.write(f"  {persona.key:<14} {user.get_role_display()}（{scope}）")
