@@ -38,6 +38,8 @@ SECRET_KEY = os.environ.get("SHOUHU_SECRET_KEY", _DEV_SECRET)
 # Base64 of 32 bytes; used for field encryption of ID numbers, phones and addresses.
 _DEV_ENCRYPTION_KEY = "c2hvdWh1LWRldi1vbmx5LWVuY3J5cHRpb24ta2V5ISE="
 ENCRYPTION_KEY = os.environ.get("SHOUHU_ENCRYPTION_KEY", _DEV_ENCRYPTION_KEY)
+# Previous keys, comma-separated, still accepted for decryption after a rotation.
+ENCRYPTION_OLD_KEYS = env_list("SHOUHU_ENCRYPTION_OLD_KEYS", [])
 ALLOWED_HOSTS = env_list("SHOUHU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("SHOUHU_CSRF_TRUSTED_ORIGINS", [])
 
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "shouhu.regions",
     "shouhu.accounts",
     "shouhu.policy",
+    "shouhu.registry",
     "shouhu.web",
     "shouhu.api",
 ]

@@ -14,12 +14,16 @@ which `tests/test_persona_walk.py` checks.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from shouhu.regions.models import Region
+
+if TYPE_CHECKING:
+    from shouhu.registry.models import Child
 
 from .models import Department, Role, User
 
@@ -37,12 +41,19 @@ class Capability(StrEnum):
     REPORT_PROGRESS = "report_progress"
     REVIEW_PROGRESS = "review_progress"
     VIEW_SUPERVISION = "view_supervision"
+    VIEW_CHILDREN = "view_children"
+    REGISTER_CHILDREN = "register_children"
+    REVEAL_SENSITIVE = "reveal_sensitive"
+    EXPORT_CHILDREN = "export_children"
+    IMPORT_CHILDREN = "import_children"
+    REVIEW_DUPLICATES = "review_duplicates"
 
 
 R = Role
 STAFF_ROLES = frozenset(
     {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
 )
+CHILD_NETWORK_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR})
 ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.VIEW_HOME: frozenset(Role.values),
     Capability.VIEW_REGIONS: frozenset(
@@ -62,6 +73,15 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.VIEW_SUPERVISION: frozenset(
         {R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}
     ),
+    # Children's personal data: the civil-affairs network only. Leaders see aggregates; department
+    # officers will see the children referred to them (intake issue); community workers their
+    # paired children (not built yet) — until then, nothing.
+    Capability.VIEW_CHILDREN: CHILD_NETWORK_ROLES,
+    Capability.REGISTER_CHILDREN: CHILD_NETWORK_ROLES,
+    Capability.REVEAL_SENSITIVE: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.EXPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.IMPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.REVIEW_DUPLICATES: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 
@@ -140,3 +160,32 @@ def access_user(user: User, user_id: int) -> User:
         return users_visible_to(user).get(pk=user_id)
     except User.DoesNotExist:
         raise Http404("用户不存在") from None
+
+
+def children_visible_to(user: User) -> QuerySet[Child]:
+    """Children in the user's jurisdiction (by residence code prefix, in the query)."""
+    from shouhu.registry.models import Child
+
+    prefix = region_prefix(user) if can(user, Capability.VIEW_CHILDREN) else None
+    if prefix is None:
+        return Child.objects.none()
+    return Child.objects.filter(region_code__startswith=prefix)
+
+
+def access_child(user: User, child_id: int, *, for_write: bool = False) -> Child:
+    """One child the user may see (404 otherwise); `for_write` also needs REGISTER_CHILDREN (403)."""
+    from shouhu.registry.models import Child
+
+    try:
+        child = children_visible_to(user).select_related("region").get(pk=child_id)
+    except Child.DoesNotExist:
+        raise Http404("儿童不存在或不在您的辖区内") from None
+    if for_write:
+        require(user, Capability.REGISTER_CHILDREN)
+    return child
+
+
+def may_register_in(user: User, region: Region) -> bool:
+    """A child may be registered (or moved) only into a village in the user's jurisdiction."""
+    prefix = region_prefix(user)
+    return can(user, Capability.REGISTER_CHILDREN) and prefix is not None and region.code.startswith(prefix)

@@ -1,0 +1,64 @@
+"""Chinese labels for exchange-format values."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .facts import Fact
+
+PARENT_STATUS_LABELS = {
+    "alive": "健在（有抚养能力）", "deceased": "死亡", "declared_dead": "宣告死亡", "declared_missing": "宣告失踪",
+    "unknown": "查找不到", "lost_contact": "失联", "imprisoned": "服刑", "drug_rehab": "强制隔离戒毒",
+    "detained": "被拘留或限制人身自由", "severe_disability": "重残", "serious_illness": "重病",
+    "guardianship_revoked": "被撤销监护资格", "deported": "被遣送（驱逐）出境",
+}  # fmt: skip
+DISABILITY_LABELS = {
+    "vision": "视力残疾", "hearing": "听力残疾", "speech": "言语残疾", "physical": "肢体残疾",
+    "intellectual": "智力残疾", "mental": "精神残疾", "autism": "孤独症", "multiple": "多重残疾",
+}  # fmt: skip
+STAGE_LABELS = {
+    "none": "未入学", "preschool": "学前", "primary": "小学", "junior": "初中", "senior": "高中", "vocational": "中职",
+}  # fmt: skip
+LIVING_LABELS = {
+    "family": "家庭",
+    "kinship": "亲属抚养",
+    "foster": "家庭寄养",
+    "institution": "机构养育",
+    "adopted": "收养",
+}
+RELATIONSHIP_LABELS = {
+    "grandparent": "祖父母/外祖父母", "sibling": "兄弟姐妹", "relative": "其他亲属", "foster_parent": "寄养家庭",
+    "institution": "福利机构", "parent": "父母", "other": "其他",
+}  # fmt: skip
+KIND_DEFAULTS = {
+    "father": "父亲情况不详", "mother": "母亲情况不详", "guardian": "无实际监护人", "disability": "无残疾",
+    "schooling": "未入学", "living_arrangement": "家庭",
+}  # fmt: skip
+
+
+def describe_fact(kind: str, fact: Fact | None) -> str:
+    from .models import Kind
+
+    label = Kind(kind).label
+    if fact is None:
+        return KIND_DEFAULTS.get(kind, f"非{label}")
+    if kind in (Kind.FATHER, Kind.MOTHER):
+        text = f"{label}：{PARENT_STATUS_LABELS.get(fact.status, fact.status)}"
+        if fact.detail:
+            text += f"（{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级）"
+        if fact.since:
+            text += f"，自 {fact.since}"
+        if fact.until:
+            text += f" 至 {fact.until}"
+        return text
+    if kind == Kind.GUARDIAN:
+        able = "有" if fact.flag else "无"
+        return f"实际监护人：{RELATIONSHIP_LABELS.get(fact.detail, fact.detail)}（{able}监护能力）"
+    if kind == Kind.DISABILITY:
+        return f"{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级"
+    if kind == Kind.SCHOOLING:
+        return f"{STAGE_LABELS.get(fact.detail, fact.detail)}（{'在读' if fact.flag else '未在读'}）"
+    if kind == Kind.LIVING_ARRANGEMENT:
+        return f"生活安置：{LIVING_LABELS.get(fact.status, fact.status)}"
+    return label

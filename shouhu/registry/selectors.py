@@ -1,0 +1,111 @@
+"""Reads of the registry, scoped by the access layer."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from shouhu.accounts.access import children_visible_to
+from shouhu.accounts.models import User
+
+from .exchange import ChildRecord
+from .facts import Fact, in_force, record_fields_from_facts
+from .identity import age_on
+from .models import Child, Circumstance
+
+
+def situation_on(child: Child, on: datetime.date, rows: Iterable[Circumstance] | None = None) -> ChildRecord:
+    """The child as an exchange-format record on a date: identity plus the facts in force then."""
+    facts = {
+        kind: Fact.of(row)
+        for kind, row in in_force(rows if rows is not None else child.circumstances.all(), on).items()
+    }
+    return ChildRecord(
+        id_number=child.id_number, no_id_reason=child.no_id_reason or None, name=child.name, sex=child.sex,
+        birth_date=child.birth_date, region_code=child.region_code, hukou_region_code=child.hukou_region_code or None,
+        **record_fields_from_facts(facts),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def history(child: Child) -> QuerySet[Circumstance]:
+    return child.circumstances.select_related("recorded_by").order_by("-valid_from", "-id")
+
+
+def situations(children: QuerySet[Child], on: datetime.date, batch: int = 2000) -> Iterator[tuple[Child, ChildRecord]]:
+    """Stream (child, record on `on`) in id order, paging by id range (never OFFSET)."""
+    last = 0
+    while True:
+        page = list(
+            children.filter(pk__gt=last).order_by("pk").prefetch_related(
+                Prefetch("circumstances", queryset=Circumstance.objects.filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on))
+            )[:batch]
+        )  # fmt: skip
+        if not page:
+            return
+        for child in page:
+            yield child, situation_on(child, on, child.circumstances.all())
+        last = page[-1].pk
+
+
+def search_children(
+    user: User,
+    *,
+    q: str = "",
+    region_code: str = "",
+    sex: str = "",
+    age_min: int | None = None,
+    age_max: int | None = None,
+    status: str = "active",
+    flags: Iterable[str] = (),
+    on: datetime.date | None = None,
+) -> QuerySet[Child]:
+    """Search by Chinese name, full pinyin or initials, exact ID number, region, age range and
+    current circumstances. Always within the user's scope."""
+    from shouhu.core import crypto
+
+    from .identity import normalise_id_number
+
+    children = children_visible_to(user).select_related("region")
+    q = q.strip()
+    if q:
+        compact = q.replace(" ", "").lower()
+        if len(compact) == 18 and compact[:17].isdigit():
+            children = children.filter(id_number_index=crypto.blind_index(normalise_id_number(compact)))
+        elif compact.isascii() and compact.isalpha():
+            children = children.filter(Q(name_pinyin__startswith=compact) | Q(name_initials__startswith=compact))
+        else:
+            children = children.filter(name__contains=q)
+    if region_code:
+        from shouhu.regions.models import prefix_of_code
+
+        children = children.filter(region_code__startswith=prefix_of_code(region_code))
+    if sex:
+        children = children.filter(sex=sex)
+    if status:
+        children = children.filter(status=status)
+    on = on or datetime.date.today()  # noqa: DTZ011  (policy dates are plain dates)
+    if age_min is not None:
+        children = children.filter(birth_date__lte=_birth_date_for_age(age_min, on))
+    if age_max is not None:
+        children = children.filter(birth_date__gt=_birth_date_for_age(age_max + 1, on))
+    for kind in flags:
+        children = children.filter(
+            Q(circumstances__valid_to__isnull=True) | Q(circumstances__valid_to__gte=on),
+            circumstances__kind=kind, circumstances__valid_from__lte=on,
+        )  # fmt: skip
+    return children.distinct() if flags else children
+
+
+def _birth_date_for_age(age: int, on: datetime.date) -> datetime.date:
+    """The latest birth date of a child who is at least `age` on `on`."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - age, day=28)
+
+
+def age_of(child: Child, on: datetime.date | None = None) -> int:
+    return age_on(child.birth_date, on or datetime.date.today())  # noqa: DTZ011

@@ -1,0 +1,280 @@
+"""Every write to the registry."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shouhu.accounts.access import may_register_in
+from shouhu.accounts.models import User
+from shouhu.core import audit, crypto
+from shouhu.regions.models import Level, Region
+
+from .exchange import ChildRecord
+from .facts import Fact, describe, fact_valid_from, facts_from_record, in_force
+from .identity import mask_id_number, name_pinyin
+from .models import Child, ChildStatus, Circumstance, CloseReason, Kind
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the child since this form was opened."""
+
+    def __init__(self) -> None:
+        super().__init__("该儿童的信息已被他人修改，您的修改未保存。请刷新页面查看最新信息后重试。")
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    before: str
+    after: str
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _village(region_code: str) -> Region:
+    try:
+        region = Region.objects.get(code=region_code)
+    except Region.DoesNotExist:
+        raise ValidationError({"region_code": f"「居住地区划代码」：区划代码 {region_code} 不存在"}) from None
+    if region.level != Level.VILLAGE:
+        raise ValidationError(
+            {"region_code": f"「居住地区划代码」：{region.name} 不是村（社区），请选择到村（社区）一级"}
+        )
+    return region
+
+
+def _check_region(actor: User | None, region: Region) -> None:
+    if actor is not None and not may_register_in(actor, region):
+        raise PermissionDenied(f"{region.name} 不在您的辖区内")
+
+
+def _set_identity(child: Child, record: ChildRecord, region: Region) -> None:
+    child.id_number = record.id_number
+    child.id_number_index = crypto.blind_index(record.id_number) if record.id_number else None
+    child.id_number_masked = mask_id_number(record.id_number) if record.id_number else ""
+    child.no_id_reason = "" if record.id_number else (record.no_id_reason or "")
+    child.name = record.name
+    child.name_pinyin, child.name_initials = name_pinyin(record.name)
+    child.sex = record.sex
+    child.birth_date = record.birth_date
+    child.region = region
+    child.region_code = region.code
+    child.hukou_region_code = record.hukou_region_code or ""
+
+
+def find_by_id_number(id_number: str) -> Child | None:
+    """Exact lookup through the blind index (not scoped: callers decide what to reveal)."""
+    return Child.objects.filter(id_number_index=crypto.blind_index(id_number)).first()
+
+
+def _open_facts(child: Child) -> dict[str, Circumstance]:
+    return {row.kind: row for row in child.circumstances.filter(valid_to__isnull=True)}
+
+
+def planned_changes(child: Child, record: ChildRecord, *, on: datetime.date | None = None) -> list[Change]:
+    """What applying `record` would change, in Chinese (for previews before commit)."""
+    on = on or today()
+    held = {kind: Fact.of(row) for kind, row in in_force(child.circumstances.all(), on).items()}
+    wanted = facts_from_record(record)
+    changes = []
+    for kind in Kind.values:
+        if held.get(kind) != wanted.get(kind):
+            changes.append(Change(kind, describe(kind, held.get(kind)), describe(kind, wanted.get(kind))))
+    for label, old, new in (
+        ("name", child.name, record.name), ("sex", child.sex, record.sex),
+        ("birth_date", str(child.birth_date), str(record.birth_date)),
+        ("region_code", child.region_code, record.region_code),
+        ("hukou_region_code", child.hukou_region_code, record.hukou_region_code or ""),
+    ):  # fmt: skip
+        if old != new:
+            changes.append(Change(label, old, new))
+    return changes
+
+
+def _apply_facts(*, actor: User | None, child: Child, record: ChildRecord, effective: datetime.date) -> list[Change]:
+    wanted = facts_from_record(record)
+    open_rows = _open_facts(child)
+    changes: list[Change] = []
+    new_rows: list[Circumstance] = []
+    for kind in Kind.values:
+        row = open_rows.get(kind)
+        old = Fact.of(row) if row else None
+        new = wanted.get(kind)
+        if old == new:
+            continue
+        start = fact_valid_from(kind, new, effective) if new else effective
+        if row is not None:
+            if row.valid_from >= start:
+                raise ValidationError(
+                    f"「{Kind(kind).label}」已有 {row.valid_from} 起的记录，新情况的起始日期 {start} 必须晚于它；"
+                    "如是录入错误，请更正原记录"
+                )
+            row.valid_to = start - datetime.timedelta(days=1)
+            row.save(update_fields=["valid_to"])
+        if new is not None:
+            new_rows.append(Circumstance(
+                child=child, kind=kind, valid_from=start, flag=new.flag, status=new.status, detail=new.detail,
+                grade=new.grade, since=new.since, until=new.until, recorded_by=actor,
+            ))  # fmt: skip
+        changes.append(Change(kind, describe(kind, old), describe(kind, new)))
+    Circumstance.objects.bulk_create(new_rows)
+    return changes
+
+
+@transaction.atomic
+def child_register(
+    *,
+    actor: User | None,
+    record: ChildRecord,
+    phone: str = "",
+    address: str = "",
+    effective: datetime.date | None = None,
+) -> Child:
+    """Register a new child from an exchange-format record. Refuses an ID number already on record."""
+    region = _village(record.region_code)
+    _check_region(actor, region)
+    if record.id_number and find_by_id_number(record.id_number) is not None:
+        raise ValidationError(
+            {"id_number": f"「身份证号」：{mask_id_number(record.id_number)} 已登记，请在已有档案上更新"}
+        )
+    child = Child(phone=phone.strip(), address=address.strip(), created_by=actor)
+    _set_identity(child, record, region)
+    child.save()
+    _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
+    audit.record(actor=actor, action="children.register", target=child, summary=f"登记儿童 {child.name}")
+    from .duplicates import queue_duplicates_of
+
+    queue_duplicates_of(child)
+    return child
+
+
+def _bump_version(child: Child, expected_version: int) -> None:
+    """The optimistic lock: the UPDATE only matches if nobody saved since `expected_version`."""
+    updated = Child.objects.filter(pk=child.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise ConcurrentEditError()
+    child.version = expected_version + 1
+
+
+@transaction.atomic
+def child_update(
+    *,
+    actor: User | None,
+    child: Child,
+    record: ChildRecord,
+    expected_version: int,
+    effective: datetime.date | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+) -> list[Change]:
+    """Apply a new exchange-format record to a child: identity fields are updated, each changed
+    circumstance closes the old fact and opens a new one from `effective`."""
+    region = _village(record.region_code)
+    if region.pk != child.region_id:
+        _check_region(actor, region)
+    if record.id_number and record.id_number != child.id_number:
+        other = find_by_id_number(record.id_number)
+        if other is not None and other.pk != child.pk:
+            raise ValidationError({"id_number": f"「身份证号」：{mask_id_number(record.id_number)} 已属于另一名儿童"})
+    _bump_version(child, expected_version)
+    identity_changes = [c for c in planned_changes(child, record, on=effective or today()) if c.kind not in Kind.values]
+    _set_identity(child, record, region)
+    fields = ["id_number", "id_number_index", "id_number_masked", "no_id_reason", "name", "name_pinyin",
+              "name_initials", "sex", "birth_date", "region", "region_code", "hukou_region_code"]  # fmt: skip
+    if phone is not None:
+        child.phone, fields = phone.strip(), [*fields, "phone"]
+    if address is not None:
+        child.address, fields = address.strip(), [*fields, "address"]
+    child.save(update_fields=fields)
+    changes = identity_changes + _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
+    if changes:
+        audit.record(
+            actor=actor, action="children.update", target=child, summary=f"更新儿童 {child.name} 的信息",
+            detail={"changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],
+                    "effective": str(effective or today())},
+        )  # fmt: skip
+    return changes
+
+
+@transaction.atomic
+def circumstance_correct(
+    *, actor: User, circumstance: Circumstance, expected_version: int, **values: object
+) -> Circumstance:
+    """Fix a fact recorded in error (dates or values). The before/after go to the audit log."""
+    allowed = {"valid_from", "valid_to", "flag", "status", "detail", "grade", "since", "until", "note"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(f"不能更正字段：{'、'.join(sorted(unknown))}")
+    _bump_version(circumstance.child, expected_version)
+    before = {k: str(getattr(circumstance, k)) for k in values}
+    for key, value in values.items():
+        setattr(circumstance, key, value)
+    if circumstance.valid_to is not None and circumstance.valid_to < circumstance.valid_from:
+        raise ValidationError({"valid_to": "「结束日期」不能早于起始日期"})
+    circumstance.save()
+    audit.record(
+        actor=actor, action="children.correct", target=circumstance.child,
+        summary=f"更正 {circumstance.child.name} 的「{circumstance.get_kind_display()}」记录",
+        detail={"circumstance": circumstance.pk, "before": before, "after": {k: str(v) for k, v in values.items()}},
+    )  # fmt: skip
+    return circumstance
+
+
+@transaction.atomic
+def child_close(
+    *, actor: User, child: Child, reason: str, closed_on: datetime.date, expected_version: int, note: str = ""
+) -> Child:
+    if reason not in CloseReason.values:
+        raise ValidationError({"reason": "「销档原因」无效"})
+    if child.status == ChildStatus.CLOSED:
+        raise ValidationError("该档案已销档")
+    if closed_on > today():
+        raise ValidationError({"closed_on": "「销档日期」不能晚于今天"})
+    _bump_version(child, expected_version)
+    child.status, child.closed_reason, child.closed_on, child.closed_note = ChildStatus.CLOSED, reason, closed_on, note
+    child.save(update_fields=["status", "closed_reason", "closed_on", "closed_note"])
+    audit.record(
+        actor=actor, action="children.close", target=child,
+        summary=f"销档：{child.name}（{CloseReason(reason).label}）", detail={"reason": reason, "on": str(closed_on)},
+    )  # fmt: skip
+    return child
+
+
+@transaction.atomic
+def child_reopen(*, actor: User, child: Child, expected_version: int, note: str) -> Child:
+    if child.status != ChildStatus.CLOSED:
+        raise ValidationError("该档案未销档")
+    if not note.strip():
+        raise ValidationError({"note": "「恢复原因」不能为空"})
+    _bump_version(child, expected_version)
+    previous = child.get_closed_reason_display()
+    child.status, child.closed_reason, child.closed_on, child.closed_note = ChildStatus.ACTIVE, "", None, ""
+    child.save(update_fields=["status", "closed_reason", "closed_on", "closed_note"])
+    audit.record(
+        actor=actor, action="children.reopen", target=child, summary=f"恢复档案：{child.name}",
+        detail={"previous_reason": previous, "note": note.strip()},
+    )  # fmt: skip
+    return child
+
+
+def child_reveal(*, actor: User, child: Child, field: str) -> str:
+    """The full ID number / phone / address: a logged action for roles that need it."""
+    from shouhu.accounts.access import Capability, require
+
+    require(actor, Capability.REVEAL_SENSITIVE)
+    if field not in {"id_number", "phone", "address"}:
+        raise ValidationError("无效字段")
+    with transaction.atomic():
+        audit.record(actor=actor, action="children.reveal", target=child, summary=f"查看 {child.name} 的完整{field}",
+                     detail={"field": field})  # fmt: skip
+    return str(getattr(child, field) or "")
