@@ -215,7 +215,7 @@ def _grade(reader: _Reader, value: Any, path: str) -> int | None:
 
 def _identity(
     reader: _Reader, obj: dict[str, Any], birth_date: datetime.date | None, sex: str | None
-) -> tuple[str | None, str | None]:  # noqa: E501
+) -> tuple[str | None, str | None]:
     raw, reason = obj.get("id_number"), obj.get("no_id_reason")
     if reason is not None and (not isinstance(reason, str) or not reason.strip()):
         reader.error("no_id_reason", "应为非空文字")

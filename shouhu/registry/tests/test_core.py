@@ -106,3 +106,18 @@ def test_registering_outside_ones_jurisdiction_is_refused(personas: dict[str, Us
     with pytest.raises(PermissionDenied):
         register(personas["director_b"], EXAMPLE)
     assert Child.objects.count() == 0
+
+
+def test_bulk_register_writes_the_same_as_one_by_one(personas: dict[str, User]) -> None:
+    from shouhu.core.models import AuditEvent
+    from shouhu.registry.bulk import bulk_register
+
+    record, _ = parse_record(EXAMPLE, today=DAY)
+    assert record is not None
+    seen: list[int] = []
+    ids = bulk_register(actor=personas["caseworker"], records=[record], effective=DAY, on_progress=seen.append)
+    child = Child.objects.get(pk=ids[0])
+    assert record_to_dict(situation_on(child, DAY)) == EXAMPLE
+    assert seen == [1]
+    assert AuditEvent.objects.filter(action="children.import", object_id=str(child.pk)).count() == 1
+    assert services.find_by_id_number("210522201503150015") == child
