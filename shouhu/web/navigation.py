@@ -19,6 +19,7 @@ class NavItem:
 
 NAV = [
     (_("首页"), "home", Capability.VIEW_HOME),
+    (_("儿童"), "registry:list", Capability.VIEW_CHILDREN),
     (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),
     (_("督办"), "policy:supervision", Capability.VIEW_SUPERVISION),
     (_("行政区划"), "regions:list", Capability.VIEW_REGIONS),

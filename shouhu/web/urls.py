@@ -19,4 +19,5 @@ urlpatterns = [
     path("departments/", include(accounts_urls.departments)),
     path("audit/", include(accounts_urls.audit)),
     path("policy/", include("shouhu.policy.urls")),
+    path("children/", include("shouhu.registry.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Registered by shouhu.registry.contributions."""
