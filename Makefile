@@ -22,5 +22,8 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy shouhu
 
+# Extract strings, apply shouhu/locale/en/translations.json, build the .mo (commit both).
 messages: setup
-	cd shouhu && ../.venv/bin/shouhu makemessages -l en --no-obsolete && ../.venv/bin/shouhu compilemessages -l en
+	cd shouhu && ../.venv/bin/shouhu makemessages -l en --no-obsolete -i "*/tests/*"
+	.venv/bin/python scripts/po_fill.py shouhu/locale/en/LC_MESSAGES/django.po shouhu/locale/en/translations.json
+	cd shouhu && ../.venv/bin/shouhu compilemessages -l en
