@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shouhu.accounts",
     "shouhu.policy",
     "shouhu.registry",
+    "shouhu.eligibility",
     "shouhu.web",
     "shouhu.api",
 ]

@@ -1,1 +1,89 @@
-"""Registered by shouhu.policy.contributions."""
+"""What exploring the table adds to shared pages: a department's tasks on its page, and home
+panels (my department's task counts; my township's tasks; "no table yet" for administrators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from shouhu.accounts.access import Capability, can
+from shouhu.accounts.department_page import department_section
+from shouhu.accounts.models import Department, Role, User
+from shouhu.web.home import Panel, home_contributor
+
+from . import explore
+from .selectors import current_document
+
+SECTION_TEMPLATE = "policy/explore_department_section.html"
+
+
+@department_section
+def department_policy_tasks(user: User, department: Department) -> list[dict[str, Any]]:
+    """The department's tasks in the current table (including those written against its
+    predecessors), one section per way it answers for them."""
+    if not can(user, Capability.VIEW_POLICY):
+        return []
+    document = current_document()
+    if document is None:
+        return []
+    groups = explore.department_tasks(department, document)
+    sections = [
+        {
+            "title": f"{explore.GROUP_TITLES[key]}（{len(rows)} 项）",
+            "template": SECTION_TEMPLATE,
+            "rows": rows,
+            "key": key,
+        }
+        for key, rows in groups.items()
+        if rows
+    ]
+    if not sections:
+        sections = [{"title": "任务分工表中的任务", "template": SECTION_TEMPLATE, "rows": [], "key": "none"}]
+    return sections
+
+
+@home_contributor
+def policy_panels(user: User) -> list[Panel]:
+    if not can(user, Capability.VIEW_POLICY):
+        return []
+    document = current_document()
+    if document is None:
+        if not can(user, Capability.MANAGE_POLICY):
+            return []
+        link = explore.import_url() or reverse("policy:tasks")
+        return [
+            Panel(
+                title="尚未导入任务分工表",
+                text="导入县里的重点任务分工表后，各单位即可查看本单位承担的任务。",
+                link=link,
+                link_label="导入任务分工表",
+            )
+        ]
+    if user.role == Role.DEPARTMENT_OFFICER and user.department is not None:
+        groups = explore.department_tasks(user.department, document)
+        lead, cooperating, by_duty = (len(groups[k]) for k in (explore.LEADS, explore.COOPERATES, explore.BY_DUTY))
+        return [
+            Panel(
+                title="本单位承担的任务",
+                stat=lead + cooperating + by_duty,
+                text=f"本单位牵头 {lead} 项、配合 {cooperating} 项、按职责落实 {by_duty} 项任务",
+                link=reverse("departments:detail", args=[user.department.pk]),
+                link_label="查看本单位的任务",
+            )
+        ]
+    if user.role in {Role.TOWNSHIP_SUPERVISOR, Role.VILLAGE_DIRECTOR}:
+        township = explore.township_of(user)
+        if township is None:
+            return []
+        count = len(explore.township_tasks(document))
+        return [
+            Panel(
+                title=f"{township.name}承担的任务",
+                stat=count,
+                text="任务分工表中由各乡镇（街道）落实或配合的任务",
+                link=reverse("policy:township", args=[township.code]),
+                link_label="查看本乡镇的任务",
+            )
+        ]
+    return []

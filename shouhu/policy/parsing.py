@@ -783,3 +783,9 @@ def parse_policy_document(data: bytes, filename: str) -> ParseResult:
         assert text is not None  # _sniff decoded it already
         return parse_text_export(text)
     return fail(f"文件「{name}」不是可识别的文档（{_KIND_LABELS[kind]}），请上传 .txt、.docx 或 .xlsx 文件")
+
+
+def detect_format(data: bytes) -> str:
+    """The table's file format from its content: "txt", "docx", "xlsx", or "" when it is none
+    of them (added for the import service, which records it on the imported version)."""
+    return {"text": "txt", "docx": "docx", "xlsx": "xlsx"}.get(_sniff(data), "")

@@ -1,0 +1,187 @@
+"""The import pages: upload → preview → confirm as the county administrator; versions and
+downloads for everyone who may view the policy table; 403 for everyone else."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from shouhu.accounts.models import Department
+from shouhu.core.models import AuditEvent
+from shouhu.policy.importing import policy_import_commit
+from shouhu.policy.models import PolicyDocument, PolicyTask, UnitAlias
+from shouhu.policy.views_import import SESSION_KEY
+
+from .import_helpers import SOURCE, TITLE, as_xlsx, replace, source_bytes, source_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path / "policy-uploads"
+
+
+def upload(client: Any, data: bytes, filename: str, **fields: str) -> Any:
+    return client.post(reverse("policy:import"), {"file": SimpleUploadedFile(filename, data), **fields})
+
+
+def test_upload_preview_confirm(login: Any, personas: dict[str, Any], media: Path) -> None:
+    client = login("admin")
+    page = client.get(reverse("policy:import"))
+    assert page.status_code == 200 and "上传并预览" in page.content.decode()
+
+    response = upload(
+        client, source_bytes(), SOURCE.name, issuing_body="桓仁满族自治县人民政府办公室", issued_on="2017-06-30"
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("policy:import_preview")
+    token = client.session[SESSION_KEY]["token"]
+    assert (media / f"{token}.upload").read_bytes() == source_bytes()
+    assert len(json.dumps(dict(client.session), ensure_ascii=False)) < 1000  # the file is not in the session
+
+    preview = client.get(reverse("policy:import_preview"))
+    body = preview.content.decode()
+    assert preview.status_code == 200
+    assert TITLE in body and "这是该分工表的第一次导入" in body
+    assert "保障基本生活" in body and "强化宣传引导" in body
+    assert "确认导入为第 1 版" in body
+    assert PolicyDocument.objects.count() == 0
+
+    done = client.post(reverse("policy:import_preview"), {"confirm": "1"})
+    assert done.status_code == 302 and done["Location"] == reverse("policy:tasks")
+    document = PolicyDocument.objects.get()
+    assert (document.version, document.imported_by, str(document.issued_on)) == (1, personas["admin"], "2017-06-30")
+    assert document.issuing_body == "桓仁满族自治县人民政府办公室"
+    assert document.tasks.count() == 47
+    assert not (media / f"{token}.upload").exists() and SESSION_KEY not in client.session
+    messages = [str(m) for m in done.wsgi_request._messages]
+    assert messages == [f"已导入《{TITLE}》第 1 版：47 项任务"]
+
+    # the same table again: the preview says so and confirming changes nothing
+    upload(client, as_xlsx(source_tasks()), "分工表.xlsx")
+    assert "与已导入的第 1 版内容完全相同" in client.get(reverse("policy:import_preview")).content.decode()
+    again = client.post(reverse("policy:import_preview"), {"confirm": "1"}, follow=True)
+    assert f"内容与《{TITLE}》第 1 版相同，未做任何更改" in again.content.decode()
+    assert PolicyDocument.objects.count() == 1
+
+
+def test_preview_lists_differences_from_the_previous_version(login: Any) -> None:
+    policy_import_commit(actor=None, data=source_bytes(), filename=SOURCE.name)
+    client = login("admin")
+    tasks = [t for t in replace(source_tasks(), 2, text="修订后的第二项任务。") if t.number != 3]
+    upload(client, as_xlsx(tasks), "修订.xlsx")
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert "将作为第 2 版导入；与第 1 版的差异" in body
+    assert "修订后的第二项任务。" in body and "任务内容修改" in body and "删除" in body
+    client.post(reverse("policy:import_preview"), {"confirm": "1"})
+    assert PolicyDocument.objects.get(version=2).tasks.count() == 46
+
+
+def test_unknown_units_are_mapped_in_the_preview(login: Any) -> None:
+    client = login("admin")
+    tasks = replace(source_tasks(), 6, responsibility="牵头单位：县残联\n配合单位：县卫健委", cooperating=("县卫健委",))
+    tasks = replace(tasks, 20, responsibility="县青少年活动中心", lead=("县青少年活动中心",))
+    upload(client, as_xlsx(tasks, title="别名测试"), "别名.xlsx")
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert "「县卫健委」（第 8 行，任务 6）" in body and "「县青少年活动中心」（第 22 行，任务 20）" in body
+    assert 'name="map_0"' in body and 'name="create_1"' in body
+
+    refused = client.post(
+        reverse("policy:import_preview"), {"confirm": "1", "unknown": ["县卫健委", "县青少年活动中心"]}
+    )
+    assert refused.status_code == 200
+    assert "第 8 行（任务 6）「责任单位」：未知单位「县卫健委」" in refused.content.decode()
+    assert PolicyDocument.objects.count() == 0
+
+    health = Department.objects.get(name="县卫健局")
+    done = client.post(
+        reverse("policy:import_preview"),
+        {"confirm": "1", "unknown": ["县卫健委", "县青少年活动中心"], "map_0": str(health.pk), "create_1": "1"},
+    )
+    assert done.status_code == 302
+    assert UnitAlias.objects.get(alias="县卫健委").department == health
+    assert Department.objects.filter(name="县青少年活动中心").exists()
+    assert PolicyDocument.objects.get().title == "别名测试"
+
+
+def test_malformed_upload_shows_row_errors_and_cannot_be_confirmed(login: Any) -> None:
+    client = login("admin")
+    text = SOURCE.read_text(encoding="utf-8").replace("\t5\n", "\t五\n", 1)
+    upload(client, text.encode(), "坏表.txt")
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert "第 6 行「序号」：「五」不是整数" in body
+    assert 'data-testid="confirm-form"' not in body
+    refused = client.post(reverse("policy:import_preview"), {"confirm": "1"})
+    assert "未能导入，未写入任何数据" in refused.content.decode()
+    assert PolicyDocument.objects.count() == PolicyTask.objects.count() == 0
+
+    cancelled = client.post(reverse("policy:import_preview"), {"cancel": "1"})
+    assert cancelled["Location"] == reverse("policy:import")
+    assert SESSION_KEY not in client.session
+
+
+def test_upload_form_errors_and_expired_preview(login: Any) -> None:
+    client = login("admin")
+    response = client.post(reverse("policy:import"), {"title": "x"})
+    assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
+    expired = client.get(reverse("policy:import_preview"))
+    assert expired.status_code == 302 and expired["Location"] == reverse("policy:import")
+
+
+def test_versions_and_downloads(login: Any, personas: dict[str, Any]) -> None:
+    document = policy_import_commit(actor=personas["admin"], data=source_bytes(), filename=SOURCE.name)
+    client = login("officer_b")
+    page = client.get(reverse("policy:import_versions"))
+    body = page.content.decode()
+    assert page.status_code == 200 and TITLE in body and "第 1 版" in body and "王管理" in body
+    assert "导入分工表" not in body  # only administrators import
+    assert client.get(reverse("policy:import_versions"), {"q": "不存在"}).content.decode().count("没有标题包含") == 1
+
+    url = reverse("policy:import_export", kwargs={"pk": document.pk, "fmt": "json"})
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    rows = json.loads(response.content)
+    assert len(rows) == 47 and rows[4]["cooperating"] == ["县财政局", "县卫计局", "县人社局", "县残联"]
+    current = json.loads(client.get(url, {"current_names": "1"}).content)
+    assert current[4]["cooperating"] == ["县财政局", "县卫健局", "县人社局", "县残联"]
+
+    xlsx = client.get(reverse("policy:import_export", kwargs={"pk": document.pk, "fmt": "xlsx"}))
+    assert xlsx.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.content)).get_sheet_by_index(0).to_python()
+    assert sheet[0][0] == TITLE and sheet[1][:4] == ["序号", "项目", "工作任务", "责任单位"]
+    assert len(sheet) == 49
+
+    events = AuditEvent.objects.filter(action="policy.export", object_id=str(document.pk))
+    assert events.count() == 3 and {e.actor for e in events} == {personas["officer_b"]}
+    assert client.get(reverse("policy:import_export", kwargs={"pk": 999999, "fmt": "json"})).status_code == 404
+
+
+def test_empty_versions_page(login: Any) -> None:
+    body = login("admin").get(reverse("policy:import_versions")).content.decode()
+    assert "还没有导入任务分工表" in body and reverse("policy:import") in body
+
+
+@pytest.mark.parametrize("key", ["caseworker", "officer_a", "supervisor_a", "director_b", "leader", "community_a"])
+def test_only_administrators_import(login: Any, key: str) -> None:
+    client = login(key)
+    assert client.get(reverse("policy:import")).status_code == 403
+    assert upload(client, source_bytes(), SOURCE.name).status_code == 403
+    assert client.post(reverse("policy:import_preview"), {"confirm": "1"}).status_code == 403
+    assert PolicyDocument.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["community_a", "reporter_a"])
+def test_versions_need_the_view_policy_capability(login: Any, key: str) -> None:
+    document = policy_import_commit(actor=None, data=source_bytes(), filename=SOURCE.name)
+    client = login(key)
+    assert client.get(reverse("policy:import_versions")).status_code == 403
+    assert client.get(reverse("policy:import_export", kwargs={"pk": document.pk, "fmt": "json"})).status_code == 403
