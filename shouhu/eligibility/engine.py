@@ -77,7 +77,9 @@ class RuleSet:
             field_ = FIELDS.get(node.name)
             if field_ is not None:
                 if field_.type != "bool":
-                    raise L.RuleSyntaxError(f"{node.name}（{field_.label}）不是是/否字段，需要比较，例如 {node.name} == …")
+                    raise L.RuleSyntaxError(
+                        f"{node.name}（{field_.label}）不是是/否字段，需要比较，例如 {node.name} == …"
+                    )
             elif node.name not in self.rules:
                 raise L.RuleSyntaxError(f"未知的字段或规则：{node.name}")
         elif isinstance(node, L.Call):
@@ -300,5 +302,7 @@ def _disability_phrase(ctx: Context) -> str:
 def contract_ruleset() -> RuleSet:
     from .contract import PARAMETERS_V1, RULES_V1
 
-    rules = [RuleDef(code, kind, label, expr, task, minor_only=kind != "block") for code, kind, label, task, expr in RULES_V1]
+    rules = [
+        RuleDef(code, kind, label, expr, task, minor_only=kind != "block") for code, kind, label, task, expr in RULES_V1
+    ]
     return RuleSet(rules, {name: value for name, (value, _) in PARAMETERS_V1.items()})

@@ -95,7 +95,7 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise RuleSyntaxError(f"第 {pos + 1} 个字符处无法识别：{text[pos:pos + 10]!r}")
+            raise RuleSyntaxError(f"第 {pos + 1} 个字符处无法识别：{text[pos : pos + 10]!r}")
         group = match.lastgroup or ""
         value, start = match.group(group), match.start(group)
         kind = value if group == "name" and value in KEYWORDS else group
@@ -114,7 +114,11 @@ class _Parser:
 
     def take(self, *kinds: str) -> tuple[str, str, int]:
         if not self.peek(*kinds):
-            where = f"第 {self.tokens[self.i][2]} 个字符处的 {self.tokens[self.i][1]!r}" if self.i < len(self.tokens) else "结尾"
+            where = (
+                f"第 {self.tokens[self.i][2]} 个字符处的 {self.tokens[self.i][1]!r}"
+                if self.i < len(self.tokens)
+                else "结尾"
+            )
             expected = " 或 ".join(KIND_LABELS.get(k, k) for k in kinds)
             raise RuleSyntaxError(f"{where}：应为 {expected}")
         token = self.tokens[self.i]

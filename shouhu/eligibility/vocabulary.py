@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models import DateField as DateFieldType
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from shouhu.registry.exchange import (
@@ -239,7 +239,9 @@ def _months_between_at_least(months: int) -> Q:
     month_index_until = ExtractYear("until") * 12 + ExtractMonth("until")
     month_index_since = ExtractYear("since") * 12 + ExtractMonth("since")
     next_day = ExpressionWrapper(F("until") + datetime.timedelta(days=1), output_field=DateFieldType())
-    return Q(_months__gt=months) | Q(_months=months, _until_day__gte=F("_since_day")) | Q(_months=months, _next_day_day=1), {
+    return Q(_months__gt=months) | Q(_months=months, _until_day__gte=F("_since_day")) | Q(
+        _months=months, _next_day_day=1
+    ), {
         "_months": month_index_until - month_index_since,
         "_until_day": ExtractDay("until"),
         "_since_day": ExtractDay("since"),

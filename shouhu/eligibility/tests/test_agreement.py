@@ -73,7 +73,9 @@ def child(draw: Any, as_of: datetime.date) -> dict[str, Any]:
     birth += datetime.timedelta(days=birthday_offset)
     birth = min(birth, as_of)
     parents = [p for p in (draw(parent("father", as_of)), draw(parent("mother", as_of))) if p]
-    disability = draw(st.none() | st.fixed_dictionaries({"type": st.sampled_from(DISABILITY_TYPES), "grade": st.integers(1, 4)}))
+    disability = draw(
+        st.none() | st.fixed_dictionaries({"type": st.sampled_from(DISABILITY_TYPES), "grade": st.integers(1, 4)})
+    )
     guardian = draw(st.none() | st.fixed_dictionaries({"relationship": st.just("grandparent"), "able": st.booleans()}))
     flag = st.booleans()
     return {
@@ -95,7 +97,9 @@ def scenario(draw: Any) -> tuple[datetime.date, list[dict[str, Any]]]:
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(scenario())
 def test_both_engines_agree(data: tuple[datetime.date, list[dict[str, Any]]]) -> None:
     as_of, children = data

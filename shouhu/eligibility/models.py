@@ -1,0 +1,177 @@
+"""Rules as data (versioned, effective-dated), and screening runs with their stored results.
+
+A `Rule` is a category, a measure (linked to its task number in the table, so it knows its lead
+and cooperating units) or a building block. Its `RuleVersion`s carry the expression and the period
+in which it applies; parameters (`Parameter` / `ParameterVersion`) are named values likewise.
+A `ScreeningRun` evaluates the rules in force on its as-of date over a region; `Eligibility` rows
+say which child is in which category or measure since when, by which rule version, and
+`EligibilityChange` rows what a run changed (newly eligible, no longer eligible).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from shouhu.core.models import TimeStampedModel
+
+
+class RuleKind(models.TextChoices):
+    CATEGORY = "category", "类别"
+    MEASURE = "measure", "措施"
+    BLOCK = "block", "构件"
+
+
+class Rule(models.Model):
+    code = models.CharField("代码", max_length=40, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=RuleKind.choices)
+    label = models.CharField("名称", max_length=100)
+    task_number = models.PositiveIntegerField("分工表任务序号", null=True, blank=True)
+    position = models.PositiveIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "规则"
+        verbose_name_plural = "规则"
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class RuleVersion(models.Model):
+    rule = models.ForeignKey(Rule, verbose_name="规则", on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本")
+    expression = models.TextField("表达式")
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    note = models.CharField("修改说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "规则版本"
+        verbose_name_plural = "规则版本"
+        ordering = ["rule", "-version"]
+        constraints = [models.UniqueConstraint(fields=["rule", "version"], name="rule_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} v{self.version}"
+
+
+class Parameter(models.Model):
+    name = models.CharField("参数名", max_length=60, unique=True)
+    description = models.CharField("说明", max_length=200)
+
+    class Meta:
+        verbose_name = "参数"
+        verbose_name_plural = "参数"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParameterVersion(models.Model):
+    parameter = models.ForeignKey(Parameter, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本")
+    value = models.IntegerField("值")
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    note = models.CharField("修改说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "参数版本"
+        verbose_name_plural = "参数版本"
+        ordering = ["parameter", "-version"]
+        constraints = [models.UniqueConstraint(fields=["parameter", "version"], name="parameter_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.name} v{self.version} = {self.value}"
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "筛查中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ScreeningRun(TimeStampedModel):
+    as_of = models.DateField("筛查基准日")
+    region_code = models.CharField("范围（区划代码）", max_length=12)
+    region_prefix = models.CharField("范围前缀", max_length=12, db_index=True)
+    state = models.CharField("状态", max_length=10, choices=RunState.choices, default=RunState.QUEUED)
+    progress_done = models.PositiveIntegerField("已完成规则数", default=0)
+    progress_total = models.PositiveIntegerField("规则总数", default=0)
+    children_screened = models.PositiveIntegerField("筛查儿童数", default=0)
+    rule_versions = models.JSONField("规则版本", default=dict)
+    counts = models.JSONField("各类别/措施人数", default=dict)
+    gained = models.PositiveIntegerField("新增符合", default=0)
+    lost = models.PositiveIntegerField("不再符合", default=0)
+    error = models.TextField("错误", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "筛查"
+        verbose_name_plural = "筛查"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"筛查 #{self.pk} {self.region_code} {self.as_of}"
+
+
+class Eligibility(models.Model):
+    """A child in a category or measure, from `since` (the as-of date of the run that first found
+    it) until `until` (the as-of date of the run that no longer did; null while it holds)."""
+
+    child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="eligibilities")
+    code = models.CharField("类别/措施", max_length=40)
+    since = models.DateField("自")
+    until = models.DateField("至", null=True, blank=True)
+    rule_version = models.PositiveIntegerField("规则版本")
+    found_by = models.ForeignKey(ScreeningRun, on_delete=models.PROTECT, related_name="+")
+    ended_by = models.ForeignKey(ScreeningRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "资格"
+        verbose_name_plural = "资格"
+        ordering = ["child", "code", "-since"]
+        indexes = [models.Index(fields=["code", "until"], name="eligibility_code_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "code"], condition=models.Q(until__isnull=True), name="eligibility_one_open_per_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.code} {self.since}–{self.until or ''}"
+
+
+class ChangeKind(models.TextChoices):
+    GAINED = "gained", "新增符合"
+    LOST = "lost", "不再符合"
+
+
+class EligibilityChange(models.Model):
+    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="changes")
+    child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="eligibility_changes")
+    code = models.CharField("类别/措施", max_length=40)
+    change = models.CharField("变化", max_length=10, choices=ChangeKind.choices)
+
+    class Meta:
+        verbose_name = "资格变化"
+        verbose_name_plural = "资格变化"
+        indexes = [models.Index(fields=["run", "change", "code"], name="eligibility_change_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.child_id} {self.code} {self.change}"
