@@ -130,7 +130,7 @@ class _Parser:
             raise RuleSyntaxError("规则为空")
         node = self.or_()
         if self.i != len(self.tokens):
-            kind, value, pos = self.tokens[self.i]
+            _kind, value, pos = self.tokens[self.i]
             raise RuleSyntaxError(f"第 {pos} 个字符处多余的 {value!r}")
         return node
 

@@ -48,7 +48,7 @@ def _defs(versions: dict[str, RuleVersion], overrides: dict[str, str] | None = N
             task_number=v.rule.task_number,
             version=v.version,
             minor_only=v.rule.kind != RuleKind.BLOCK,
-        )  # fmt: skip
+        )
         for code, v in versions.items()
     ]
 
@@ -110,7 +110,10 @@ def rule_save(*, actor: User, code: str, expression: str, effective_from: dateti
         note=note.strip(), created_by=actor,
     )  # fmt: skip
     audit.record(
-        actor=actor, action="rules.update", target=rule, summary=f"规则 {code} 第 {version.version} 版，{effective_from} 起生效",
+        actor=actor,
+        action="rules.update",
+        target=rule,
+        summary=f"规则 {code} 第 {version.version} 版，{effective_from} 起生效",
         detail={"before": current.expression, "after": version.expression, "note": note.strip()},
     )  # fmt: skip
     return version

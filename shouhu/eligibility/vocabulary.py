@@ -150,6 +150,26 @@ def _sex_sql(ctx: SqlContext, op: str, value: Any) -> Q:
     return q if op in ("==", "in") else ~q
 
 
+def _disability_type(c: Context) -> str | None:
+    return c.record.disability.type if c.record.disability else None
+
+
+def _disability_grade(c: Context) -> int | None:
+    return c.record.disability.grade if c.record.disability else None
+
+
+def _parent_status(role: str) -> Callable[[Context], str]:
+    def get(c: Context) -> str:
+        parent = c.parent(role)
+        return parent.status if parent else "unknown"
+
+    return get
+
+
+def _guardian_able(c: Context) -> bool:
+    return bool(c.record.guardian and c.record.guardian.able)
+
+
 def _disability(ctx: Context) -> str:
     d = ctx.record.disability
     return f"{DISABILITY_LABELS.get(d.type, d.type)} {d.grade} 级" if d else ""
@@ -169,7 +189,8 @@ FIELDS: dict[str, Field] = {
         Field("age", "年龄", "int", lambda c: age_on(c.record.birth_date, c.as_of), _age_sql),
         Field("sex", "性别", "enum", lambda c: c.record.sex, _sex_sql, SEXES, {"male": "男", "female": "女"}),
         Field("household.low_income", "低保家庭", "bool", lambda c: c.record.low_income, _flag("low_income")),
-        Field("household.extreme_poverty", "特困供养", "bool", lambda c: c.record.extreme_poverty, _flag("extreme_poverty")),
+        Field("household.extreme_poverty", "特困供养", "bool", lambda c: c.record.extreme_poverty,
+              _flag("extreme_poverty")),
         Field("household.temporary_hardship", "临时困难家庭", "bool", lambda c: c.record.temporary_hardship,
               _flag("temporary_hardship")),
         Field("serious_illness", "患重病", "bool", lambda c: c.record.serious_illness, _flag("serious_illness")),
@@ -180,13 +201,13 @@ FIELDS: dict[str, Field] = {
         Field("safety.abandoned", "被遗弃", "bool", lambda c: c.record.abandoned, _flag("abandoned")),
         Field("disability", "残疾", "bool", lambda c: c.record.disability is not None,
               lambda ctx: Q(in_force("disability", ctx)), phrase=_disability),
-        Field("disability.type", "残疾类别", "enum", lambda c: c.record.disability.type if c.record.disability else None,
+        Field("disability.type", "残疾类别", "enum", _disability_type,
               _enum_sql("disability", "detail", None), DISABILITY_TYPES, DISABILITY_LABELS),
-        Field("disability.grade", "残疾等级", "int", lambda c: c.record.disability.grade if c.record.disability else None,
+        Field("disability.grade", "残疾等级", "int", _disability_grade,
               _int_sql("disability", "grade")),
         Field("guardian", "有实际监护人", "bool", lambda c: c.record.guardian is not None,
               lambda ctx: Q(in_force("guardian", ctx))),
-        Field("guardian.able", "实际监护人有监护能力", "bool", lambda c: bool(c.record.guardian and c.record.guardian.able),
+        Field("guardian.able", "实际监护人有监护能力", "bool", _guardian_able,
               lambda ctx: Q(in_force("guardian", ctx, flag=True))),
         Field("schooling.stage", "就学阶段", "enum", lambda c: c.record.school_stage,
               _enum_sql("schooling", "detail", "none"), SCHOOL_STAGES, STAGE_LABELS),
@@ -194,9 +215,9 @@ FIELDS: dict[str, Field] = {
               lambda ctx: Q(in_force("schooling", ctx, flag=True)), phrase=_school),
         Field("living_arrangement", "生活安置", "enum", lambda c: c.record.living_arrangement,
               _enum_sql("living_arrangement", "status", "family"), LIVING_ARRANGEMENTS, LIVING_LABELS),
-        Field("father.status", "父亲状况", "enum", lambda c: c.parent("father").status if c.parent("father") else "unknown",  # type: ignore[union-attr]
+        Field("father.status", "父亲状况", "enum", _parent_status("father"),
               _enum_sql("father", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS),
-        Field("mother.status", "母亲状况", "enum", lambda c: c.parent("mother").status if c.parent("mother") else "unknown",  # type: ignore[union-attr]
+        Field("mother.status", "母亲状况", "enum", _parent_status("mother"),
               _enum_sql("mother", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS),
     ]
 }  # fmt: skip
@@ -233,25 +254,27 @@ def parent_unable(ctx: Context, role: str) -> bool:
     return False
 
 
-def _months_between_at_least(months: int) -> Q:
-    """until >= since + `months` calendar months (clamped), in SQL on both databases:
-    the month difference exceeds it, or equals it and the day is reached or until is a month end."""
+def _months_between_at_least(months: int) -> tuple[Q, dict[str, Any]]:
+    """until >= since + `months` calendar months (clamped), in SQL on both databases: the month
+    difference exceeds it, or equals it and the day is reached or `until` is a month's last day.
+    Returns the condition and the annotations it needs."""
     month_index_until = ExtractYear("until") * 12 + ExtractMonth("until")
     month_index_since = ExtractYear("since") * 12 + ExtractMonth("since")
     next_day = ExpressionWrapper(F("until") + datetime.timedelta(days=1), output_field=DateFieldType())
-    return Q(_months__gt=months) | Q(_months=months, _until_day__gte=F("_since_day")) | Q(
-        _months=months, _next_day_day=1
-    ), {
+    annotations = {
         "_months": month_index_until - month_index_since,
         "_until_day": ExtractDay("until"),
         "_since_day": ExtractDay("since"),
         "_next_day_day": ExtractDay(next_day),
-    }  # type: ignore[return-value]
+    }
+    day_reached = Q(_until_day__gte=F("_since_day")) | Q(_next_day_day=1)
+    condition = Q(_months__gt=months) | (Q(_months=months) & day_reached)
+    return condition, annotations
 
 
 def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
     months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
-    long_enough, annotations = _months_between_at_least(months)  # type: ignore[misc]
+    long_enough, annotations = _months_between_at_least(months)
     rows = (
         Circumstance.objects.filter(child=OuterRef("pk"), kind=role, valid_from__lte=ctx.as_of)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.as_of))
@@ -275,7 +298,8 @@ def _parent_phrase(ctx: Context, role: str) -> str:
         return f"{who}情况不详（视为查找不到）"
     text = who + PARENT_STATUS_LABELS.get(parent.status, parent.status)
     if parent.status == "severe_disability":
-        text += f"（{DISABILITY_LABELS.get(parent.disability_type or '', parent.disability_type)} {parent.disability_grade} 级）"
+        kind = parent.disability_type or ""
+        text += f"（{DISABILITY_LABELS.get(kind, kind)} {parent.disability_grade} 级）"
     months = ctx.params["parent_unable_months"]
     if parent.status in RESTRICTED:
         if parent.until:

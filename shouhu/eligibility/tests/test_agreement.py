@@ -86,7 +86,7 @@ def child(draw: Any, as_of: datetime.date) -> dict[str, Any]:
         "schooling": {"stage": draw(st.sampled_from(SCHOOL_STAGES)), "enrolled": draw(flag)},
         "living_arrangement": draw(st.sampled_from(LIVING_ARRANGEMENTS)), "migrant": draw(flag),
         "left_behind": draw(flag),
-        "safety": {"abuse": draw(st.booleans()) and draw(flag), "neglect": False, "abandoned": draw(flag) and draw(flag)},
+        "safety": {"abuse": draw(flag) and draw(flag), "neglect": draw(flag) and draw(flag), "abandoned": draw(flag)},
     }  # fmt: skip
 
 

@@ -153,7 +153,7 @@ class Command(BaseCommand):
             raise CommandError("--scratch-plan 只供内部使用")
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
         call_command("migrate", verbosity=0)
-        by_code = {}
+        by_code: dict[str, Region] = {}
         for code, name, parent in plan["regions"]:
             region = Region.objects.filter(code=code).first() or Region(
                 code=code, name=name, parent=by_code.get(parent)
