@@ -24,7 +24,9 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 @pytest.fixture
 def personas(db: None) -> dict[str, User]:
-    return {user.username: user for user in User.objects.filter(username__in=PERSONA_KEYS)}
+    # Transactional tests flush the database afterwards (pytest-django runs them last); the
+    # personas come back for any that follow.
+    return ensure_personas()
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shouhu.policy",
     "shouhu.registry",
     "shouhu.eligibility",
+    "shouhu.casework",
     "shouhu.web",
     "shouhu.api",
 ]
@@ -110,9 +111,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SHOUHU_TEST_DATABASE_NAME")} if os.environ.get(
-    "SHOUHU_TEST_DATABASE_NAME"
-) else {}
+if os.environ.get("SHOUHU_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["SHOUHU_TEST_DATABASE_NAME"]}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: tests with threads (concurrent transitions) need a database that every
+    # connection shares. One per test process, removed when the run ends.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -184,7 +188,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Outbound messages (SMS gateway); the default writes them to the log.
+OUTBOUND_BACKEND = os.environ.get("SHOUHU_OUTBOUND_BACKEND", "shouhu.core.outbound.LogChannel")
+
+# Days after a supervision period ends by which each unit's progress report is due.
+SUPERVISION_REPORT_DUE_DAYS = int(os.environ.get("SHOUHU_SUPERVISION_REPORT_DUE_DAYS", "10"))
+
 # Product settings
 SHOUHU_PAGE_SIZE = 50
+# Working days a department has to accept and to decide a referral, unless a measure says otherwise.
+REFERRAL_ACCEPT_DAYS = 3
+REFERRAL_DECIDE_DAYS = 15
+# Warn this many working days before a referral deadline.
+REFERRAL_WARN_DAYS = 1
 SHOUHU_COUNTY_CODE = "210522000000"
 SHOUHU_NAV_TITLE = _("守护 · 困境儿童保障")

@@ -23,6 +23,7 @@ from django.http import Http404
 from shouhu.regions.models import Region
 
 if TYPE_CHECKING:
+    from shouhu.casework.models import Intake, Referral
     from shouhu.registry.models import Child
 
 from .models import Department, Role, User
@@ -47,6 +48,13 @@ class Capability(StrEnum):
     EXPORT_CHILDREN = "export_children"
     IMPORT_CHILDREN = "import_children"
     REVIEW_DUPLICATES = "review_duplicates"
+    MANAGE_RULES = "manage_rules"
+    RUN_SCREENING = "run_screening"
+    VIEW_ELIGIBILITY = "view_eligibility"
+    TAKE_INTAKE = "take_intake"
+    HANDLE_REFERRALS = "handle_referrals"
+    MANAGE_REFERRALS = "manage_referrals"
+    VIEW_REFERRALS = "view_referrals"
 
 
 R = Role
@@ -82,6 +90,21 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.EXPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
     Capability.IMPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
     Capability.REVIEW_DUPLICATES: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    # Eligibility rules are changed by the county; screening runs are started by the county and by
+    # a township's supervisor for their own township (scope checked in the service). Leaders see
+    # eligibility counts only (no names: they have no VIEW_CHILDREN).
+    Capability.MANAGE_RULES: frozenset({R.COUNTY_ADMIN}),
+    Capability.RUN_SCREENING: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.VIEW_ELIGIBILITY: CHILD_NETWORK_ROLES | {R.LEADER},
+    # Single window: the county caseworkers and the township windows take intakes; departments
+    # (and townships, for tasks each township answers for) handle referrals; county civil affairs
+    # supervises them all.
+    Capability.TAKE_INTAKE: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.HANDLE_REFERRALS: frozenset({R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.MANAGE_REFERRALS: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    Capability.VIEW_REFERRALS: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}
+    ),
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 
@@ -189,3 +212,68 @@ def may_register_in(user: User, region: Region) -> bool:
     """A child may be registered (or moved) only into a village in the user's jurisdiction."""
     prefix = region_prefix(user)
     return can(user, Capability.REGISTER_CHILDREN) and prefix is not None and region.code.startswith(prefix)
+
+
+def may_take_intake(user: User, child: Child) -> bool:
+    """The county caseworkers and the window of the child's township."""
+    prefix = region_prefix(user)
+    return can(user, Capability.TAKE_INTAKE) and prefix is not None and child.region_code.startswith(prefix)
+
+
+def may_handle_referral(user: User, referral: Referral) -> bool:
+    """The handling unit's officers, or for a township's referral that township's supervisor."""
+    if not can(user, Capability.HANDLE_REFERRALS):
+        return False
+    if referral.township_id is not None:
+        return user.role == R.TOWNSHIP_SUPERVISOR and user.region_id == referral.township_id
+    return user.role == R.DEPARTMENT_OFFICER and user.department_id == referral.department_id
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    """County civil affairs: all. Officers: their unit's referrals and those it cooperates in.
+    Township and village staff: the referrals of the children in their jurisdiction."""
+    from shouhu.casework.models import Referral
+
+    if not can(user, Capability.VIEW_REFERRALS):
+        return Referral.objects.none()
+    if can(user, Capability.MANAGE_REFERRALS):
+        return Referral.objects.all()
+    if user.role == R.DEPARTMENT_OFFICER:
+        if user.department_id is None:
+            return Referral.objects.none()
+        return Referral.objects.filter(
+            Q(department_id=user.department_id) | Q(cooperations__department_id=user.department_id)
+        ).distinct()
+    prefix = region_prefix(user)
+    if prefix is None:
+        return Referral.objects.none()
+    return Referral.objects.filter(child__region_code__startswith=prefix)
+
+
+def access_referral(user: User, referral_id: int) -> Referral:
+    from shouhu.casework.models import Referral
+
+    try:
+        return referrals_visible_to(user).select_related("child", "department", "intake", "township").get(pk=referral_id)
+    except Referral.DoesNotExist:
+        raise Http404("转介不存在或您无权查看") from None
+
+
+def intakes_visible_to(user: User) -> QuerySet[Intake]:
+    from shouhu.casework.models import Intake
+
+    if can(user, Capability.MANAGE_REFERRALS):
+        return Intake.objects.all()
+    prefix = region_prefix(user)
+    if not can(user, Capability.VIEW_REFERRALS) or prefix is None or user.role == R.DEPARTMENT_OFFICER:
+        return Intake.objects.none()
+    return Intake.objects.filter(child__region_code__startswith=prefix)
+
+
+def access_intake(user: User, intake_id: int) -> Intake:
+    from shouhu.casework.models import Intake
+
+    try:
+        return intakes_visible_to(user).select_related("child", "township").get(pk=intake_id)
+    except Intake.DoesNotExist:
+        raise Http404("受理不存在或您无权查看") from None

@@ -138,7 +138,7 @@ def _age_sql(ctx: SqlContext, op: str, value: int) -> Q:
     if op == "<":
         return ~at_least(value)
     if op == "<=":
-        return ~at_least(value)
+        return ~at_least(value + 1)
     if op == "==":
         return at_least(value) & ~at_least(value + 1)
     return ~(at_least(value) & ~at_least(value + 1))

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CaseworkConfig(AppConfig):
+    name = "shouhu.casework"
+    label = "casework"
+    verbose_name = "受理与转介"
+
+    def ready(self) -> None:
+        from . import contributions  # noqa: F401

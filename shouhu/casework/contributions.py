@@ -1,0 +1,1 @@
+"""Home panels, timeline entries and demo data contributed by casework (registered on import)."""

@@ -1,0 +1,58 @@
+"""Who hears about a referral, after commit: the bell for users, the outbound channel for the
+applicant. Messages name the child and the measure, never an ID number."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from shouhu.accounts.models import Role, User
+from shouhu.core.notifications import notify
+from shouhu.core.outbound import queue_outbound
+
+from .models import Referral
+
+
+def handlers_of(referral: Referral) -> QuerySet[User]:
+    if referral.township_id is not None:
+        return User.objects.filter(is_active=True, role=Role.TOWNSHIP_SUPERVISOR, region_id=referral.township_id)
+    return User.objects.filter(is_active=True, role=Role.DEPARTMENT_OFFICER, department_id=referral.department_id)
+
+
+def window_of(referral: Referral) -> QuerySet[User]:
+    return User.objects.filter(
+        Q(role=Role.TOWNSHIP_SUPERVISOR, region_id=referral.intake.township_id) | Q(pk=referral.intake.received_by_id),
+        is_active=True,
+    )
+
+
+def county_supervisors() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=[Role.CASEWORKER, Role.COUNTY_ADMIN])
+
+
+def _link(referral: Referral) -> str:
+    return f"/referrals/{referral.pk}/"
+
+
+def notify_new_referrals(referral_ids: list[int]) -> None:
+    for referral in Referral.objects.filter(pk__in=referral_ids).select_related("child", "intake"):
+        notify(
+            recipients=handlers_of(referral), kind="referral.new", link=_link(referral),
+            title=f"新转介：{referral.child.name} · {referral.code}（受理编号 {referral.intake.reference}）",
+            body=f"请于 {referral.accept_due} 前受理",
+        )  # fmt: skip
+
+
+def notify_transition(referral_id: int, action: str) -> None:
+    referral = Referral.objects.select_related("child", "intake", "department").get(pk=referral_id)
+    title = f"{referral.child.name} · {referral.code}：{referral.department.name}{referral.get_state_display()}"
+    if action == "resubmit":
+        notify(recipients=handlers_of(referral), kind="referral.resubmit", link=_link(referral), title=title)
+        return
+    notify(recipients=window_of(referral), kind=f"referral.{action}", link=_link(referral), title=title,
+           body=referral.reason or referral.outcome_detail)  # fmt: skip
+    if action in ("complete", "return", "reject") and referral.intake.applicant_phone:
+        queue_outbound(
+            referral.intake.applicant_phone,
+            f"【守护】受理编号 {referral.intake.reference} 的{referral.code}事项：{referral.get_state_display()}。"
+            "详情请咨询乡镇（街道）民政窗口。",
+        )

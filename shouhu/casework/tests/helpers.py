@@ -1,0 +1,28 @@
+"""Test helpers: the real table imported, and registered children."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from shouhu.policy.importing import policy_import_commit
+from shouhu.registry import services as registry_services
+from shouhu.registry.exchange import parse_record
+from shouhu.registry.models import Child
+from shouhu.registry.tests.example import example
+
+TABLE = Path(__file__).resolve().parents[2] / "policy" / "data" / "huanren-task-table.txt"
+
+
+def import_table() -> None:
+    from shouhu.policy.models import PolicyDocument
+
+    if not PolicyDocument.objects.exists():
+        policy_import_commit(actor=None, data=TABLE.read_bytes(), filename=TABLE.name)
+
+
+def register(**changes: Any) -> Child:
+    record, errors = parse_record(example(**changes))
+    assert record is not None, errors
+    return registry_services.child_register(actor=None, record=record, effective=datetime.date(2026, 1, 1))

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection
+
+from shouhu.accounts.models import User
+from shouhu.casework import services
+from shouhu.casework.calendar import WorkingCalendar
+from shouhu.casework.models import CalendarDay, Referral, ReferralState
+from shouhu.casework.routing import routing_json
+from shouhu.casework.tasks import sweep
+from shouhu.core.models import Notification
+
+from .helpers import import_table, register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_routing_follows_every_mode_and_reorganisations() -> None:
+    import_table()
+    table = routing_json()
+    assert table["T05"] == {"mode": "lead_and_cooperating", "lead": ["县民政局"],
+                            "cooperating": ["县财政局", "县卫健局", "县人社局", "县残联"]}  # fmt: skip
+    assert table["T07"]["mode"] == "each_by_duty" and "县卫健局" in table["T07"]["lead"]
+    assert table["T07"]["cooperating"] == []
+    written = routing_json(as_written=True)
+    assert written["T05"]["cooperating"] == ["县财政局", "县卫计局", "县人社局", "县残联"]
+    assert table["T20"]["mode"] == "sole"
+    modes = {route["mode"] for route in table.values()}
+    assert {"lead_and_cooperating", "each_by_duty", "sole"} <= modes
+
+
+def test_confirmed_measures_become_referrals_routed_by_the_table(personas: dict[str, User]) -> None:
+    import_table()
+    child = register()
+    intake = services.intake_create(
+        actor=personas["supervisor_a"], child=child, proposals={"T05": "重残…", "T07": "低保…", "T02": "低保…"}
+    )
+    with pytest.raises(ValidationError, match="T02"):
+        services.intake_confirm(actor=personas["supervisor_a"], intake=intake, confirmed=["T05", "T07"])
+    referrals = services.intake_confirm(
+        actor=personas["supervisor_a"], intake=intake, confirmed=["T05", "T07"], reasons={"T02": "已在享受低保"}
+    )
+    by_code: dict[str, list[str]] = {}
+    for r in referrals:
+        by_code.setdefault(r.code, []).append(r.department.name)
+    assert by_code["T05"] == ["县民政局"]
+    assert sorted(by_code["T07"]) == sorted(["县民政局", "县残联", "县人社局", "县财政局", "县卫健局"])
+    t05 = next(r for r in referrals if r.code == "T05")
+    assert sorted(c.department.name for c in t05.cooperations.all()) == ["县人社局", "县卫健局", "县残联", "县财政局"]
+    assert Notification.objects.filter(recipient=personas["officer_b"], kind="referral.new").exists() is False  # after commit
+
+
+def test_each_township_task_goes_to_the_childs_township(personas: dict[str, User]) -> None:
+    import_table()
+    from shouhu.eligibility.models import Rule
+
+    # Task 25 is answered by each township; route a measure through it for this test.
+    Rule.objects.filter(code="T24").update(task_number=25)
+    child = register()
+    intake = services.intake_create(actor=personas["caseworker"], child=child, proposals={"T24": ""})
+    [referral] = services.intake_confirm(actor=personas["caseworker"], intake=intake, confirmed=["T24"])
+    assert referral.township is not None and referral.township.code == "210522100000"
+    assert referral.department.name == "各乡镇（街道）"
+
+
+def _referral(personas: dict[str, User], code: str = "T06") -> Referral:
+    import_table()
+    child = register()
+    intake = services.intake_create(actor=personas["supervisor_a"], child=child, proposals={code: ""})
+    [referral] = services.intake_confirm(actor=personas["supervisor_a"], intake=intake, confirmed=[code])
+    return referral
+
+
+def test_lifecycle_and_permissions(personas: dict[str, User]) -> None:
+    referral = _referral(personas, "T09")  # lead 县教育局 = officer_a
+    with pytest.raises(Exception, match="承办单位"):
+        services.referral_transition(actor=personas["officer_b"], referral=referral, action="accept", expected_version=1)
+    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="accept", expected_version=1)
+    assert referral.state == ReferralState.ACCEPTED and referral.assigned_to == personas["officer_a"]
+    with pytest.raises(ValidationError, match="金额或服务"):
+        services.referral_transition(actor=personas["officer_a"], referral=referral, action="complete",
+                                     expected_version=2, outcome="approved")  # fmt: skip
+    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="complete",
+                                            expected_version=2, outcome="approved", outcome_detail="两免一补 1250 元/学期")  # fmt: skip
+    assert referral.state == ReferralState.COMPLETED
+    assert [e.action for e in referral.events.all()] == ["submit", "accept", "complete"]
+
+
+def test_return_needs_a_reason_and_the_window_resubmits(personas: dict[str, User]) -> None:
+    referral = _referral(personas, "T09")
+    with pytest.raises(ValidationError, match="理由"):
+        services.referral_transition(actor=personas["officer_a"], referral=referral, action="return", expected_version=1)
+    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="return",
+                                            expected_version=1, reason="请补充在读证明")  # fmt: skip
+    referral = services.referral_transition(actor=personas["supervisor_a"], referral=referral, action="resubmit",
+                                            expected_version=2)  # fmt: skip
+    assert referral.state == ReferralState.SUBMITTED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_officers_at_once_exactly_one_transition(personas: dict[str, User]) -> None:
+    referral = _referral(personas, "T09")
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def act(action: str) -> None:
+        close_old_connections()
+        barrier.wait()
+        try:
+            services.referral_transition(actor=personas["officer_a"], referral=referral, action=action,
+                                         expected_version=1, reason="并发测试")  # fmt: skip
+            results.append(f"ok:{action}")
+        except services.ReferralChangedError:
+            results.append(f"changed:{action}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(a,)) for a in ("accept", "reject")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.split(":")[0] for r in results) == ["changed", "ok"], results
+    referral.refresh_from_db()
+    assert referral.version == 2 and referral.events.exclude(action="submit").count() == 1
+
+
+def test_reference_data_survives_the_transactional_test() -> None:
+    from shouhu.accounts.models import User as UserModel
+    from shouhu.regions.models import Region
+
+    assert Region.objects.filter(code="210522100000").exists()
+    assert UserModel.objects.filter(username="officer_a").exists()
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    CalendarDay.objects.create(date=datetime.date(2026, 10, 1), is_working=False, note="国庆")
+    CalendarDay.objects.create(date=datetime.date(2026, 10, 10), is_working=True, note="调休上班")
+    calendar = WorkingCalendar.around(datetime.date(2026, 9, 30))
+    assert calendar.add(datetime.date(2026, 9, 30), 1) == datetime.date(2026, 10, 2)  # Thursday is a holiday
+    assert calendar.add(datetime.date(2026, 10, 9), 1) == datetime.date(2026, 10, 10)  # Saturday worked
+    assert calendar.add(datetime.date(2026, 11, 27), 3) == datetime.date(2026, 12, 2)  # Fri + weekend
+
+
+def test_sweep_warns_marks_overdue_and_escalates_once(personas: dict[str, User]) -> None:
+    referral = _referral(personas, "T09")
+    due = referral.accept_due
+    sweep(due)  # due today: warned
+    assert Notification.objects.filter(recipient=personas["officer_a"], kind="referral.due_soon").count() == 1
+    later = due + datetime.timedelta(days=3)
+    assert sweep(later)["overdue"] == 1
+    assert sweep(later)["overdue"] == 0
+    referral.refresh_from_db()
+    assert referral.overdue and referral.escalated_at is not None
+    assert Notification.objects.filter(recipient=personas["caseworker"], kind="referral.escalated").count() == 1

@@ -1,0 +1,477 @@
+"""Reads for supervision (督办): who must report what for which period, with what result.
+
+An *obligation* is one task × one responsible unit (× one township, for tasks every township
+answers for) × one period. Units come from `responsible_on` (so 县卫计局's tasks are reported by
+县卫健局 today); the unit 各乡镇（街道） expands to the county's townships.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from shouhu.accounts.access import Capability, can
+from shouhu.accounts.models import Department, Role, User
+from shouhu.core.models import AuditEvent
+from shouhu.regions.models import Level, Region
+
+from .models import EvidenceFile, PolicyDocument, PolicyTask, ProgressReport, ReviewState
+from .selectors import ReorganisationGraph, current_document, responsible_on
+from .supervision import Period, can_open_report, period_for, period_for_task, recent_periods, reports_for_unit, today
+
+
+class ObligationState:
+    MISSING = "missing"
+    OVERDUE = "overdue"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+    LABELS = {
+        MISSING: "待报告",
+        OVERDUE: "逾期未报",
+        SUBMITTED: "待审核",
+        RETURNED: "已退回",
+        ACCEPTED: "已通过",
+    }
+    ORDER = (OVERDUE, RETURNED, MISSING, SUBMITTED, ACCEPTED)  # worst first
+
+
+def county_townships() -> list[Region]:
+    """The county's townships and subdistrict (13 for 桓仁), not demo data."""
+    return list(
+        Region.objects.filter(level=Level.TOWNSHIP, parent__code=settings.SHOUHU_COUNTY_CODE, is_demo=False).order_by(
+            "code"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Unit:
+    department: Department
+    township: Region | None
+    role: str
+
+    @property
+    def label(self) -> str:
+        return self.township.name if self.township is not None else self.department.name
+
+    @property
+    def key(self) -> tuple[int, int | None]:
+        return (self.department.pk, self.township.pk if self.township is not None else None)
+
+
+def task_units(task: PolicyTask, on: datetime.date, graph: ReorganisationGraph, townships: list[Region]) -> list[Unit]:
+    """The units that answer for `task` on `on`, each once (lead before cooperating)."""
+    units: list[Unit] = []
+    seen: set[int] = set()
+    for responsible in responsible_on(task, on=on, graph=graph):
+        department = responsible.department
+        if department.pk in seen:
+            continue
+        seen.add(department.pk)
+        if department.is_townships:
+            units.extend(Unit(department, township, responsible.role) for township in townships)
+        else:
+            units.append(Unit(department, None, responsible.role))
+    return units
+
+
+def unit_answers_for(
+    task: PolicyTask, department: Department, township: Region | None, on: datetime.date | None = None
+) -> bool:
+    """Whether the unit (township) must report on `task` on `on` (today by default)."""
+    document = current_document()
+    if document is None or task.document_id != document.pk:
+        return False
+    if township is not None and township.pk not in {t.pk for t in county_townships()}:
+        return False
+    if township is not None and not department.is_townships:
+        return False
+    units = task_units(task, on or today(), ReorganisationGraph(), [township] if township is not None else [])
+    return any(u.department.pk == department.pk and (u.township is None) == (township is None) for u in units)
+
+
+@dataclass
+class Obligation:
+    task: PolicyTask
+    unit: Unit
+    period: Period
+    today: datetime.date
+    report: ProgressReport | None = None
+
+    @property
+    def department(self) -> Department:
+        return self.unit.department
+
+    @property
+    def township(self) -> Region | None:
+        return self.unit.township
+
+    @property
+    def due(self) -> datetime.date:
+        return self.period.due
+
+    @property
+    def days_left(self) -> int:
+        return (self.due - self.today).days
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def done(self) -> bool:
+        """A report is in (submitted or accepted): nothing for the unit to do."""
+        return self.report is not None and self.report.review_state in (ReviewState.SUBMITTED, ReviewState.ACCEPTED)
+
+    @property
+    def overdue(self) -> bool:
+        return self.today > self.due and not self.done
+
+    @property
+    def state(self) -> str:
+        if self.report is not None:
+            return {
+                ReviewState.SUBMITTED: ObligationState.SUBMITTED,
+                ReviewState.ACCEPTED: ObligationState.ACCEPTED,
+                ReviewState.RETURNED: ObligationState.RETURNED,
+            }[ReviewState(self.report.review_state)]
+        return ObligationState.OVERDUE if self.overdue else ObligationState.MISSING
+
+    @property
+    def state_label(self) -> str:
+        return ObligationState.LABELS[self.state]
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report is not None else ""
+
+    @property
+    def status_label(self) -> str:
+        return self.report.get_status_display() if self.report is not None else ""
+
+    @property
+    def key(self) -> tuple[int, int, int | None, str]:
+        return (self.task.pk, self.department.pk, self.township.pk if self.township else None, self.period.key)
+
+    @property
+    def report_url(self) -> str:
+        """The reporting form for this obligation."""
+        url = reverse(
+            "policy:supervision_report", kwargs={"task_id": self.task.pk, "department_id": self.department.pk}
+        )
+        params = {"period": self.period.key}
+        if self.township is not None:
+            params["township"] = self.township.code
+        return f"{url}?{urlencode(params)}"
+
+    @property
+    def detail_url(self) -> str:
+        if self.report is None:
+            return ""
+        return reverse("policy:supervision_report_detail", kwargs={"report_id": self.report.pk})
+
+
+def _attach_reports(items: list[Obligation]) -> list[Obligation]:
+    if not items:
+        return items
+    task_ids = {o.task.pk for o in items}
+    keys = {o.period.key for o in items}
+    reports = ProgressReport.objects.filter(task_id__in=task_ids, period__in=keys).select_related(
+        "submitted_by", "reviewed_by"
+    )
+    by_key = {(r.task_id, r.department_id, r.township_id, r.period): r for r in reports}
+    for obligation in items:
+        obligation.report = by_key.get(obligation.key)
+    return items
+
+
+def build_obligations(
+    *,
+    periods_for: Callable[[PolicyTask], Iterable[Period]],
+    on: datetime.date | None = None,
+    document: PolicyDocument | None = None,
+    area: str = "",
+    department: Department | None = None,
+    township: Region | None = None,
+    townships_only: bool = False,
+    task_ids: Iterable[int] | None = None,
+) -> list[Obligation]:
+    """Obligations of the current table, one per task × unit × period `periods_for(task)` gives.
+    Units are those responsible on the period's last day (or `on`, if earlier)."""
+    on = on or today()
+    document = document or current_document()
+    if document is None:
+        return []
+    tasks = document.tasks.order_by("number").prefetch_related("responsibilities__department")
+    if area:
+        tasks = tasks.filter(area=area)
+    if task_ids is not None:
+        tasks = tasks.filter(pk__in=list(task_ids))
+    graph = ReorganisationGraph()
+    townships = county_townships()
+    if township is not None:
+        townships = [t for t in townships if t.pk == township.pk]
+    result: list[Obligation] = []
+    for task in tasks:
+        for period in periods_for(task):
+            for unit in task_units(task, min(on, period.end), graph, townships):
+                if department is not None and unit.department.pk != department.pk:
+                    continue
+                if (township is not None or townships_only) and unit.township is None:
+                    continue
+                result.append(Obligation(task=task, unit=unit, period=period, today=on))
+    return _attach_reports(result)
+
+
+def obligations_for_period(
+    chosen: Period | None = None, *, on: datetime.date | None = None, **filters: object
+) -> list[Obligation]:
+    """Each task's obligations for the chosen period (None: each task's current period)."""
+    on = on or today()
+    return build_obligations(periods_for=lambda task: [period_for_task(task, chosen, on)], on=on, **filters)  # type: ignore[arg-type]
+
+
+def obligations_recent(count: int, *, on: datetime.date | None = None, **filters: object) -> list[Obligation]:
+    """Each task's obligations for its current period and the `count - 1` before it."""
+    on = on or today()
+    return build_obligations(
+        periods_for=lambda task: recent_periods(task.report_frequency, count, on),
+        on=on,
+        **filters,  # type: ignore[arg-type]
+    )
+
+
+def user_unit_filters(user: User) -> dict[str, object] | None:
+    """The obligations a user reports for: their department, or their township. None: none."""
+    if not can(user, Capability.REPORT_PROGRESS):
+        return None
+    if user.role == Role.DEPARTMENT_OFFICER and user.department_id is not None:
+        return {"department": user.department}
+    if user.role == Role.TOWNSHIP_SUPERVISOR and user.region is not None and user.region.level == Level.TOWNSHIP:
+        return {"township": user.region}
+    return None
+
+
+@dataclass
+class MyObligations:
+    """What a unit must report now: each task's current and previous period."""
+
+    current: list[Obligation] = field(default_factory=list)
+    previous: list[Obligation] = field(default_factory=list)
+
+    @property
+    def to_report(self) -> list[Obligation]:
+        """Not yet reported (or returned) and not yet overdue."""
+        return [o for o in self.current + self.previous if not o.done and not o.overdue]
+
+    @property
+    def overdue(self) -> list[Obligation]:
+        return [o for o in self.current + self.previous if o.overdue]
+
+
+def my_obligations(user: User, *, on: datetime.date | None = None) -> MyObligations:
+    filters = user_unit_filters(user)
+    if filters is None:
+        return MyObligations()
+    on = on or today()
+    items = obligations_recent(2, on=on, **filters)
+    mine = MyObligations()
+    for obligation in items:
+        if obligation.period.contains(on):
+            mine.current.append(obligation)
+        else:
+            mine.previous.append(obligation)
+    return mine
+
+
+def due_obligations(*, on: datetime.date | None = None) -> list[Obligation]:
+    """For reminders: every task's current period and earlier ones back to the first whose
+    due date has passed (normally just the previous period)."""
+    on = on or today()
+
+    def periods(task: PolicyTask) -> list[Period]:
+        found = [period_for(on, task.report_frequency)]
+        while found[-1].due >= on and len(found) < 4:
+            found.append(found[-1].previous())
+        return found
+
+    return build_obligations(periods_for=periods, on=on)
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One matrix cell: one obligation, or the township obligations of a task summed up."""
+
+    obligations: list[Obligation]
+    can_act: bool = False  # the user reports for this unit
+    can_open: bool = False  # the user may open the report
+
+    @property
+    def single(self) -> Obligation | None:
+        return self.obligations[0] if len(self.obligations) == 1 else None
+
+    @property
+    def state(self) -> str:
+        states = {o.state for o in self.obligations}
+        return next(s for s in ObligationState.ORDER if s in states)
+
+    @property
+    def reported(self) -> int:
+        return sum(1 for o in self.obligations if o.done)
+
+
+@dataclass
+class MatrixRow:
+    task: PolicyTask
+    period: Period
+    cells: list[Cell | None]
+
+
+@dataclass
+class Matrix:
+    columns: list[Unit]
+    rows: list[MatrixRow]
+    counts: Counter[str]
+    total: int
+
+    @property
+    def reported(self) -> int:
+        return self.counts[ObligationState.SUBMITTED] + self.counts[ObligationState.ACCEPTED]
+
+
+def supervision_matrix(user: User, items: list[Obligation], *, township_columns: bool) -> Matrix:
+    """Tasks × units. Townships are one summed column unless `township_columns`."""
+    columns: dict[tuple[int, int | None], Unit] = {}
+    grouped: dict[int, dict[tuple[int, int | None], list[Obligation]]] = {}
+    periods: dict[int, Period] = {}
+    tasks: dict[int, PolicyTask] = {}
+    for obligation in items:
+        unit = obligation.unit
+        if unit.township is not None and not township_columns:
+            unit = Unit(unit.department, None, unit.role)
+        columns.setdefault(unit.key, unit)
+        grouped.setdefault(obligation.task.pk, {}).setdefault(unit.key, []).append(obligation)
+        periods[obligation.task.pk] = obligation.period
+        tasks[obligation.task.pk] = obligation.task
+    ordered = sorted(
+        columns.values(),
+        key=lambda u: (u.department.is_townships, u.department.pk, u.township.code if u.township else ""),
+    )
+    rows = []
+    for task_id, by_unit in grouped.items():
+        cells: list[Cell | None] = []
+        for unit in ordered:
+            found = by_unit.get(unit.key)
+            if not found:
+                cells.append(None)
+                continue
+            single = found[0] if len(found) == 1 else None
+            can_act = single is not None and reports_for_unit(user, single.department, single.township)
+            can_open = single is not None and single.report is not None and can_open_report(user, single.report)
+            cells.append(Cell(found, can_act=can_act, can_open=can_open))
+        rows.append(MatrixRow(task=tasks[task_id], period=periods[task_id], cells=cells))
+    return Matrix(columns=ordered, rows=rows, counts=Counter(o.state for o in items), total=len(items))
+
+
+# --- loaders that enforce scope (404 outside it) ---------------------------------------------
+
+
+def access_obligation(
+    user: User, *, task_id: int, department_id: int, township_code: str = ""
+) -> tuple[PolicyTask, Department, Region | None]:
+    """A task × unit the user reports for; 404 for anything else."""
+    document = current_document()
+    task = PolicyTask.objects.filter(pk=task_id, document=document).first() if document else None
+    department = Department.objects.filter(pk=department_id).first()
+    township = None
+    if township_code:
+        township = Region.objects.filter(code=township_code, level=Level.TOWNSHIP).first()
+        if township is None:
+            raise Http404("乡镇（街道）不存在")
+    if task is None or department is None:
+        raise Http404("任务或单位不存在")
+    if not reports_for_unit(user, department, township) or not unit_answers_for(task, department, township):
+        raise Http404("该任务不由您所在单位报告")
+    return task, department, township
+
+
+def reports_visible_to(user: User) -> QuerySet[ProgressReport]:
+    """Reports a user may open: all for reviewers and the leader, else their unit's own."""
+    base = ProgressReport.objects.select_related("task", "department", "township", "submitted_by", "reviewed_by")
+    if not can(user, Capability.VIEW_SUPERVISION):
+        return base.none()
+    if can(user, Capability.REVIEW_PROGRESS) or user.role == Role.LEADER:
+        return base
+    filters = user_unit_filters(user)
+    if filters is None:
+        return base.none()
+    township, department = filters.get("township"), filters.get("department")
+    if isinstance(township, Region):
+        return base.filter(township=township)
+    if isinstance(department, Department):
+        return base.filter(department=department, township__isnull=True)
+    return base.none()
+
+
+def access_progress_report(user: User, report_id: int) -> ProgressReport:
+    report = reports_visible_to(user).filter(pk=report_id).first()
+    if report is None or not can_open_report(user, report):
+        raise Http404("报告不存在或您无权查看")
+    return report
+
+
+def access_evidence(user: User, evidence_id: int) -> EvidenceFile:
+    evidence = EvidenceFile.objects.select_related("report").filter(pk=evidence_id).first()
+    if evidence is None or not reports_visible_to(user).filter(pk=evidence.report_id).exists():
+        raise Http404("佐证材料不存在或您无权查看")
+    return evidence
+
+
+def review_queue(
+    user: User, *, department: Department | None = None, area: str = "", period: str = ""
+) -> QuerySet[ProgressReport]:
+    """Submitted reports waiting for review, oldest first."""
+    if not can(user, Capability.REVIEW_PROGRESS):
+        return ProgressReport.objects.none()
+    reports = reports_visible_to(user).filter(review_state=ReviewState.SUBMITTED)
+    if department is not None:
+        reports = reports.filter(department=department)
+    if area:
+        reports = reports.filter(task__area=area)
+    if period:
+        reports = reports.filter(period=period)
+    return reports.order_by("submitted_at", "id")
+
+
+def report_history(report: ProgressReport) -> QuerySet[AuditEvent]:
+    """Every submit, resubmit and review of a report, oldest first (from the audit log)."""
+    return AuditEvent.objects.filter(object_type=ProgressReport._meta.label_lower, object_id=str(report.pk)).order_by(
+        "at", "id"
+    )
+
+
+def report_evidence(report: ProgressReport) -> QuerySet[EvidenceFile]:
+    return report.evidence.select_related("uploaded_by").order_by("created_at", "id")
+
+
+def task_areas(document: PolicyDocument | None = None) -> list[str]:
+    document = document or current_document()
+    if document is None:
+        return []
+    areas: dict[str, None] = {}
+    for area in document.tasks.order_by("area_order", "number").values_list("area", flat=True):
+        areas.setdefault(area, None)
+    return list(areas)
