@@ -38,10 +38,10 @@ class Rule(models.Model):
         return f"{self.code} {self.label}"
 
 
-class RuleVersion(models.Model):
-    rule = models.ForeignKey(Rule, verbose_name="规则", on_delete=models.CASCADE, related_name="versions")
+class EffectiveVersion(models.Model):
+    """A numbered version in force from `effective_from` until `effective_to` (open when null)."""
+
     version = models.PositiveIntegerField("版本")
-    expression = models.TextField("表达式")
     effective_from = models.DateField("生效日期")
     effective_to = models.DateField("失效日期", null=True, blank=True)
     note = models.CharField("修改说明", max_length=300, blank=True)
@@ -49,6 +49,14 @@ class RuleVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class RuleVersion(EffectiveVersion):
+    rule = models.ForeignKey(Rule, verbose_name="规则", on_delete=models.CASCADE, related_name="versions")
+    expression = models.TextField("表达式")
 
     class Meta:
         verbose_name = "规则版本"
@@ -73,17 +81,9 @@ class Parameter(models.Model):
         return self.name
 
 
-class ParameterVersion(models.Model):
+class ParameterVersion(EffectiveVersion):
     parameter = models.ForeignKey(Parameter, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField("版本")
     value = models.IntegerField("值")
-    effective_from = models.DateField("生效日期")
-    effective_to = models.DateField("失效日期", null=True, blank=True)
-    note = models.CharField("修改说明", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "参数版本"
