@@ -2,6 +2,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from shouhu.registry.api import router as registry_router
+
 from .auth import API_AUTH
 from .core_api import router as core_router
 
@@ -16,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", core_router, tags=["core"])
+api.add_router("/children", registry_router, tags=["children"])
 
 
 @api.exception_handler(Http404)

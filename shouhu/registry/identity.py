@@ -14,7 +14,7 @@ def id_number_errors(id_number: str) -> list[str]:
     """Chinese messages for an invalid 18-character resident ID number (empty when valid)."""
     number = id_number.strip().upper()
     try:
-        ric.validate(number)
+        validate_ric(number)
     except InvalidLength:
         return [f"身份证号 {number} 长度应为 18 位"]
     except InvalidFormat:
@@ -32,8 +32,50 @@ def id_number_errors(id_number: str) -> list[str]:
     return []
 
 
+def validate_ric(number: str) -> str:
+    """`stdnum.cn.ric.validate` with the birth-place lookup (a linear search of stdnum's region
+    database, ~0.3 ms) memoised per region prefix and birth year: the same checks in the same
+    order and the same exceptions, fast enough to validate a 50,000-row import."""
+    number = _compact(number)
+    if len(number) != 18:
+        raise InvalidLength()
+    if not number[:-1].isdigit() or not number[:-1].isascii():
+        raise InvalidFormat()
+    if number[-1] != ric.calc_check_digit(number):
+        raise InvalidChecksum()
+    year = _birth_date(number).year
+    if not _birth_place_valid(number[:6], year):
+        raise InvalidComponent()
+    return number
+
+
+def _compact(number: str) -> str:
+    """`ric.compact` (stdnum's character-by-character clean-up), skipped for plain ASCII letters
+    and digits, which it leaves as they are."""
+    if number.isascii() and number.isalnum():
+        return number.upper()
+    return ric.compact(number)
+
+
+def _birth_date(number: str) -> datetime.date:
+    """`ric.get_birth_date` of an already compact number."""
+    try:
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidComponent() from None
+
+
+@lru_cache(maxsize=65536)
+def _birth_place_valid(prefix: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{prefix}{year:04d}0101000X")
+    except InvalidComponent:
+        return False
+    return True
+
+
 def birth_date_of(id_number: str) -> datetime.date:
-    return ric.get_birth_date(id_number)
+    return _birth_date(_compact(id_number))
 
 
 def sex_of(id_number: str) -> str:
@@ -42,7 +84,7 @@ def sex_of(id_number: str) -> str:
 
 
 def normalise_id_number(id_number: str) -> str:
-    return ric.compact(id_number).upper()
+    return _compact(id_number).upper()
 
 
 def mask_id_number(id_number: str) -> str:

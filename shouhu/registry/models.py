@@ -34,6 +34,8 @@ class CloseReason(models.TextChoices):
     ADOPTION = "adoption", "被收养"
     MOVED_AWAY = "moved_away", "迁出本县"
     RESOLVED = "resolved", "困境情形已消除"
+    # Set only by the duplicates merge (registry.merge): the record was merged into another.
+    MERGED = "merged", "重复档案，已合并"
 
 
 class Child(TimeStampedModel):
@@ -219,3 +221,65 @@ class DuplicateCandidate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.child_a_id} ~ {self.child_b_id}"
+
+
+# --- Import runs (owned by the "io" part: importing.py, tasks.py, views_io.py) -------------------
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", "已上传"
+    VALIDATING = "validating", "检查中"
+    PREVIEWED = "previewed", "待确认"
+    COMMITTING = "committing", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "未导入"
+
+
+def import_file_path(instance: ImportRun, filename: str) -> str:
+    return f"imports/{filename}"
+
+
+class ImportRun(TimeStampedModel):
+    """One roster import: the uploaded file (kept under MEDIA_ROOT), its preview and its outcome.
+
+    uploaded → validating → previewed → committing → done; `failed` when the file cannot be read
+    or the commit was refused (nothing written). `preview` holds the changes shown before commit
+    (capped), `plan` what the commit needs (the row → child and version read at preview), `errors`
+    the first errors by row and field (capped; all of them are in `errors_file`)."""
+
+    file = models.FileField("文件", upload_to=import_file_path, max_length=300)
+    original_name = models.CharField("原文件名", max_length=255)
+    file_format = models.CharField("格式", max_length=10)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）", default=0)
+    state = models.CharField("状态", max_length=12, choices=ImportState.choices, default=ImportState.UPLOADED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    as_of = models.DateField("生效日期", null=True, blank=True)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    new_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("无变化", default=0)
+    error_count = models.PositiveIntegerField("错误行数", default=0)
+    progress = models.PositiveIntegerField("已处理行数", default=0)
+    preview = models.JSONField("预览", default=dict, blank=True)
+    plan = models.JSONField("导入计划", default=dict, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    errors_file = models.FileField("全部错误", upload_to=import_file_path, max_length=300, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    validated_at = models.DateTimeField("检查完成时间", null=True, blank=True)
+    finished_at = models.DateTimeField("导入完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "名单导入"
+        verbose_name_plural = "名单导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name

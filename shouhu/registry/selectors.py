@@ -109,3 +109,31 @@ def _birth_date_for_age(age: int, on: datetime.date) -> datetime.date:
 
 def age_of(child: Child, on: datetime.date | None = None) -> int:
     return age_on(child.birth_date, on or datetime.date.today())  # noqa: DTZ011
+
+
+PARENT_GONE_STATUSES = ("deceased", "declared_dead", "unknown")
+PARENT_SITUATIONS = {
+    # key: (Chinese label, statuses, both parents?)
+    "orphan_like": ("父母双方均死亡或查找不到", PARENT_GONE_STATUSES, True),
+    "deceased": ("父或母死亡（含宣告死亡）", ("deceased", "declared_dead"), False),
+    "restricted": ("父或母服刑、强制隔离戒毒或被拘留", ("imprisoned", "drug_rehab", "detained"), False),
+    "lost_contact": ("父或母失联", ("lost_contact",), False),
+    "unable": ("父或母重残或重病", ("severe_disability", "serious_illness"), False),
+}
+
+
+def filter_parent_situation(children: QuerySet[Child], situation: str, *, on: datetime.date) -> QuerySet[Child]:
+    """Narrow an (already scoped) queryset by the parents' status in force on `on`. A parent with
+    no status in force counts as unknown (查找不到), as in the exchange format."""
+    from django.db.models import Exists, OuterRef
+
+    _label, statuses, both = PARENT_SITUATIONS[situation]
+    in_force_on = Circumstance.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on), child=OuterRef("pk"), valid_from__lte=on
+    )
+    if not both:
+        return children.filter(Exists(in_force_on.filter(kind__in=("father", "mother"), status__in=statuses)))
+    for role in ("father", "mother"):
+        known_not_gone = in_force_on.filter(kind=role).exclude(status__in=statuses)
+        children = children.filter(~Exists(known_not_gone))
+    return children

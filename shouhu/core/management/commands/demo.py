@@ -16,8 +16,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("load", help="载入演示数据（可重复执行）")
+        generate = sub.add_parser("generate", help="生成模拟儿童数据（用于演示和性能测试）")
+        generate.add_argument("--children", type=int, required=True, help="生成的儿童人数")
+        generate.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同数据）")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "generate":
+            self._generate(options["children"], options["seed"])
+            return
         users = ensure_personas()
         for loader in demo_loaders():
             message = loader(users)
@@ -32,3 +38,25 @@ class Command(BaseCommand):
                 else (user.department.official_name if user.department else (user.organisation or "全县"))
             )
             self.stdout.write(f"  {persona.key:<14} {user.get_role_display()}（{scope}）")
+
+    def _generate(self, count: int, seed: int) -> None:
+        import time
+
+        from django.core.management.base import CommandError
+
+        from shouhu.registry.generator import generate_children
+
+        if count < 1:
+            raise CommandError("「--children」应为正整数")
+        started = time.monotonic()
+        step = max(1000, count // 20)
+        shown = [0]
+
+        def progress(done: int) -> None:
+            if done - shown[0] >= step or done == count:
+                shown[0] = done
+                self.stdout.write(f"  已生成 {done:,} / {count:,}（{time.monotonic() - started:.1f} 秒）")
+
+        written = generate_children(count=count, seed=seed, on_progress=progress)
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"已生成 {written:,} 名模拟儿童（种子 {seed}），用时 {elapsed:.1f} 秒"))
