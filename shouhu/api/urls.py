@@ -2,6 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from shouhu.casework.api import router as casework_router
 from shouhu.registry.api import router as registry_router
 
 from .auth import API_AUTH
@@ -19,6 +20,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router, tags=["core"])
 api.add_router("/children", registry_router, tags=["children"])
+api.add_router("/referrals", casework_router, tags=["referrals"])
 
 
 @api.exception_handler(Http404)

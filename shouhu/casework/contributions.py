@@ -1,1 +1,3 @@
-"""Home panels, timeline entries and demo data contributed by casework (registered on import)."""
+"""Home panels contributed by casework (registered on import)."""
+
+from . import contrib  # noqa: F401

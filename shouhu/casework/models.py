@@ -196,3 +196,21 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.action}"
+
+
+class SavedFilter(models.Model):
+    """A user's named inbox filter (the query string of the referral inbox)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_referral_filters")
+    name = models.CharField("名称", max_length=50)
+    query = models.CharField("筛选条件", max_length=500)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "保存的筛选"
+        verbose_name_plural = "保存的筛选"
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_once")]
+
+    def __str__(self) -> str:
+        return self.name

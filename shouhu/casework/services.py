@@ -311,3 +311,76 @@ def cooperation_note(*, actor: User, referral: Referral, note: str) -> ReferralC
     ReferralEvent.objects.create(referral=referral, actor=actor, action="cooperate", note=f"{row.department.name}：{note.strip()}")
     audit.record(actor=actor, action="referral.cooperate", target=referral, summary=f"{row.department.name} 填写配合情况")
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Additions for the casework screens (new functions only; the functions above are unchanged).
+
+
+def _attach_documents(actor: User, child: Child, documents: Iterable[tuple[str, object]]) -> None:
+    from shouhu.registry.documents import document_attach
+
+    for doc_type, upload in documents:
+        document_attach(actor=actor, child=child, doc_type=doc_type, upload=upload)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def intake_take(
+    *,
+    actor: User,
+    child: Child,
+    proposals: dict[str, str],
+    confirmed: Iterable[str],
+    reasons: dict[str, str] | None = None,
+    kind: str = IntakeKind.APPLICATION,
+    facts: str = "",
+    applicant_name: str = "",
+    applicant_relationship: str = "",
+    applicant_phone: str = "",
+    documents: Iterable[tuple[str, object]] = (),
+) -> tuple[Intake, list[Referral]]:
+    """Take an application at the window in one step: open the intake with screening's proposals,
+    confirm the measures (routing them), attach the documents. All or nothing."""
+    intake = intake_create(
+        actor=actor, child=child, kind=kind, facts=facts, applicant_name=applicant_name,
+        applicant_relationship=applicant_relationship, applicant_phone=applicant_phone, proposals=proposals,
+    )  # fmt: skip
+    referrals = intake_confirm(actor=actor, intake=intake, confirmed=confirmed, reasons=reasons)
+    _attach_documents(actor, child, documents)
+    return intake, referrals
+
+
+@transaction.atomic
+def intake_confirm_draft(
+    *,
+    actor: User,
+    intake: Intake,
+    confirmed: Iterable[str],
+    reasons: dict[str, str] | None = None,
+    facts: str | None = None,
+    applicant_name: str | None = None,
+    applicant_relationship: str | None = None,
+    applicant_phone: str | None = None,
+    documents: Iterable[tuple[str, object]] = (),
+) -> list[Referral]:
+    """Confirm a draft (a screening suggestion): record what the window learnt (facts, applicant)
+    and send the confirmed measures. All or nothing."""
+    if not may_take_intake(actor, intake.child):
+        raise PermissionDenied("您不能为辖区外的儿童受理")
+    changes = {
+        name: value.strip()
+        for name, value in {
+            "facts": facts, "applicant_name": applicant_name, "applicant_relationship": applicant_relationship,
+            "applicant_phone": applicant_phone,
+        }.items()
+        if value is not None and value.strip() != (getattr(intake, name) or "")
+    }  # fmt: skip
+    if changes:
+        updated = Intake.objects.filter(pk=intake.pk, state=IntakeState.DRAFT).update(**changes)
+        if updated != 1:
+            raise ValidationError(f"受理 {intake.reference} 已不是待确认状态")
+        audit.record(actor=actor, action="intake.update", target=intake, summary=f"补充受理信息 {intake.reference}",
+                     detail={"fields": sorted(changes)})  # fmt: skip
+    referrals = intake_confirm(actor=actor, intake=intake, confirmed=confirmed, reasons=reasons)
+    _attach_documents(actor, intake.child, documents)
+    return referrals

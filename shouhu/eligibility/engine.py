@@ -147,7 +147,7 @@ class RuleSet:
         for code, rule in sorted(self.rules.items()):
             if rule.kind == "block" or not self.holds(code, ctx, memo) or (rule.minor_only and not is_minor):
                 continue
-            text = self.explain(self.trees[code], ctx, memo, nested=False)
+            text = self.explanation(code, ctx, memo)
             if rule.kind == "category":
                 categories.append(code)
                 category_explanations[code] = text
@@ -188,18 +188,27 @@ class RuleSet:
             return (value in node.values) != node.negated
         raise AssertionError(node)
 
-    def explain(self, node: L.Node, ctx: Context, memo: dict[str, bool], *, nested: bool) -> str:
-        """The facts that made a true expression true; negative conditions add nothing."""
+    def explanation(self, code: str, ctx: Context, memo: dict[str, bool]) -> str:
+        """Why a rule holds, in Chinese: the positive facts that decided it, or — for a rule made
+        only of absences (T16: no parent alive, no able guardian) — the facts behind those."""
+        tree = self.trees[code]
+        return self.explain(tree, ctx, memo, nested=False) or self.explain(tree, ctx, memo, nested=False, negatives=True)
+
+    def explain(
+        self, node: L.Node, ctx: Context, memo: dict[str, bool], *, nested: bool, negatives: bool = False
+    ) -> str:
+        """The facts that made a true expression true; negative conditions add nothing unless
+        `negatives` asks for the facts behind them."""
         if isinstance(node, L.And):
-            parts = [self.explain(n, ctx, memo, nested=nested) for n in node.items]
+            parts = [self.explain(n, ctx, memo, nested=nested, negatives=negatives) for n in node.items]
             return "，".join(dict.fromkeys(p for p in parts if p))  # each fact once, in order
         if isinstance(node, L.Or):
             for item in node.items:
                 if self._eval(item, ctx, memo):
-                    return self.explain(item, ctx, memo, nested=nested)
+                    return self.explain(item, ctx, memo, nested=nested, negatives=negatives)
             return ""
         if isinstance(node, L.Not):
-            return ""
+            return self._absence(node.item, ctx) if negatives else ""
         if isinstance(node, L.Name):
             if node.name in FIELDS:
                 f = FIELDS[node.name]
@@ -225,6 +234,17 @@ class RuleSet:
             if f.name in ("father.status", "mother.status"):
                 return block_phrase(ctx, f.name.split(".")[0])
             return f"{f.label}：{f.describe_value(value)}"
+        return ""
+
+    def _absence(self, node: L.Node, ctx: Context) -> str:
+        """The fact behind a negative condition: `not parent_alive(father)` → what the father's
+        situation is; `not guardian.able` → no guardian, or a guardian unable to care."""
+        if isinstance(node, L.Call):
+            return block_phrase(ctx, node.argument)
+        if isinstance(node, L.Name) and node.name == "guardian.able":
+            return "无实际监护人" if ctx.record.guardian is None else "实际监护人无监护能力"
+        if isinstance(node, L.Name) and node.name in FIELDS:
+            return f"非{FIELDS[node.name].label}"
         return ""
 
     # -- in the database -----------------------------------------------------------------------

@@ -145,3 +145,54 @@ def parameter_save(*, actor: User, name: str, value: int, effective_from: dateti
         summary=f"参数 {name}：{current.value} → {value}，{effective_from} 起生效", detail={"note": note.strip()},
     )  # fmt: skip
     return version
+
+
+# ---------------------------------------------------------------------------------------------
+# Additions for the rules UI (previews of a parameter change). New functions only.
+
+# Parameters read by building blocks in shouhu/eligibility/vocabulary.py rather than written as
+# `$name` in an expression: a rule calling the block depends on them.
+BLOCK_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "parent_unable": ("parent_unable_months", "parent_severe_grade_max"),
+}
+# Applies to every category and measure (`minor_only`), not written in any expression.
+ADULT_AGE = "adult_age"
+
+
+def _calls(node: object) -> set[str]:
+    from . import language as L
+
+    if isinstance(node, L.And | L.Or):
+        return set().union(*(_calls(n) for n in node.items))
+    if isinstance(node, L.Not):
+        return _calls(node.item)
+    if isinstance(node, L.Call):
+        return {node.function}
+    return set()
+
+
+def rules_using_parameter(ruleset: RuleSet, name: str) -> tuple[str, ...]:
+    """Codes whose result can change with the parameter: rules that name it (`$name`), call a
+    block that reads it, or (for `adult_age`) every category and measure — and every rule that
+    depends on one of those."""
+    from .language import parameters
+
+    if name == ADULT_AGE:
+        direct = {code for code, rule in ruleset.rules.items() if rule.minor_only}
+    else:
+        blocks = {block for block, names in BLOCK_PARAMETERS.items() if name in names}
+        direct = {code for code, tree in ruleset.trees.items() if name in parameters(tree) or (_calls(tree) & blocks)}
+    return tuple(code for code in ruleset.rules if code in direct or any(_depends_on(ruleset, code, d) for d in direct))
+
+
+def propose_parameter(*, name: str, value: int, effective_from: datetime.date) -> RuleProposal:
+    """The rule set in force on `effective_from` with the parameter changed (checked, unsaved),
+    and the codes whose results can differ. Refused (ValidationError) when it does not compile."""
+    if not Parameter.objects.filter(name=name).exists():
+        raise ValidationError({"name": f"参数 {name} 不存在"})
+    values = parameters_on(effective_from) | {name: value}
+    try:
+        ruleset = RuleSet(_defs(rule_versions_on(effective_from)), values)
+    except RuleSyntaxError as e:
+        raise ValidationError({"value": str(e)}) from None
+    return RuleProposal(ruleset, rules_using_parameter(ruleset, name))

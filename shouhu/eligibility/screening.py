@@ -123,7 +123,7 @@ def read_lines(lines: Iterable[str], *, known_regions: set[str] | None) -> Itera
 def explain_codes(ruleset: RuleSet, record: ChildRecord, as_of: datetime.date, codes: Iterable[str]) -> dict[str, str]:
     ctx = Context(record, as_of, ruleset.params)
     memo: dict[str, bool] = {}
-    return {code: ruleset.explain(ruleset.trees[code], ctx, memo, nested=False) for code in codes}
+    return {code: ruleset.explanation(code, ctx, memo) for code in codes}
 
 
 def output_object(
@@ -136,3 +136,39 @@ def output_object(
         "measures": sorted(measures),
         "explanations": explain_codes(ruleset, record, as_of, sorted(measures)),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Additions for the screening UI. New functions only.
+
+STALE_AFTER = datetime.timedelta(hours=2)
+
+
+def screening_start(*, actor: User, region_code: str, as_of: datetime.date) -> ScreeningRun:
+    """Start a background screening of a region in the actor's jurisdiction: the run and its task
+    are written in one transaction (the task queue lives in the database, so there is never a run
+    without its task or a task without its run). Refused while an overlapping run is unfinished."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from shouhu.accounts.access import Capability, jurisdiction, require
+    from shouhu.regions.models import Region
+
+    from .tasks import screen_region
+
+    require(actor, Capability.RUN_SCREENING)
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        raise ValidationError({"region_code": f"「范围」：区划代码 {region_code} 不存在"})
+    scope = jurisdiction(actor)
+    if scope is None or not region.code.startswith(scope.prefix):
+        raise PermissionDenied("只能筛查您辖区内的儿童")
+    with transaction.atomic():
+        busy = ScreeningRun.objects.select_for_update().filter(
+            state__in=(RunState.QUEUED, RunState.RUNNING), created_at__gte=timezone.now() - STALE_AFTER
+        )
+        for other in busy:
+            if other.region_prefix.startswith(region.prefix) or region.prefix.startswith(other.region_prefix):
+                raise ValidationError(f"筛查 #{other.pk}（{other.region_code}）尚未完成，请等它完成后再发起")
+        run = screening_request(actor=actor, region_code=region.code, as_of=as_of)
+        screen_region.enqueue(run.pk)
+    return run

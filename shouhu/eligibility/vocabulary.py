@@ -303,11 +303,13 @@ def _parent_phrase(ctx: Context, role: str) -> str:
     months = ctx.params["parent_unable_months"]
     if parent.status in RESTRICTED:
         if parent.until:
-            text += f" {parent.since} 至 {parent.until}（满 {months} 个月）"
+            span = "满" if restriction_long_enough(parent, months) else "不满"
+            text += f" {parent.since} 至 {parent.until}（{span} {months} 个月）"
         else:
             text += f"，自 {parent.since}（未定结束日期）"
-    elif parent.status == "lost_contact":
-        text += f"，自 {parent.since}（满 {months} 个月）"
+    elif parent.status == "lost_contact" and parent.since:
+        span = "满" if ctx.as_of >= add_months(parent.since, months) else "不满"
+        text += f"，自 {parent.since}（{span} {months} 个月）"
     return text
 
 

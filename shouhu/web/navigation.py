@@ -20,6 +20,10 @@ class NavItem:
 NAV = [
     (_("首页"), "home", Capability.VIEW_HOME),
     (_("儿童"), "registry:list", Capability.VIEW_CHILDREN),
+    (_("受理"), "intake:list", Capability.TAKE_INTAKE),
+    (_("转介"), "referrals:inbox", Capability.HANDLE_REFERRALS),
+    (_("转介督办"), "referrals:supervision", Capability.MANAGE_REFERRALS),
+    (_("资格筛查"), "eligibility:runs", Capability.VIEW_ELIGIBILITY),
     (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),
     (_("督办"), "policy:supervision", Capability.VIEW_SUPERVISION),
     (_("行政区划"), "regions:list", Capability.VIEW_REGIONS),

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from shouhu.accounts import urls as accounts_urls
+from shouhu.casework import urls as casework_urls
 
 from .access import mark_public
 from .views import home, notification_list, notifications_mark_read
@@ -20,4 +21,7 @@ urlpatterns = [
     path("audit/", include(accounts_urls.audit)),
     path("policy/", include("shouhu.policy.urls")),
     path("children/", include("shouhu.registry.urls")),
+    path("intake/", include(casework_urls.intake_patterns)),
+    path("referrals/", include(casework_urls.referral_patterns)),
+    path("eligibility/", include("shouhu.eligibility.urls")),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,18 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
     raise AssertionError(f"server at {url} did not come up")
 
 
+@dataclass(frozen=True)
+class ServedStack:
+    """The served app's address, its scratch database and data directory (so a test module can
+    start more processes against the same database, e.g. a worker)."""
+
+    base: str
+    database_url: str
+    data_dir: str
+
+
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedStack]:
     tmp = tmp_path_factory.mktemp("served")
     with scratch_database(tmp) as url:
         media = str(tmp / "data")
@@ -42,10 +53,15 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/api/v1/health")
-            yield base
+            yield ServedStack(base, url, media)
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def served_app(served_stack: ServedStack) -> str:
+    return served_stack.base
 
 
 @pytest.fixture(scope="module")

@@ -34,3 +34,17 @@ def test_example_in_the_database() -> None:
     child = services.child_register(actor=None, record=record, effective=datetime.date(2026, 1, 1))
     decided = screen_database(contract_ruleset(), AS_OF, Child.objects.all())
     assert decided[child.pk] == (EXPECTED_CATEGORIES, EXPECTED_MEASURES)
+
+
+def test_a_rule_of_absences_is_explained_by_the_facts_behind_them() -> None:
+    from shouhu.registry.tests.example import example
+
+    child = example(
+        parents=[{"role": "father", "status": "deceased"}, {"role": "mother", "status": "lost_contact", "since": "2026-09-01"}],
+        guardian=None,
+    )
+    record, errors = parse_record(child, today=AS_OF)
+    assert record is not None, errors
+    decision = contract_ruleset().decide(record, AS_OF)
+    assert "T16" in decision.measures
+    assert decision.explanations["T16"] == "父亲死亡，母亲失联，自 2026-09-01（不满 6 个月），无实际监护人"

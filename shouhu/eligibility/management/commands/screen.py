@@ -76,10 +76,15 @@ class Command(BaseCommand):
             self.stdout.write(f"\r已完成 {done}/{total} 条规则", ending="")
 
         run = run_screening(run, on_progress=progress)
+        from shouhu.casework.suggestions import create_suggestions
+
+        suggested = create_suggestions(run)
         self.stdout.write("")
         self.stdout.write(
             f"筛查 #{run.pk} 完成：{run.children_screened} 名儿童，新增符合 {run.gained} 项，不再符合 {run.lost} 项"
         )
+        if suggested:
+            self.stdout.write(f"已为 {suggested} 名儿童生成受理建议，待乡镇（街道）窗口确认")
 
     # -- files ----------------------------------------------------------------------------------
 

@@ -1,0 +1,332 @@
+"""The referrals API (`/api/v1/referrals`): a department's own system lists its referrals, reads
+one, accepts, completes and returns them.
+
+Same services and access layer as the screens: `referrals_visible_to` / `access_referral` decide
+what a token's user sees (404 outside it); acting needs the handling unit (404 for a referral the
+user may see but not handle, e.g. as a cooperating unit). Every action carries the `version` read
+with the referral: if someone acted first the answer is 409 with the Chinese message, and nothing
+changed. Bad input is 422 `{"errors": [{"field", "message"}]}`. Children appear with the minimal
+fields an officer needs (name, sex, age, village, masked ID number).
+
+No `from __future__ import annotations` here: ninja reads the operations' annotations through the
+`api_access` wrapper, whose module globals would not resolve them.
+"""
+
+import datetime
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+
+from shouhu.accounts.access import Capability, access_referral, may_handle_referral, referrals_visible_to
+from shouhu.accounts.models import User
+from shouhu.api.auth import api_access
+
+from . import selectors, services
+from .models import Outcome, Referral, ReferralState
+
+router = Router()
+MAX_LIMIT = 500
+
+
+def _body_schema(properties: dict[str, Any], required: list[str], example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": required,
+                    "properties": properties,
+                    "example": example,
+                }
+            }
+        },
+    }
+
+
+VERSION = {"type": "integer", "description": "读取转介时的版本号（乐观锁）"}
+_ACCEPT_BODY = _body_schema({"version": VERSION}, ["version"], {"version": 1})
+_COMPLETE_BODY = _body_schema(
+    {
+        "version": VERSION,
+        "outcome": {"type": "string", "enum": Outcome.values, "description": "approved 批准 / not_approved 不批准"},
+        "outcome_detail": {"type": "string", "description": "批准时：救助金额或提供的服务"},
+        "reason": {"type": "string", "description": "不批准时必填"},
+    },
+    ["version", "outcome"],
+    {"version": 2, "outcome": "approved", "outcome_detail": "两免一补 1250 元/学期"},
+)
+_RETURN_BODY = _body_schema(
+    {"version": VERSION, "reason": {"type": "string", "description": "需要补充的材料或信息"}},
+    ["version", "reason"],
+    {"version": 1, "reason": "请补充在读证明"},
+)
+
+
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+
+
+class ErrorsOut(Schema):
+    errors: list[FieldErrorOut]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class ChildOut(Schema):
+    name: str
+    sex: str
+    age: int
+    village: str
+    township: str
+    id_number_masked: str
+
+
+class CooperationOut(Schema):
+    department: str
+    note: str
+
+
+class EventOut(Schema):
+    at: datetime.datetime
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    actor: str | None
+
+
+class ReferralOut(Schema):
+    id: int
+    version: int
+    reference: str
+    code: str
+    measure: str
+    task_number: int | None
+    mode: str
+    department: str
+    township: str | None
+    cooperating: list[CooperationOut]
+    state: str
+    state_label: str
+    accept_due: datetime.date
+    decide_due: datetime.date
+    overdue: bool
+    assigned_to: str | None
+    outcome: str
+    outcome_detail: str
+    reason: str
+    child: ChildOut
+    created_at: datetime.datetime
+
+
+class ReferralDetailOut(ReferralOut):
+    explanation: str
+    events: list[EventOut]
+
+
+class ReferralListOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ReferralOut]
+
+
+class ReferralFilters(Schema):
+    state: str = ""
+    due_before: datetime.date | None = None
+    code: str = ""
+    limit: int = 50
+    offset: int = 0
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _out(referral: Referral, labels: dict[str, str]) -> dict[str, Any]:
+    summary = selectors.child_summary(referral.child)
+    return {
+        "id": referral.pk,
+        "version": referral.version,
+        "reference": referral.intake.reference,
+        "code": referral.code,
+        "measure": labels.get(referral.code, ""),
+        "task_number": referral.task_number,
+        "mode": referral.mode,
+        "department": referral.department.name,
+        "township": referral.township.name if referral.township else None,
+        "cooperating": [{"department": c.department.name, "note": c.note} for c in referral.cooperations.all()],
+        "state": referral.state,
+        "state_label": referral.get_state_display(),
+        "accept_due": referral.accept_due,
+        "decide_due": referral.decide_due,
+        "overdue": referral.overdue,
+        "assigned_to": referral.assigned_to.display_name if referral.assigned_to else None,
+        "outcome": referral.outcome,
+        "outcome_detail": referral.outcome_detail,
+        "reason": referral.reason,
+        "child": summary.__dict__,
+        "created_at": referral.created_at,
+    }
+
+
+def _detail(referral: Referral) -> dict[str, Any]:
+    labels = selectors.measure_labels()
+    explanation = referral.intake.measures.filter(code=referral.code).values_list("explanation", flat=True).first()
+    events = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+            "actor": e.actor.display_name if e.actor else None,
+        }
+        for e in selectors.referral_events(referral)
+    ]
+    return {**_out(referral, labels), "explanation": explanation or "", "events": events}
+
+
+def _load(user: User, referral_id: int) -> Referral:
+    referral = access_referral(user, referral_id)
+    return (
+        Referral.objects.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
+        .prefetch_related("cooperations__department")
+        .get(pk=referral.pk)
+    )
+
+
+def _errors(error: ValidationError) -> dict[str, Any]:
+    if hasattr(error, "error_dict"):
+        return {
+            "errors": [
+                {"field": None if name == "__all__" else name, "message": message}
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        }
+    return {"errors": [{"field": None, "message": message} for message in error.messages]}
+
+
+def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return {}, [{"field": None, "message": "请求体应为 JSON 对象（Content-Type: application/json）"}]
+    if not isinstance(body, dict):
+        return {}, [{"field": None, "message": "请求体应为 JSON 对象"}]
+    errors = [{"field": key, "message": f"「{key}」是未知字段"} for key in sorted(set(body) - allowed)]
+    version = body.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        errors.append({"field": "version", "message": "「version」不能为空，应为读取转介时的版本号（整数）"})
+    for key in allowed - {"version"}:
+        if key in body and not isinstance(body[key], str):
+            errors.append({"field": key, "message": f"「{key}」应为字符串"})
+    return body, errors
+
+
+def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str]) -> Status[dict[str, Any]]:
+    user = _user(request)
+    referral = _load(user, referral_id)
+    if not may_handle_referral(user, referral):
+        raise Http404("转介不存在或不由您办理")
+    body, errors = _body(request, allowed)
+    if errors:
+        return Status(422, {"errors": errors})
+    try:
+        services.referral_transition(
+            actor=user,
+            referral=referral,
+            action=action,
+            expected_version=body["version"],
+            reason=body.get("reason", ""),
+            outcome=body.get("outcome", ""),
+            outcome_detail=body.get("outcome_detail", ""),
+        )
+    except services.ReferralChangedError as e:
+        return Status(409, {"detail": str(e)})
+    except ValidationError as e:
+        return Status(422, _errors(e))
+    except PermissionDenied as e:
+        return Status(403, {"detail": str(e)})
+    return Status(200, _detail(_load(user, referral.pk)))
+
+
+@router.get("", response={200: ReferralListOut, 422: DetailOut}, summary="本单位的转介（分页）")
+@api_access(Capability.HANDLE_REFERRALS)
+def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
+    """本单位承办和配合的转介（乡镇督导员：本乡镇儿童的转介），按期限排序。`state`：submitted、accepted、
+    in_progress、completed、returned、rejected，可用逗号分隔多个；`due_before`：当前期限（待受理看受理期限，
+    其余看办结期限）早于该日期；`code`：措施代码。"""
+    user = _user(request)
+    states = [s for s in filters.state.split(",") if s]
+    unknown = [s for s in states if s not in ReferralState.values]
+    if unknown:
+        raise HttpError(422, f"「state」取值无效：{'、'.join(unknown)}")
+    limit, offset = min(max(filters.limit, 1), MAX_LIMIT), max(filters.offset, 0)
+    referrals = selectors.with_due(referrals_visible_to(user))
+    if states:
+        referrals = referrals.filter(state__in=states)
+    if filters.due_before:
+        referrals = referrals.filter(Q(due__lt=filters.due_before))
+    if filters.code:
+        referrals = referrals.filter(code=filters.code)
+    page = list(
+        referrals.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
+        .prefetch_related("cooperations__department")
+        .order_by("due", "id")[offset : offset + limit]
+    )
+    labels = selectors.measure_labels()
+    return {"count": referrals.count(), "limit": limit, "offset": offset, "items": [_out(r, labels) for r in page]}
+
+
+@router.get("/{referral_id}", response=ReferralDetailOut, summary="一件转介（含办理记录）")
+@api_access(Capability.HANDLE_REFERRALS)
+def referral_read(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    return _detail(_load(_user(request), referral_id))
+
+
+@router.post(
+    "/{referral_id}/accept",
+    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    summary="受理",
+    openapi_extra={"requestBody": _ACCEPT_BODY},
+)
+@api_access(Capability.HANDLE_REFERRALS)
+def referral_accept(request: HttpRequest, referral_id: int) -> Status[dict[str, Any]]:
+    """待受理 → 已受理，经办人为令牌代表的用户。版本号不一致（已被他人处理）时返回 409。"""
+    return _act(request, referral_id, "accept", {"version"})
+
+
+@router.post(
+    "/{referral_id}/complete",
+    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    summary="办结",
+    openapi_extra={"requestBody": _COMPLETE_BODY},
+)
+@api_access(Capability.HANDLE_REFERRALS)
+def referral_complete(request: HttpRequest, referral_id: int) -> Status[dict[str, Any]]:
+    """已受理或办理中 → 已办结。批准须填写金额或服务（outcome_detail），不批准须填写理由（reason）。"""
+    return _act(request, referral_id, "complete", {"version", "outcome", "outcome_detail", "reason"})
+
+
+@router.post(
+    "/{referral_id}/return",
+    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    summary="退回补充材料",
+    openapi_extra={"requestBody": _RETURN_BODY},
+)
+@api_access(Capability.HANDLE_REFERRALS)
+def referral_return(request: HttpRequest, referral_id: int) -> Status[dict[str, Any]]:
+    """退回受理窗口补充材料（须填写理由）；窗口补充后重新提交，期限重新计算。"""
+    return _act(request, referral_id, "return", {"version", "reason"})

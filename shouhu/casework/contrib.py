@@ -1,0 +1,62 @@
+"""Home-page panels for casework: the unit's inbox, the window's suggestions and returned items,
+and county supervision of overdue referrals. Built from scoped selectors only."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+
+from shouhu.accounts.access import Capability, can, referrals_visible_to
+from shouhu.accounts.models import User
+from shouhu.web.home import Panel, home_contributor
+
+from . import selectors
+from .models import ReferralState
+
+
+@home_contributor
+def referral_panels(user: User) -> list[Panel]:
+    panels = []
+    if can(user, Capability.HANDLE_REFERRALS):
+        counts = selectors.tab_counts(user)
+        panels.append(
+            Panel(
+                title="转介待办",
+                stat=counts["new"],
+                text=f"待受理 {counts['new']} 件，即将到期 {counts['due_soon']} 件，已逾期 {counts['overdue']} 件",
+                link=reverse("referrals:inbox"),
+                link_label="打开转介收件箱",
+            )
+        )
+    if can(user, Capability.TAKE_INTAKE):
+        waiting = selectors.suggestions_for(user).count()
+        returned = referrals_visible_to(user).filter(state=ReferralState.RETURNED).count()
+        link = f"{reverse('referrals:inbox')}?tab=in_progress" if can(user, Capability.HANDLE_REFERRALS) else ""
+        items = [(f"退回补充材料、待窗口补充的转介 {returned} 件", link)] if returned else []
+        panels.append(
+            Panel(
+                title="受理窗口",
+                stat=waiting,
+                text=f"待确认的筛查建议 {waiting} 件" if waiting else "没有待确认的筛查建议",
+                link=reverse("intake:suggestions"),
+                link_label="查看待确认建议",
+                items=items,
+            )
+        )
+    if can(user, Capability.MANAGE_REFERRALS):
+        escalated = (
+            referrals_visible_to(user)
+            .filter(state__in=selectors.ACTIVE_STATES)
+            .filter(Q(overdue=True) | Q(escalated_at__isnull=False))
+            .count()
+        )
+        panels.append(
+            Panel(
+                title="转介督办",
+                stat=escalated,
+                text=f"逾期督办中的转介 {escalated} 件" if escalated else "没有逾期的转介",
+                link=reverse("referrals:supervision"),
+                link_label="查看督办",
+            )
+        )
+    return panels

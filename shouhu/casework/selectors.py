@@ -1,0 +1,341 @@
+"""Reads for the casework screens and API, always through the access layer's scoped querysets."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, DateField, F, Min, Q, QuerySet, When
+from django.utils import timezone
+
+from shouhu.accounts.access import (
+    Capability,
+    can,
+    intakes_visible_to,
+    may_handle_referral,
+    may_take_intake,
+    referrals_visible_to,
+)
+from shouhu.accounts.models import Department, DepartmentKind, Role, User
+from shouhu.eligibility.models import Rule, RuleKind
+from shouhu.regions.models import Level, Region
+from shouhu.registry.identity import age_on
+from shouhu.registry.models import Child
+
+from .calendar import WorkingCalendar
+from .models import (
+    OPEN_STATES,
+    Intake,
+    IntakeState,
+    Referral,
+    ReferralCooperation,
+    ReferralEvent,
+    ReferralState,
+    SavedFilter,
+)
+from .services import TRANSITIONS
+
+S = ReferralState
+# Working states a unit still has to act on (returned ones wait for the window).
+ACTIVE_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS)
+DONE_STATES = (S.COMPLETED, S.REJECTED)
+# The inbox's "due soon" tab: due within this many working days (the bell warns one day before).
+DUE_SOON_DAYS = 3
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# -- measures ---------------------------------------------------------------------------------
+
+
+def measure_labels() -> dict[str, str]:
+    """Every measure code with its Chinese name, in the rules' order."""
+    return dict(Rule.objects.filter(kind=RuleKind.MEASURE).order_by("position", "code").values_list("code", "label"))
+
+
+def measure_label(code: str, labels: dict[str, str] | None = None) -> str:
+    labels = labels if labels is not None else measure_labels()
+    return f"{code} {labels[code]}" if code in labels else code
+
+
+# -- intakes ----------------------------------------------------------------------------------
+
+
+def intake_rows(user: User, *, kind: str = "", state: str = "", q: str = "") -> QuerySet[Intake]:
+    intakes = intakes_visible_to(user).select_related("child", "township", "received_by")
+    if kind:
+        intakes = intakes.filter(kind=kind)
+    if state:
+        intakes = intakes.filter(state=state)
+    q = q.strip()
+    if q:
+        intakes = intakes.filter(Q(reference__icontains=q) | Q(child__name__contains=q))
+    return intakes.prefetch_related("referrals__department").order_by("-created_at", "-id")
+
+
+def suggestions_for(user: User) -> QuerySet[Intake]:
+    """Draft suggestions from screening runs waiting for the window to confirm or cancel."""
+    from .models import IntakeKind
+
+    return intake_rows(user, kind=IntakeKind.SUGGESTION, state=IntakeState.DRAFT).prefetch_related("measures")
+
+
+def codes_in_hand(child: Child) -> set[str]:
+    """Measures the child already has an open referral for."""
+    return set(Referral.objects.filter(child=child, state__in=OPEN_STATES).values_list("code", flat=True))
+
+
+def pick_children(user: User, q: str) -> QuerySet[Child]:
+    """Children the user may take an intake for, found by name, pinyin or ID number."""
+    from shouhu.registry.selectors import search_children
+
+    return search_children(user, q=q).select_related("region__parent")[:30]
+
+
+# -- the inbox --------------------------------------------------------------------------------
+
+
+def with_due(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate `due`: the acceptance deadline while submitted, else the decision deadline."""
+    return referrals.annotate(
+        due=Case(When(state=S.SUBMITTED, then=F("accept_due")), default=F("decide_due"), output_field=DateField())
+    )
+
+
+TABS: dict[str, str] = {
+    "new": "待受理",
+    "due_soon": "即将到期",
+    "overdue": "已逾期",
+    "in_progress": "办理中",
+    "done": "已办结",
+    "all": "全部",
+}
+
+
+def tab_filter(tab: str, on: datetime.date) -> Q:
+    if tab == "new":
+        return Q(state=S.SUBMITTED)
+    if tab == "due_soon":
+        until = WorkingCalendar.around(on, span_days=30).add(on, DUE_SOON_DAYS)
+        return Q(state__in=ACTIVE_STATES, overdue=False, due__gte=on, due__lte=until)
+    if tab == "overdue":
+        return Q(state__in=ACTIVE_STATES) & (Q(overdue=True) | Q(due__lt=on))
+    if tab == "in_progress":
+        return Q(state__in=(S.ACCEPTED, S.IN_PROGRESS, S.RETURNED))
+    if tab == "done":
+        return Q(state__in=DONE_STATES)
+    return Q()
+
+
+def inbox_base(user: User, *, code: str = "", township: str = "") -> QuerySet[Referral]:
+    referrals = with_due(referrals_visible_to(user))
+    if code:
+        referrals = referrals.filter(code=code)
+    if township:
+        referrals = referrals.filter(intake__township__code=township)
+    return referrals
+
+
+def inbox(user: User, *, tab: str = "new", code: str = "", township: str = "") -> QuerySet[Referral]:
+    referrals = inbox_base(user, code=code, township=township).filter(tab_filter(tab, today()))
+    return referrals.select_related("child__region", "department", "intake__township", "assigned_to").order_by(
+        "due", "id"
+    )
+
+
+def tab_counts(user: User, *, code: str = "", township: str = "") -> dict[str, int]:
+    base = inbox_base(user, code=code, township=township)
+    on = today()
+    return {tab: base.filter(tab_filter(tab, on)).count() for tab in TABS if tab != "all"}
+
+
+def township_choices(user: User) -> list[tuple[str, str]]:
+    return list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code").values_list("code", "name"))
+
+
+def saved_filters(user: User) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user)
+
+
+# -- one referral -----------------------------------------------------------------------------
+
+
+@dataclass
+class ChildSummary:
+    """What an officer may know about a referred child: no full personal data."""
+
+    name: str
+    sex: str
+    age: int
+    village: str
+    township: str
+    id_number_masked: str
+
+
+def child_summary(child: Child, on: datetime.date | None = None) -> ChildSummary:
+    region = child.region
+    return ChildSummary(
+        name=child.name,
+        sex=child.get_sex_display(),
+        age=age_on(child.birth_date, on or today()),
+        village=region.name,
+        township=region.parent.name if region.parent else "",
+        id_number_masked=child.id_number_masked,
+    )
+
+
+@dataclass
+class Actions:
+    """Which forms the detail page offers this user."""
+
+    transitions: list[str] = field(default_factory=list)
+    reassign: bool = False
+    transfer: bool = False
+    cooperate: bool = False
+    resubmit: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.transitions or self.reassign or self.transfer or self.cooperate or self.resubmit)
+
+
+def actions_for(user: User, referral: Referral) -> Actions:
+    actions = Actions()
+    handler = may_handle_referral(user, referral)
+    if handler:
+        actions.transitions = [
+            name for name, t in TRANSITIONS.items() if name != "resubmit" and referral.state in t.sources
+        ]
+        actions.reassign = referral.state in OPEN_STATES and reassign_choices(referral).exists()
+    transferable = referral.state in (S.SUBMITTED, S.RETURNED)
+    actions.transfer = transferable and (handler or can(user, Capability.MANAGE_REFERRALS))
+    actions.cooperate = (
+        user.role == Role.DEPARTMENT_OFFICER
+        and user.department_id is not None
+        and referral.state in OPEN_STATES
+        and referral.cooperations.filter(department_id=user.department_id).exists()
+    )
+    actions.resubmit = referral.state == S.RETURNED and may_take_intake(user, referral.child)
+    return actions
+
+
+def handleable(user: User) -> QuerySet[Referral]:
+    """Referrals this user may act on as the handling unit (a subset of what they may see)."""
+    if not can(user, Capability.HANDLE_REFERRALS):
+        return Referral.objects.none()
+    if user.role == Role.TOWNSHIP_SUPERVISOR:
+        return Referral.objects.filter(township_id=user.region_id) if user.region_id else Referral.objects.none()
+    if user.role == Role.DEPARTMENT_OFFICER and user.department_id:
+        return Referral.objects.filter(department_id=user.department_id, township__isnull=True)
+    return Referral.objects.none()
+
+
+def reassign_choices(referral: Referral) -> QuerySet[User]:
+    if referral.township_id is not None:
+        users = User.objects.filter(role=Role.TOWNSHIP_SUPERVISOR, region_id=referral.township_id)
+    else:
+        users = User.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id=referral.department_id)
+    users = users.filter(is_active=True)
+    if referral.assigned_to_id:
+        users = users.exclude(pk=referral.assigned_to_id)
+    return users.order_by("username")
+
+
+def transfer_choices(referral: Referral) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(dissolved_on__isnull=True)
+        .exclude(pk=referral.department_id)
+        .exclude(kind=DepartmentKind.TOWNSHIPS)
+        .order_by("id")
+    )
+
+
+def referral_events(referral: Referral) -> QuerySet[ReferralEvent]:
+    return referral.events.select_related("actor").order_by("at", "id")
+
+
+def cooperations(referral: Referral) -> QuerySet[ReferralCooperation]:
+    return referral.cooperations.select_related("department", "noted_by").order_by("department_id")
+
+
+# -- county supervision -----------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentLine:
+    department: Department
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    escalated: int = 0
+    accepted_on_time: int = 0
+    accepted: int = 0
+    decided_on_time: int = 0
+    decided: int = 0
+    cells: list[int] = field(default_factory=list)  # counts in the order of the states shown
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @staticmethod
+    def _share(part: int, whole: int) -> str:
+        return f"{round(100 * part / whole)}%" if whole else "—"
+
+    @property
+    def accept_rate(self) -> str:
+        return self._share(self.accepted_on_time, self.accepted)
+
+    @property
+    def decide_rate(self) -> str:
+        return self._share(self.decided_on_time, self.decided)
+
+
+def _local_date(at: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localdate(at) if at is not None else None
+
+
+def supervision(user: User) -> dict[str, Any]:
+    """Per department: counts by state, overdue and escalated, and deadline compliance (accepted
+    by the acceptance deadline; completed or rejected by the decision deadline)."""
+    referrals = referrals_visible_to(user)
+    rows = referrals.annotate(accepted_at=Min("events__at", filter=Q(events__action="accept"))).values_list(
+        "department_id", "state", "overdue", "escalated_at", "accept_due", "decide_due", "accepted_at", "closed_at"
+    )
+    lines: dict[int, DepartmentLine] = {}
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=referrals.values("department_id"))}
+    on = today()
+    for dept_id, state, overdue, escalated_at, accept_due, decide_due, accepted_at, closed_at in rows:
+        line = lines.setdefault(dept_id, DepartmentLine(departments[dept_id]))
+        line.counts[state] = line.counts.get(state, 0) + 1
+        open_now = state in ACTIVE_STATES
+        due = accept_due if state == S.SUBMITTED else decide_due
+        if open_now and (overdue or due < on):
+            line.overdue += 1
+        if open_now and escalated_at is not None:
+            line.escalated += 1
+        accepted_day = _local_date(accepted_at)
+        if accepted_day is not None:
+            line.accepted += 1
+            line.accepted_on_time += accepted_day <= accept_due
+        closed_day = _local_date(closed_at)
+        if closed_day is not None:
+            line.decided += 1
+            line.decided_on_time += closed_day <= decide_due
+    escalated = with_due(
+        referrals.filter(state__in=ACTIVE_STATES).filter(Q(overdue=True) | Q(escalated_at__isnull=False))
+    )
+    by_department: dict[str, list[Referral]] = defaultdict(list)
+    for referral in escalated.select_related("department", "child__region", "intake__township").order_by(
+        "department_id", "due", "id"
+    ):
+        by_department[referral.department.name].append(referral)
+    return {
+        "lines": sorted(lines.values(), key=lambda line: line.department.pk),
+        "states": [(value, label) for value, label in S.choices],
+        "escalated": dict(by_department),
+        "escalated_total": escalated.count(),
+    }

@@ -1,0 +1,116 @@
+"""The referrals API for a department's own system: list, read, accept, complete, return — the
+same services and scope as the screens; 409 when someone acted first, 422 for bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from shouhu.accounts.models import User
+from shouhu.accounts.services import api_token_issue
+from shouhu.casework.models import Referral, ReferralState
+
+from .helpers import import_table
+from .walk_samples import child, id_number, referred
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(personas: dict[str, User]) -> dict[str, Referral]:
+    import_table()
+    a = child("孙小明", "20150601", 1)
+    return referred(personas["supervisor_a"], a, ["T09", "T06"])[1]
+
+
+def _client(personas: dict[str, User], key: str) -> Any:
+    token = api_token_issue(actor=personas["admin"], name=f"test-{key}", user=personas[key])[1]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def call(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        if body is None:
+            return getattr(client, method)(f"/api/v1{path}")
+        return getattr(client, method)(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+
+    return call
+
+
+def test_list_and_read_in_scope(case: dict[str, Referral], personas: dict[str, User]) -> None:
+    officer_a = _client(personas, "officer_a")
+    listing = officer_a("get", "/referrals").json()
+    assert listing["count"] == 1 and listing["items"][0]["code"] == "T09"
+    item = listing["items"][0]
+    assert item["child"]["name"] == "孙小明" and item["child"]["id_number_masked"].startswith("2105")
+    assert id_number("20150601", 1) not in json.dumps(listing, ensure_ascii=False)
+    assert item["cooperating"] == [{"department": "县财政局", "note": ""}] and item["measure"] == "教育资助、两免一补"
+    officer_b = _client(personas, "officer_b")
+    assert [i["code"] for i in officer_b("get", "/referrals").json()["items"]] == ["T06"]  # cooperating
+    assert officer_b("get", f"/referrals/{case['T09'].pk}").status_code == 404
+    detail = officer_a("get", f"/referrals/{case['T09'].pk}").json()
+    assert detail["events"][0]["action"] == "submit" and detail["explanation"] == "说明 T09"
+    assert officer_a("get", "/referrals?state=completed").json()["count"] == 0
+    assert officer_a("get", "/referrals?state=bogus").status_code == 422
+    due = case["T09"].accept_due.isoformat()
+    assert officer_a("get", f"/referrals?due_before={due}").json()["count"] == 0
+    assert _client(personas, "caseworker")("get", "/referrals").status_code == 403
+
+
+def test_accept_then_complete(case: dict[str, Referral], personas: dict[str, User]) -> None:
+    officer_a = _client(personas, "officer_a")
+    t09 = case["T09"]
+    accepted = officer_a("post", f"/referrals/{t09.pk}/accept", {"version": 1})
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    assert accepted.json()["assigned_to"] == "赵教育"
+    missing = officer_a("post", f"/referrals/{t09.pk}/complete", {"version": 2, "outcome": "approved"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0] == {
+        "field": "outcome_detail",
+        "message": "「金额或服务」：批准时请填写救助金额或提供的服务",
+    }
+    done = officer_a(
+        "post",
+        f"/referrals/{t09.pk}/complete",
+        {"version": 2, "outcome": "approved", "outcome_detail": "两免一补 1250 元/学期"},
+    )
+    assert done.status_code == 200 and done.json()["outcome_detail"] == "两免一补 1250 元/学期"
+    assert [e["action"] for e in done.json()["events"]] == ["submit", "accept", "complete"]
+
+
+def test_a_concurrent_change_is_409_and_changes_nothing(case: dict[str, Referral], personas: dict[str, User]) -> None:
+    officer_a = _client(personas, "officer_a")
+    t09 = case["T09"]
+    assert officer_a("post", f"/referrals/{t09.pk}/accept", {"version": 1}).status_code == 200
+    again = officer_a("post", f"/referrals/{t09.pk}/return", {"version": 1, "reason": "请补充在读证明"})
+    assert again.status_code == 409
+    assert "该转介已被他人处理（当前状态：已受理）" in again.json()["detail"]
+    t09.refresh_from_db()
+    assert t09.state == ReferralState.ACCEPTED and t09.version == 2
+
+
+def test_return_and_bad_bodies(case: dict[str, Referral], personas: dict[str, User]) -> None:
+    officer_a = _client(personas, "officer_a")
+    t09 = case["T09"]
+    assert officer_a("post", f"/referrals/{t09.pk}/return", {"version": 1}).status_code == 422
+    unknown = officer_a("post", f"/referrals/{t09.pk}/accept", {"version": "1", "extra": 1})
+    assert unknown.status_code == 422
+    assert {e["field"] for e in unknown.json()["errors"]} == {"extra", "version"}
+    returned = officer_a("post", f"/referrals/{t09.pk}/return", {"version": 1, "reason": "请补充在读证明"})
+    assert returned.status_code == 200 and returned.json()["state"] == "returned"
+    # Not its to handle: 县卫健局 only cooperates on T06; the window does not handle T09.
+    assert (
+        _client(personas, "officer_b")("post", f"/referrals/{case['T06'].pk}/accept", {"version": 1}).status_code == 404
+    )
+    assert _client(personas, "supervisor_a")("post", f"/referrals/{t09.pk}/accept", {"version": 1}).status_code == 404
+
+
+def test_the_openapi_document_describes_the_endpoints(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in (
+        "/api/v1/referrals",
+        "/api/v1/referrals/{referral_id}/accept",
+        "/api/v1/referrals/{referral_id}/complete",
+    ):
+        assert path in schema["paths"]

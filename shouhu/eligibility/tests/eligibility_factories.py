@@ -1,0 +1,65 @@
+"""Helpers for the eligibility tests: children from exchange-format dicts, and running the
+background worker in-process."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from shouhu.accounts.models import User
+from shouhu.accounts.personas import VILLAGE_A
+from shouhu.registry import services
+from shouhu.registry.exchange import parse_record
+from shouhu.registry.models import Child
+
+LONG_AGO = datetime.date(2000, 1, 1)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def child_data(**changes: Any) -> dict[str, Any]:
+    """A plain child (no ID number, nothing special) with top-level keys replaced."""
+    data: dict[str, Any] = {
+        "id_number": None,
+        "no_id_reason": "测试：尚未登记户口",
+        "name": "测试儿童",
+        "sex": "male",
+        "birth_date": "2015-03-15",
+        "region_code": VILLAGE_A,
+        "parents": [{"role": "father", "status": "alive"}, {"role": "mother", "status": "alive"}],
+        "guardian": {"relationship": "parent", "able": True},
+    }
+    data.update(changes)
+    return data
+
+
+def register(actor: User | None = None, *, effective: datetime.date = LONG_AGO, **changes: Any) -> Child:
+    """Register a child whose facts hold since `effective` (by default long before any as-of date)."""
+    record, errors = parse_record(child_data(**changes), today=today() + datetime.timedelta(days=3650))
+    assert record is not None, errors
+    return services.child_register(actor=actor, record=record, effective=effective)
+
+
+def disabled_child(age: int, on: datetime.date, *, name: str, region_code: str = VILLAGE_A, **changes: Any) -> Child:
+    """A child with a hearing disability (grade 3), aged `age` on `on` (birthday a month before)."""
+    birth = on.replace(year=on.year - age) - datetime.timedelta(days=30)
+    return register(
+        name=name, birth_date=birth.isoformat(), region_code=region_code,
+        disability={"type": "hearing", "grade": 3}, **changes,
+    )  # fmt: skip
+
+
+def run_worker(loops: int = 1) -> str:
+    """The real worker command (`shouhu worker`), inside the test's transaction."""
+    from shouhu.registry.tests.io_helpers import worker_inside_the_test_transaction
+
+    out = io.StringIO()
+    with worker_inside_the_test_transaction():
+        call_command("worker", loops=loops, interval=0, stdout=out)
+    return out.getvalue()

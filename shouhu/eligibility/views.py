@@ -1,0 +1,417 @@
+"""The eligibility screens: rules and parameters (read, edit with a preview), screening runs
+(start, progress, results and changes), counts by region, and one child's eligibility.
+
+Thin: selectors read (already scoped), services in rules.py / screening.py write, exports in
+exporting.py. Scope: `access_*` loaders raise 404 outside the user's jurisdiction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms import Form
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from shouhu.accounts.access import Capability, access_child, can, children_visible_to
+from shouhu.core import audit
+from shouhu.registry.identity import age_on
+from shouhu.web.access import AuthedRequest, access_rule
+from shouhu.web.pagination import paginate, query_without_page
+
+from . import exporting, selectors
+from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, RunStartForm
+from .models import RuleKind, RunState
+from .rules import parameter_save, propose_parameter, propose_rule, rule_save, rule_versions_on, ruleset_on
+from .screening import screening_start
+
+KIND_TITLES: dict[str, str] = {"category": "类别", "measure": "措施", "block": "构件（供其他规则引用）"}
+
+
+SUBNAV = [
+    ("runs", "筛查", "eligibility:runs", Capability.VIEW_ELIGIBILITY),
+    ("counts", "人数统计", "eligibility:counts", Capability.VIEW_ELIGIBILITY),
+    ("rules", "规则", "eligibility:rules", Capability.VIEW_POLICY),
+    ("parameters", "参数", "eligibility:parameters", Capability.VIEW_POLICY),
+]
+
+
+def _page(request: AuthedRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """Render an eligibility page with the sub-navigation the user may follow."""
+    subnav = [(key, label, reverse(name)) for key, label, name, cap in SUBNAV if can(request.user, cap)]
+    return render(request, template, {**context, "subnav": subnav}, status=status)
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _date_param(request: AuthedRequest, name: str = "on") -> tuple[datetime.date | None, str]:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None, ""
+    try:
+        return datetime.date.fromisoformat(raw), ""
+    except ValueError:
+        return None, f"日期 {raw} 无效（应为 YYYY-MM-DD）"
+
+
+def _vocabulary() -> dict[str, Any]:
+    from . import docs_rules
+
+    return {"fields": docs_rules.field_docs(), "blocks": docs_rules.block_docs(),
+            "parameters": docs_rules.parameter_docs()}  # fmt: skip
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+@access_rule(Capability.VIEW_POLICY)
+def rule_list(request: AuthedRequest) -> HttpResponse:
+    on, problem = _date_param(request)
+    on = on or selectors.today()
+    groups = selectors.rule_rows(on)
+    return _page(
+        request,
+        "eligibility/rule_list.html",
+        {
+            "on": on,
+            "is_today": on == selectors.today(),
+            "date_problem": problem,
+            "groups": [(kind, KIND_TITLES[kind], groups[kind]) for kind in RuleKind.values if groups.get(kind)],
+            "may_manage": can(request.user, Capability.MANAGE_RULES),
+            "active": "rules",
+        },
+    )
+
+
+@access_rule(Capability.VIEW_POLICY)
+def rule_detail(request: AuthedRequest, code: str) -> HttpResponse:
+    rule = selectors.access_rule_by_code(code)
+    page = selectors.rule_page(rule, selectors.today())
+    return _page(
+        request,
+        "eligibility/rule_detail.html",
+        {"page": page, "rule": rule, "may_manage": can(request.user, Capability.MANAGE_RULES), "active": "rules"},
+    )
+
+
+@access_rule(Capability.MANAGE_RULES)
+def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
+    rule = selectors.access_rule_by_code(code)
+    today = selectors.today()
+    versions = list(rule.versions.order_by("-version"))
+    current = rule_versions_on(today).get(code) or (versions[0] if versions else None)
+    initial = {"expression": current.expression if current else "", "effective_from": today}
+    form = RuleForm(request.POST or None, initial=initial)
+    rows, as_of = None, None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            proposal = propose_rule(code=code, expression=data["expression"], effective_from=data["effective_from"])
+        except ValidationError as e:
+            _add_errors(form, e)
+        else:
+            if "save" in request.POST:
+                try:
+                    version = rule_save(
+                        actor=request.user, code=code, expression=data["expression"],
+                        effective_from=data["effective_from"], note=data["note"],
+                    )  # fmt: skip
+                except ValidationError as e:
+                    _add_errors(form, e)
+                else:
+                    messages.success(
+                        request, f"已保存规则 {code} 第 {version.version} 版，{version.effective_from} 起生效"
+                    )
+                    return redirect("eligibility:rule", code=code)
+            as_of = data["effective_from"]
+            rows = selectors.preview(
+                before=ruleset_on(data["effective_from"]), after=proposal.ruleset, codes=proposal.affected,
+                as_of=data["effective_from"], children=children_visible_to(request.user),
+            )  # fmt: skip
+    return _page(
+        request,
+        "eligibility/rule_edit.html",
+        {"rule": rule, "current": current, "form": form, "rows": rows, "active": "rules", "vocabulary": _vocabulary(),
+         "as_of": as_of},
+    )  # fmt: skip
+
+
+@access_rule(Capability.VIEW_POLICY)
+def parameter_list(request: AuthedRequest) -> HttpResponse:
+    return _page(
+        request,
+        "eligibility/parameter_list.html",
+        {
+            "rows": selectors.parameter_rows(selectors.today()),
+            "may_manage": can(request.user, Capability.MANAGE_RULES),
+            "active": "parameters",
+        },
+    )
+
+
+@access_rule(Capability.MANAGE_RULES)
+def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
+    parameter = selectors.access_parameter(name)
+    today = selectors.today()
+    current_value = selectors.parameter_values_on(today).get(name)
+    form = ParameterForm(request.POST or None, initial={"value": current_value, "effective_from": today})
+    rows, as_of = None, None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            proposal = propose_parameter(name=name, value=data["value"], effective_from=data["effective_from"])
+        except ValidationError as e:
+            _add_errors(form, e)
+        else:
+            if "save" in request.POST:
+                try:
+                    version = parameter_save(
+                        actor=request.user, name=name, value=data["value"],
+                        effective_from=data["effective_from"], note=data["note"],
+                    )  # fmt: skip
+                except ValidationError as e:
+                    _add_errors(form, e)
+                else:
+                    messages.success(
+                        request,
+                        f"已保存参数 {name} = {version.value}（第 {version.version} 版），"
+                        f"{version.effective_from} 起生效",
+                    )
+                    return redirect("eligibility:parameters")
+            as_of = data["effective_from"]
+            rows = selectors.preview(
+                before=ruleset_on(data["effective_from"]), after=proposal.ruleset, codes=proposal.affected,
+                as_of=data["effective_from"], children=children_visible_to(request.user),
+            )  # fmt: skip
+    return _page(
+        request,
+        "eligibility/parameter_edit.html",
+        {
+            "parameter": parameter,
+            "current_value": current_value,
+            "versions": parameter.versions.select_related("created_by").order_by("-version"),
+            "form": form,
+            "rows": rows,
+            "active": "parameters",
+            "as_of": as_of,
+        },
+    )
+
+
+# -- screening runs --------------------------------------------------------------------------
+
+
+def _start_form(request: AuthedRequest, data: Any = None) -> RunStartForm | None:
+    if not can(request.user, Capability.RUN_SCREENING):
+        return None
+    return RunStartForm(data, choices=selectors.run_region_choices(request.user), today=selectors.today())
+
+
+def _run_list(request: AuthedRequest, form: RunStartForm | None, status: int = 200) -> HttpResponse:
+    runs = selectors.runs_visible_to(request.user).order_by("-created_at", "-pk")
+    page = paginate(request, runs)
+    return _page(
+        request,
+        "eligibility/run_list.html",
+        {
+            "page": page,
+            "rows": selectors.run_rows(request.user, list(page)),
+            "form": form,
+            "query": query_without_page(request),
+            "active": "runs",
+        },
+        status=status,
+    )
+
+
+@access_rule(Capability.VIEW_ELIGIBILITY)
+def run_list(request: AuthedRequest) -> HttpResponse:
+    return _run_list(request, _start_form(request))
+
+
+@require_POST
+@access_rule(Capability.RUN_SCREENING)
+def run_start(request: AuthedRequest) -> HttpResponse:
+    form = _start_form(request, request.POST)
+    assert form is not None
+    if form.is_valid():
+        try:
+            run = screening_start(
+                actor=request.user, region_code=form.cleaned_data["region_code"], as_of=form.cleaned_data["as_of"]
+            )
+        except ValidationError as e:
+            _add_errors(form, e)
+        except PermissionDenied as e:
+            form.add_error("region_code", str(e))
+        else:
+            messages.success(request, f"已发起筛查 #{run.pk}，正在后台进行")
+            return redirect("eligibility:run", run_id=run.pk)
+    return _run_list(request, form)
+
+
+@access_rule(Capability.VIEW_ELIGIBILITY)
+def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
+    run = selectors.access_run(request.user, run_id)
+    labels = selectors.code_labels()
+    filters = ChangeFilterForm(request.GET or None, codes=labels)
+    may_see_children = can(request.user, Capability.VIEW_CHILDREN)
+    page = None
+    if may_see_children and run.state == RunState.DONE:
+        changes = selectors.run_changes(request.user, run, code=filters.value("code"), change=filters.value("change"))
+        page = paginate(request, changes)
+    today = selectors.today()
+    return _page(
+        request,
+        "eligibility/run_detail.html",
+        {
+            "run": run,
+            "region_name": selectors.region_names({run.region_code}).get(run.region_code, run.region_code),
+            "whole": selectors.run_within_scope(request.user, run),
+            "counts": selectors.run_counts(request.user, run) if run.state == RunState.DONE else [],
+            "labels": labels,
+            "filters": filters,
+            "page": page,
+            "changes": [(c, age_on(c.child.birth_date, today), labels.get(c.code, (c.code, ""))[0]) for c in page]
+            if page
+            else [],
+            "may_see_children": may_see_children,
+            "parameters": selectors.run_parameters(run),
+            "query": query_without_page(request),
+            "active": "runs",
+        },
+    )
+
+
+@access_rule(Capability.VIEW_ELIGIBILITY)
+def run_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
+    """The progress bar, polled by htmx while the run is queued or running; once it has finished
+    the page reloads to show the results."""
+    run = selectors.access_run(request.user, run_id)
+    response = render(request, "eligibility/_run_progress.html", {"run": run})
+    if run.state in (RunState.DONE, RunState.FAILED) and getattr(request, "htmx", False):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+# -- counts by region ------------------------------------------------------------------------
+
+
+def _counts_context(request: AuthedRequest) -> dict[str, Any]:
+    regions = selectors.counting_regions(request.user)
+    choices = [(r.code, r.name) for r in regions.order_by("code")]
+    filters = CountsFilterForm(request.GET or None, regions=choices)
+    region = selectors.access_counting_region(request.user, request.GET.get("region", "").strip())
+    kind = filters.value("kind")
+    return {"filters": filters, "region": region, "kind": kind, "table": selectors.counts_table(region, kind=kind)}
+
+
+@access_rule(Capability.VIEW_ELIGIBILITY)
+def counts(request: AuthedRequest) -> HttpResponse:
+    context = _counts_context(request)
+    latest = selectors.latest_runs(request.user)
+    return _page(
+        request,
+        "eligibility/counts.html",
+        {
+            **context,
+            "latest": latest[0] if latest else None,
+            "has_results": bool(latest) or any(row[4] for row in context["table"].rows),
+            "may_list": can(request.user, Capability.VIEW_CHILDREN),
+            "query": request.GET.urlencode(),
+            "active": "counts",
+        },
+    )
+
+
+@access_rule(Capability.VIEW_ELIGIBILITY)
+def counts_export(request: AuthedRequest) -> HttpResponse:
+    context = _counts_context(request)
+    data = exporting.counts_export(actor=request.user, table=context["table"], on=selectors.today())
+    response = HttpResponse(data, content_type=exporting.XLSX)
+    filename = f"eligibility-counts-{context['region'].code}-{selectors.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _list_target(request: AuthedRequest) -> tuple[Any, str, str]:
+    region = selectors.access_counting_region(request.user, request.GET.get("region", "").strip())
+    code = request.GET.get("code", "").strip()
+    labels = selectors.code_labels()
+    if code not in labels:
+        raise Http404("类别或措施不存在")
+    return region, code, labels[code][0]
+
+
+@access_rule(Capability.VIEW_CHILDREN)
+def counts_list(request: AuthedRequest) -> HttpResponse:
+    region, code, label = _list_target(request)
+    page = paginate(request, selectors.eligible_children(request.user, region, code))
+    today = selectors.today()
+    return _page(
+        request,
+        "eligibility/counts_list.html",
+        {
+            "region": region,
+            "code": code,
+            "label": label,
+            "page": page,
+            "rows": [(row, age_on(row.child.birth_date, today)) for row in page],
+            "query": query_without_page(request),
+            "may_export": can(request.user, Capability.EXPORT_CHILDREN),
+            "active": "counts",
+        },
+    )
+
+
+@access_rule(Capability.EXPORT_CHILDREN)
+def counts_list_export(request: AuthedRequest) -> HttpResponse:
+    region, code, label = _list_target(request)
+    data, _count = exporting.list_export(
+        actor=request.user, region=region, code=code, label=label, on=selectors.today()
+    )
+    response = HttpResponse(data, content_type=exporting.XLSX)
+    filename = f"eligibility-{code}-{region.code}-{selectors.today():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- one child -------------------------------------------------------------------------------
+
+
+@access_rule(Capability.VIEW_CHILDREN)
+def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
+    child = access_child(request.user, child_id)
+    on, problem = _date_param(request)
+    info = selectors.child_eligibility(child, on)
+    with transaction.atomic():
+        audit.record(
+            actor=request.user, action="children.view", target=child, summary=f"查看儿童 {child.name} 的资格认定"
+        )
+    decision = info.decision
+    return _page(
+        request,
+        "eligibility/child.html",
+        {
+            "child": child,
+            "info": info,
+            "date_problem": problem,
+            "categories": [(c, info.labels.get(c, (c, ""))[0], decision.category_explanations.get(c, ""))
+                           for c in decision.categories] if decision else [],
+            "measures": [(c, info.labels.get(c, (c, ""))[0], decision.explanations.get(c, ""))
+                         for c in decision.measures] if decision else [],
+            "age": age_on(child.birth_date, info.as_of),
+            "registry_url": reverse("registry:detail", args=[child.pk]),
+            "active": "",
+        },
+    )  # fmt: skip
