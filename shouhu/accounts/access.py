@@ -113,6 +113,10 @@ def can(user: User, capability: Capability) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ()))
 
 
+def capabilities_of(user: User) -> frozenset[str]:
+    return frozenset(str(c) for c in Capability if can(user, c))
+
+
 def require(user: User, capability: Capability) -> None:
     if not can(user, capability):
         raise PermissionDenied("您没有执行此操作的权限")
