@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from shouhu.accounts.models import User
-from shouhu.accounts.personas import DEMO_PASSWORD, PERSONA_KEYS, ensure_personas
+from shouhu.accounts.personas import DEMO_PASSWORD, ensure_personas
 
 
 @pytest.fixture(scope="session")

@@ -258,7 +258,9 @@ def access_referral(user: User, referral_id: int) -> Referral:
     from shouhu.casework.models import Referral
 
     try:
-        return referrals_visible_to(user).select_related("child", "department", "intake", "township").get(pk=referral_id)
+        return (
+            referrals_visible_to(user).select_related("child", "department", "intake", "township").get(pk=referral_id)
+        )
     except Referral.DoesNotExist:
         raise Http404("转介不存在或您无权查看") from None
 

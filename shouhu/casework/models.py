@@ -73,7 +73,12 @@ class Intake(TimeStampedModel):
     applicant_relationship = models.CharField("与儿童关系", max_length=30, blank=True)
     applicant_phone = EncryptedTextField("申请人电话", blank=True, default="")
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="受理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     confirmed_at = models.DateTimeField("转办时间", null=True, blank=True)
     screening_run = models.ForeignKey(
@@ -129,14 +134,21 @@ class Referral(TimeStampedModel):
     code = models.CharField("措施", max_length=40)
     task_number = models.PositiveIntegerField("任务序号", null=True, blank=True)
     mode = models.CharField("落实方式", max_length=30)
-    department = models.ForeignKey(Department, verbose_name="承办单位", on_delete=models.PROTECT, related_name="referrals")
+    department = models.ForeignKey(
+        Department, verbose_name="承办单位", on_delete=models.PROTECT, related_name="referrals"
+    )
     # For tasks each township answers for: which township handles it.
     township = models.ForeignKey(
         Region, verbose_name="承办乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
     state = models.CharField("状态", max_length=20, choices=ReferralState.choices, default=ReferralState.SUBMITTED)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     accept_due = models.DateField("受理期限")
     decide_due = models.DateField("办结期限")
@@ -168,7 +180,9 @@ class ReferralCooperation(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="cooperations")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cooperations")
     note = models.TextField("配合情况", blank=True)
-    noted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    noted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     noted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -183,7 +197,9 @@ class ReferralCooperation(models.Model):
 class ReferralEvent(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField("操作", max_length=30)
     from_state = models.CharField("原状态", max_length=20, blank=True)
     to_state = models.CharField("新状态", max_length=20, blank=True)

@@ -36,10 +36,12 @@ def _link(referral: Referral) -> str:
 def notify_new_referrals(referral_ids: list[int]) -> None:
     for referral in Referral.objects.filter(pk__in=referral_ids).select_related("child", "intake"):
         notify(
-            recipients=handlers_of(referral), kind="referral.new", link=_link(referral),
+            recipients=handlers_of(referral),
+            kind="referral.new",
+            link=_link(referral),
             title=f"新转介：{referral.child.name} · {referral.code}（受理编号 {referral.intake.reference}）",
             body=f"请于 {referral.accept_due} 前受理",
-        )  # fmt: skip
+        )
 
 
 def notify_transition(referral_id: int, action: str) -> None:
@@ -48,8 +50,13 @@ def notify_transition(referral_id: int, action: str) -> None:
     if action == "resubmit":
         notify(recipients=handlers_of(referral), kind="referral.resubmit", link=_link(referral), title=title)
         return
-    notify(recipients=window_of(referral), kind=f"referral.{action}", link=_link(referral), title=title,
-           body=referral.reason or referral.outcome_detail)  # fmt: skip
+    notify(
+        recipients=window_of(referral),
+        kind=f"referral.{action}",
+        link=_link(referral),
+        title=title,
+        body=referral.reason or referral.outcome_detail,
+    )
     if action in ("complete", "return", "reject") and referral.intake.applicant_phone:
         queue_outbound(
             referral.intake.applicant_phone,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from shouhu.accounts.models import Department, DepartmentKind
 from shouhu.eligibility.models import Rule, RuleKind
@@ -44,7 +45,9 @@ class Route:
                 Target(d, cooperating, self.mode, per_township=True) for d in townships
             ]
         # each_by_duty, sole and each_township: every responsible unit handles its own part.
-        return [Target(d, (), self.mode) for d in units] + [Target(d, (), self.mode, per_township=True) for d in townships]
+        return [Target(d, (), self.mode) for d in units] + [
+            Target(d, (), self.mode, per_township=True) for d in townships
+        ]
 
 
 def _task_for(code: str, tasks: dict[int, PolicyTask]) -> PolicyTask:
@@ -86,8 +89,14 @@ def route_for(code: str, *, on: datetime.date | None = None) -> Route:
     return routes[code]
 
 
-def routing_json(*, as_written: bool = False) -> dict[str, dict[str, object]]:
-    result = {}
+class RouteJson(TypedDict):
+    mode: str
+    lead: list[str]
+    cooperating: list[str]
+
+
+def routing_json(*, as_written: bool = False) -> dict[str, RouteJson]:
+    result: dict[str, RouteJson] = {}
     for code, route in routing_table().items():
         if as_written:
             lead, cooperating = route.lead_as_written, route.cooperating_as_written

@@ -39,7 +39,9 @@ class ReferralChangedError(Exception):
     """Someone else acted on the referral first."""
 
     def __init__(self, state: str) -> None:
-        super().__init__(f"该转介已被他人处理（当前状态：{ReferralState(state).label}），您的操作未执行。请刷新后查看。")
+        super().__init__(
+            f"该转介已被他人处理（当前状态：{ReferralState(state).label}），您的操作未执行。请刷新后查看。"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,22 @@ def intake_create(
         raise PermissionDenied("您不能为辖区外的儿童受理")
     township = child.region.parent if child.region.parent else child.region
     intake = Intake.objects.create(
-        reference=next_reference(township.code, today()), child=child, kind=kind, township=township,
-        facts=facts.strip(), applicant_name=applicant_name.strip(), applicant_relationship=applicant_relationship.strip(),
-        applicant_phone=applicant_phone.strip(), received_by=actor, screening_run=screening_run,  # type: ignore[misc]
-    )  # fmt: skip
+        reference=next_reference(township.code, today()),
+        child=child,
+        kind=kind,
+        township=township,
+        facts=facts.strip(),
+        applicant_name=applicant_name.strip(),
+        applicant_relationship=applicant_relationship.strip(),
+        applicant_phone=applicant_phone.strip(),
+        received_by=actor,
+        screening_run=screening_run,  # type: ignore[misc]
+    )
     IntakeMeasure.objects.bulk_create(
-        [IntakeMeasure(intake=intake, code=code, proposed=True, explanation=text) for code, text in (proposals or {}).items()]
+        [
+            IntakeMeasure(intake=intake, code=code, proposed=True, explanation=text)
+            for code, text in (proposals or {}).items()
+        ]
     )
     audit.record(actor=actor, action="intake.create", target=intake, summary=f"受理 {intake.reference}：{child.name}")
     return intake
@@ -131,8 +143,14 @@ def intake_confirm(
     if not may_take_intake(actor, intake.child):
         raise PermissionDenied("您不能为辖区外的儿童受理")
     proposed = {m.code: m for m in intake.measures.all()}
-    errors = [f"「{code}」未采纳筛查建议，请填写理由" for code in proposed if code not in confirmed and not reasons.get(code)]
-    errors += [f"「{code}」不在筛查建议中，请填写增加理由" for code in confirmed if code not in proposed and not reasons.get(code)]
+    errors = [
+        f"「{code}」未采纳筛查建议，请填写理由" for code in proposed if code not in confirmed and not reasons.get(code)
+    ]
+    errors += [
+        f"「{code}」不在筛查建议中，请填写增加理由"
+        for code in confirmed
+        if code not in proposed and not reasons.get(code)
+    ]
     if not confirmed:
         errors.append("请至少确认一项措施")
     if errors:
@@ -150,22 +168,34 @@ def intake_confirm(
         accept_due, decide_due = deadlines_for(code, start)
         for target in route.targets():
             referral = Referral.objects.create(
-                intake=intake, child=intake.child, code=code, task_number=route.task_number, mode=target.mode,
-                department=target.department, township=intake.township if target.per_township else None,
-                accept_due=accept_due, decide_due=decide_due,
-            )  # fmt: skip
+                intake=intake,
+                child=intake.child,
+                code=code,
+                task_number=route.task_number,
+                mode=target.mode,
+                department=target.department,
+                township=intake.township if target.per_township else None,
+                accept_due=accept_due,
+                decide_due=decide_due,
+            )
             ReferralCooperation.objects.bulk_create(
-                [ReferralCooperation(referral=referral, department=d) for d in target.cooperating if d != target.department]
+                [
+                    ReferralCooperation(referral=referral, department=d)
+                    for d in target.cooperating
+                    if d != target.department
+                ]
             )
             ReferralEvent.objects.create(referral=referral, actor=actor, action="submit", to_state=S.SUBMITTED)
             referrals.append(referral)
     intake.state, intake.confirmed_at = IntakeState.CONFIRMED, timezone.now()
     intake.save(update_fields=["state", "confirmed_at"])
     audit.record(
-        actor=actor, action="intake.confirm", target=intake,
+        actor=actor,
+        action="intake.confirm",
+        target=intake,
         summary=f"{intake.reference} 转办 {len(referrals)} 件：{'、'.join(confirmed)}",
         detail={"confirmed": confirmed, "reasons": reasons},
-    )  # fmt: skip
+    )
     from .notify import notify_new_referrals
 
     transaction.on_commit(lambda: notify_new_referrals([r.pk for r in referrals]))
@@ -180,7 +210,13 @@ def intake_cancel(*, actor: User, intake: Intake, reason: str) -> Intake:
         raise ValidationError({"reason": "「撤销理由」不能为空"})
     intake.state = IntakeState.CANCELLED
     intake.save(update_fields=["state"])
-    audit.record(actor=actor, action="intake.cancel", target=intake, summary=f"撤销受理 {intake.reference}", detail={"reason": reason})
+    audit.record(
+        actor=actor,
+        action="intake.cancel",
+        target=intake,
+        summary=f"撤销受理 {intake.reference}",
+        detail={"reason": reason},
+    )
     return intake
 
 
@@ -227,23 +263,29 @@ def referral_transition(
         start = today()
         fields["accept_due"], fields["decide_due"] = deadlines_for(referral.code, start)
         fields["overdue"] = False
-    updated = Referral.objects.filter(
-        pk=referral.pk, version=expected_version, state__in=transition.sources
-    ).update(**fields)
+    updated = Referral.objects.filter(pk=referral.pk, version=expected_version, state__in=transition.sources).update(
+        **fields
+    )
     if updated != 1:
         current = Referral.objects.filter(pk=referral.pk).values_list("state", flat=True).first() or referral.state
         raise ReferralChangedError(current)
     before = referral.state
     referral.refresh_from_db()
     ReferralEvent.objects.create(
-        referral=referral, actor=actor, action=action, from_state=before, to_state=transition.target,
+        referral=referral,
+        actor=actor,
+        action=action,
+        from_state=before,
+        to_state=transition.target,
         note=reason or outcome_detail,
-    )  # fmt: skip
+    )
     audit.record(
-        actor=actor, action=f"referral.{action}", target=referral,
+        actor=actor,
+        action=f"referral.{action}",
+        target=referral,
         summary=f"{referral.intake.reference} {referral.code} {transition.label}",
         detail={"from": before, "to": transition.target, "reason": reason, "outcome": outcome},
-    )  # fmt: skip
+    )
     from .notify import notify_transition
 
     transaction.on_commit(lambda: notify_transition(referral.pk, action))
@@ -260,7 +302,9 @@ def referral_reassign(*, actor: User, referral: Referral, assignee: User, expect
     if updated != 1:
         raise ReferralChangedError(Referral.objects.get(pk=referral.pk).state)
     referral.refresh_from_db()
-    ReferralEvent.objects.create(referral=referral, actor=actor, action="reassign", note=f"改派给 {assignee.display_name}")
+    ReferralEvent.objects.create(
+        referral=referral, actor=actor, action="reassign", note=f"改派给 {assignee.display_name}"
+    )
     audit.record(actor=actor, action="referral.reassign", target=referral, summary=f"改派给 {assignee.username}")
     return referral
 
@@ -280,10 +324,18 @@ def referral_transfer(
     if department.pk == referral.department_id:
         raise ValidationError({"department": "「移交单位」不能是当前承办单位"})
     accept_due, decide_due = deadlines_for(referral.code, today())
-    updated = Referral.objects.filter(pk=referral.pk, version=expected_version, state__in=(S.SUBMITTED, S.RETURNED)).update(
-        department=department, state=S.SUBMITTED, assigned_to=None, accept_due=accept_due, decide_due=decide_due,
-        overdue=False, version=F("version") + 1, updated_at=timezone.now(),
-    )  # fmt: skip
+    updated = Referral.objects.filter(
+        pk=referral.pk, version=expected_version, state__in=(S.SUBMITTED, S.RETURNED)
+    ).update(
+        department=department,
+        state=S.SUBMITTED,
+        assigned_to=None,
+        accept_due=accept_due,
+        decide_due=decide_due,
+        overdue=False,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
     if updated != 1:
         raise ReferralChangedError(Referral.objects.get(pk=referral.pk).state)
     before = referral.department.name
@@ -308,8 +360,12 @@ def cooperation_note(*, actor: User, referral: Referral, note: str) -> ReferralC
         raise ValidationError({"note": "「配合情况」不能为空"})
     row.note, row.noted_by, row.noted_at = note.strip(), actor, timezone.now()
     row.save(update_fields=["note", "noted_by", "noted_at"])
-    ReferralEvent.objects.create(referral=referral, actor=actor, action="cooperate", note=f"{row.department.name}：{note.strip()}")
-    audit.record(actor=actor, action="referral.cooperate", target=referral, summary=f"{row.department.name} 填写配合情况")
+    ReferralEvent.objects.create(
+        referral=referral, actor=actor, action="cooperate", note=f"{row.department.name}：{note.strip()}"
+    )
+    audit.record(
+        actor=actor, action="referral.cooperate", target=referral, summary=f"{row.department.name} 填写配合情况"
+    )
     return row
 
 
@@ -342,9 +398,15 @@ def intake_take(
     """Take an application at the window in one step: open the intake with screening's proposals,
     confirm the measures (routing them), attach the documents. All or nothing."""
     intake = intake_create(
-        actor=actor, child=child, kind=kind, facts=facts, applicant_name=applicant_name,
-        applicant_relationship=applicant_relationship, applicant_phone=applicant_phone, proposals=proposals,
-    )  # fmt: skip
+        actor=actor,
+        child=child,
+        kind=kind,
+        facts=facts,
+        applicant_name=applicant_name,
+        applicant_relationship=applicant_relationship,
+        applicant_phone=applicant_phone,
+        proposals=proposals,
+    )
     referrals = intake_confirm(actor=actor, intake=intake, confirmed=confirmed, reasons=reasons)
     _attach_documents(actor, child, documents)
     return intake, referrals
@@ -370,17 +432,24 @@ def intake_confirm_draft(
     changes = {
         name: value.strip()
         for name, value in {
-            "facts": facts, "applicant_name": applicant_name, "applicant_relationship": applicant_relationship,
+            "facts": facts,
+            "applicant_name": applicant_name,
+            "applicant_relationship": applicant_relationship,
             "applicant_phone": applicant_phone,
         }.items()
         if value is not None and value.strip() != (getattr(intake, name) or "")
-    }  # fmt: skip
+    }
     if changes:
         updated = Intake.objects.filter(pk=intake.pk, state=IntakeState.DRAFT).update(**changes)
         if updated != 1:
             raise ValidationError(f"受理 {intake.reference} 已不是待确认状态")
-        audit.record(actor=actor, action="intake.update", target=intake, summary=f"补充受理信息 {intake.reference}",
-                     detail={"fields": sorted(changes)})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="intake.update",
+            target=intake,
+            summary=f"补充受理信息 {intake.reference}",
+            detail={"fields": sorted(changes)},
+        )
     referrals = intake_confirm(actor=actor, intake=intake, confirmed=confirmed, reasons=reasons)
     _attach_documents(actor, intake.child, documents)
     return referrals

@@ -33,21 +33,37 @@ def sweep(today: datetime.date) -> dict[str, int]:
     for referral in open_referrals.filter(Q(accept_due__lte=warn_until) | Q(decide_due__lte=warn_until)):
         due = due_date(referral)
         if due < today and not referral.overdue:
-            updated = Referral.objects.filter(pk=referral.pk, overdue=False).update(overdue=True, escalated_at=timezone.now())
+            updated = Referral.objects.filter(pk=referral.pk, overdue=False).update(
+                overdue=True, escalated_at=timezone.now()
+            )
             if updated:
                 overdue += 1
-                ReferralEvent.objects.create(referral=referral, action="overdue", note=f"已超过期限 {due}，已提请县民政局督办")
+                ReferralEvent.objects.create(
+                    referral=referral, action="overdue", note=f"已超过期限 {due}，已提请县民政局督办"
+                )
                 title = f"逾期督办：{referral.department.name} · {referral.child.name} · {referral.code}（期限 {due}）"
-                notify(recipients=county_supervisors(), kind="referral.escalated", link=f"/referrals/{referral.pk}/",
-                       title=title, dedupe_key=f"escalated:{referral.pk}:{due}")  # fmt: skip
-                notify(recipients=handlers_of(referral), kind="referral.overdue", link=f"/referrals/{referral.pk}/",
-                       title=title, dedupe_key=f"overdue:{referral.pk}:{due}")  # fmt: skip
+                notify(
+                    recipients=county_supervisors(),
+                    kind="referral.escalated",
+                    link=f"/referrals/{referral.pk}/",
+                    title=title,
+                    dedupe_key=f"escalated:{referral.pk}:{due}",
+                )
+                notify(
+                    recipients=handlers_of(referral),
+                    kind="referral.overdue",
+                    link=f"/referrals/{referral.pk}/",
+                    title=title,
+                    dedupe_key=f"overdue:{referral.pk}:{due}",
+                )
         elif today <= due <= warn_until:
             warned += notify(
-                recipients=handlers_of(referral), kind="referral.due_soon", link=f"/referrals/{referral.pk}/",
+                recipients=handlers_of(referral),
+                kind="referral.due_soon",
+                link=f"/referrals/{referral.pk}/",
                 title=f"即将到期：{referral.child.name} · {referral.code}（期限 {due}）",
                 dedupe_key=f"due_soon:{referral.pk}:{due}",
-            )  # fmt: skip
+            )
     return {"warned": warned, "overdue": overdue}
 
 

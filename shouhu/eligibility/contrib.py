@@ -21,17 +21,29 @@ def eligibility_panels(user: User) -> list[Panel]:
     runs = latest_runs(user)
     items = [("各类别、措施人数", reverse("eligibility:counts"))]
     if not runs:
-        return [Panel(title="资格筛查", text="还没有筛查记录", link=reverse("eligibility:runs"),
-                      link_label="查看筛查", items=items)]  # fmt: skip
+        return [
+            Panel(
+                title="资格筛查",
+                text="还没有筛查记录",
+                link=reverse("eligibility:runs"),
+                link_label="查看筛查",
+                items=items,
+            )
+        ]
     row = run_rows(user, runs)[0]
     run = row.run
     text = f"最近一次：{row.region_name}，基准日 {run.as_of}，{run.get_state_display()}"
     if run.state == "done":
         text += f"；新增符合 {row.gained} 项，不再符合 {row.lost} 项"
     return [
-        Panel(title="资格筛查", text=text, link=reverse("eligibility:run", args=[run.pk]),
-              link_label="查看筛查结果", items=items)
-    ]  # fmt: skip
+        Panel(
+            title="资格筛查",
+            text=text,
+            link=reverse("eligibility:run", args=[run.pk]),
+            link_label="查看筛查结果",
+            items=items,
+        )
+    ]
 
 
 @demo_loader

@@ -192,7 +192,9 @@ class RuleSet:
         """Why a rule holds, in Chinese: the positive facts that decided it, or — for a rule made
         only of absences (T16: no parent alive, no able guardian) — the facts behind those."""
         tree = self.trees[code]
-        return self.explain(tree, ctx, memo, nested=False) or self.explain(tree, ctx, memo, nested=False, negatives=True)
+        return self.explain(tree, ctx, memo, nested=False) or self.explain(
+            tree, ctx, memo, nested=False, negatives=True
+        )
 
     def explain(
         self, node: L.Node, ctx: Context, memo: dict[str, bool], *, nested: bool, negatives: bool = False
@@ -307,9 +309,13 @@ def screen_database(
 
 def _compare(value: Any, op: str, other: Any) -> bool:
     return {
-        "<": value < other, "<=": value <= other, ">": value > other, ">=": value >= other,
-        "==": value == other, "!=": value != other,
-    }[op]  # fmt: skip
+        "<": value < other,
+        "<=": value <= other,
+        ">": value > other,
+        ">=": value >= other,
+        "==": value == other,
+        "!=": value != other,
+    }[op]
 
 
 def _disability_phrase(ctx: Context) -> str:

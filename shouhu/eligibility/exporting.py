@@ -54,10 +54,12 @@ def counts_export(*, actor: User, table: CountsTable, on: datetime.date) -> byte
     _text(sheet, len(table.rows) + 2, 0, f"{table.region.name}，截至 {on}，在册儿童中当前符合的人数")
     workbook.close()
     audit.record(
-        actor=actor, action="eligibility.counts_export", target=table.region,
+        actor=actor,
+        action="eligibility.counts_export",
+        target=table.region,
         summary=f"导出资格人数统计：{table.region.name}（{len(table.rows)} 项）",
         detail={"region": table.region.code, "rows": len(table.rows)},
-    )  # fmt: skip
+    )
     return out.getvalue()
 
 
@@ -77,9 +79,16 @@ def list_export(*, actor: User, region: Region, code: str, label: str, on: datet
         child = row.child
         township = child.region.parent.name if child.region.parent else ""
         values = [
-            child.name, child.id_number_masked or "无", child.get_sex_display(), str(age_on(child.birth_date, on)),
-            township, child.region.name, row.since.isoformat(), f"第 {row.rule_version} 版", f"#{row.found_by_id}",
-        ]  # fmt: skip
+            child.name,
+            child.id_number_masked or "无",
+            child.get_sex_display(),
+            str(age_on(child.birth_date, on)),
+            township,
+            child.region.name,
+            row.since.isoformat(),
+            f"第 {row.rule_version} 版",
+            f"#{row.found_by_id}",
+        ]
         for col, value in enumerate(values):
             _text(sheet, r, col, value)
         count += 1
@@ -87,8 +96,10 @@ def list_export(*, actor: User, region: Region, code: str, label: str, on: datet
     sheet.freeze_panes(1, 1)
     workbook.close()
     audit.record(
-        actor=actor, action="eligibility.list_export", target=region,
+        actor=actor,
+        action="eligibility.list_export",
+        target=region,
         summary=f"导出名单：{region.name} · {code} {label}（{count} 名儿童）",
         detail={"region": region.code, "code": code, "children": count},
-    )  # fmt: skip
+    )
     return out.getvalue(), count

@@ -79,9 +79,10 @@ class ChangeFilterForm(forms.Form):
 class CountsFilterForm(forms.Form):
     region = forms.ChoiceField(label=_("区划"), required=False)
     kind = forms.ChoiceField(
-        label=_("显示"), required=False,
+        label=_("显示"),
+        required=False,
         choices=[("", _("类别和措施")), (RuleKind.CATEGORY, _("只看类别")), (RuleKind.MEASURE, _("只看措施"))],
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

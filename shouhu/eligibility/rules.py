@@ -106,16 +106,20 @@ def rule_save(*, actor: User, code: str, expression: str, effective_from: dateti
         effective_to=effective_from - datetime.timedelta(days=1)
     )
     version = RuleVersion.objects.create(
-        rule=rule, version=current.version + 1, expression=expression.strip(), effective_from=effective_from,
-        note=note.strip(), created_by=actor,
-    )  # fmt: skip
+        rule=rule,
+        version=current.version + 1,
+        expression=expression.strip(),
+        effective_from=effective_from,
+        note=note.strip(),
+        created_by=actor,
+    )
     audit.record(
         actor=actor,
         action="rules.update",
         target=rule,
         summary=f"规则 {code} 第 {version.version} 版，{effective_from} 起生效",
         detail={"before": current.expression, "after": version.expression, "note": note.strip()},
-    )  # fmt: skip
+    )
     return version
 
 
@@ -137,13 +141,20 @@ def parameter_save(*, actor: User, name: str, value: int, effective_from: dateti
         effective_to=effective_from - datetime.timedelta(days=1)
     )
     version = ParameterVersion.objects.create(
-        parameter=parameter, version=current.version + 1, value=value, effective_from=effective_from,
-        note=note.strip(), created_by=actor,
-    )  # fmt: skip
+        parameter=parameter,
+        version=current.version + 1,
+        value=value,
+        effective_from=effective_from,
+        note=note.strip(),
+        created_by=actor,
+    )
     audit.record(
-        actor=actor, action="rules.parameter", target=parameter,
-        summary=f"参数 {name}：{current.value} → {value}，{effective_from} 起生效", detail={"note": note.strip()},
-    )  # fmt: skip
+        actor=actor,
+        action="rules.parameter",
+        target=parameter,
+        summary=f"参数 {name}：{current.value} → {value}，{effective_from} 起生效",
+        detail={"note": note.strip()},
+    )
     return version
 
 

@@ -560,5 +560,7 @@ def run_region_choices(user: User) -> list[tuple[str, str]]:
     if scope is None:
         return []
     regions = Region.objects.filter(code__startswith=scope.prefix, level__in=(Level.COUNTY, Level.TOWNSHIP))
-    return [(r.code, ("　" if r.level == Level.TOWNSHIP and scope.level == Level.COUNTY else "") + r.name)
-            for r in regions.order_by("code")]  # fmt: skip
+    return [
+        (r.code, ("　" if r.level == Level.TOWNSHIP and scope.level == Level.COUNTY else "") + r.name)
+        for r in regions.order_by("code")
+    ]

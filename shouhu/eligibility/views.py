@@ -68,8 +68,11 @@ def _date_param(request: AuthedRequest, name: str = "on") -> tuple[datetime.date
 def _vocabulary() -> dict[str, Any]:
     from . import docs_rules
 
-    return {"fields": docs_rules.field_docs(), "blocks": docs_rules.block_docs(),
-            "parameters": docs_rules.parameter_docs()}  # fmt: skip
+    return {
+        "fields": docs_rules.field_docs(),
+        "blocks": docs_rules.block_docs(),
+        "parameters": docs_rules.parameter_docs(),
+    }
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -124,9 +127,12 @@ def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
             if "save" in request.POST:
                 try:
                     version = rule_save(
-                        actor=request.user, code=code, expression=data["expression"],
-                        effective_from=data["effective_from"], note=data["note"],
-                    )  # fmt: skip
+                        actor=request.user,
+                        code=code,
+                        expression=data["expression"],
+                        effective_from=data["effective_from"],
+                        note=data["note"],
+                    )
                 except ValidationError as e:
                     _add_errors(form, e)
                 else:
@@ -136,15 +142,25 @@ def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
                     return redirect("eligibility:rule", code=code)
             as_of = data["effective_from"]
             rows = selectors.preview(
-                before=ruleset_on(data["effective_from"]), after=proposal.ruleset, codes=proposal.affected,
-                as_of=data["effective_from"], children=children_visible_to(request.user),
-            )  # fmt: skip
+                before=ruleset_on(data["effective_from"]),
+                after=proposal.ruleset,
+                codes=proposal.affected,
+                as_of=data["effective_from"],
+                children=children_visible_to(request.user),
+            )
     return _page(
         request,
         "eligibility/rule_edit.html",
-        {"rule": rule, "current": current, "form": form, "rows": rows, "active": "rules", "vocabulary": _vocabulary(),
-         "as_of": as_of},
-    )  # fmt: skip
+        {
+            "rule": rule,
+            "current": current,
+            "form": form,
+            "rows": rows,
+            "active": "rules",
+            "vocabulary": _vocabulary(),
+            "as_of": as_of,
+        },
+    )
 
 
 @access_rule(Capability.VIEW_POLICY)
@@ -177,9 +193,12 @@ def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
             if "save" in request.POST:
                 try:
                     version = parameter_save(
-                        actor=request.user, name=name, value=data["value"],
-                        effective_from=data["effective_from"], note=data["note"],
-                    )  # fmt: skip
+                        actor=request.user,
+                        name=name,
+                        value=data["value"],
+                        effective_from=data["effective_from"],
+                        note=data["note"],
+                    )
                 except ValidationError as e:
                     _add_errors(form, e)
                 else:
@@ -191,9 +210,12 @@ def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
                     return redirect("eligibility:parameters")
             as_of = data["effective_from"]
             rows = selectors.preview(
-                before=ruleset_on(data["effective_from"]), after=proposal.ruleset, codes=proposal.affected,
-                as_of=data["effective_from"], children=children_visible_to(request.user),
-            )  # fmt: skip
+                before=ruleset_on(data["effective_from"]),
+                after=proposal.ruleset,
+                codes=proposal.affected,
+                as_of=data["effective_from"],
+                children=children_visible_to(request.user),
+            )
     return _page(
         request,
         "eligibility/parameter_edit.html",
@@ -406,12 +428,19 @@ def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
             "child": child,
             "info": info,
             "date_problem": problem,
-            "categories": [(c, info.labels.get(c, (c, ""))[0], decision.category_explanations.get(c, ""))
-                           for c in decision.categories] if decision else [],
-            "measures": [(c, info.labels.get(c, (c, ""))[0], decision.explanations.get(c, ""))
-                         for c in decision.measures] if decision else [],
+            "categories": [
+                (c, info.labels.get(c, (c, ""))[0], decision.category_explanations.get(c, ""))
+                for c in decision.categories
+            ]
+            if decision
+            else [],
+            "measures": [
+                (c, info.labels.get(c, (c, ""))[0], decision.explanations.get(c, "")) for c in decision.measures
+            ]
+            if decision
+            else [],
             "age": age_on(child.birth_date, info.as_of),
             "registry_url": reverse("registry:detail", args=[child.pk]),
             "active": "",
         },
-    )  # fmt: skip
+    )

@@ -47,7 +47,12 @@ class PolicyDocument(TimeStampedModel):
     # table in any format finds the existing version instead of creating one.
     content_hash = models.CharField("内容摘要", max_length=64, db_index=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -84,7 +89,9 @@ class PolicyTask(models.Model):
 
 class TaskResponsibility(models.Model):
     task = models.ForeignKey(PolicyTask, verbose_name="任务", on_delete=models.CASCADE, related_name="responsibilities")
-    department = models.ForeignKey(Department, verbose_name="单位（表中）", on_delete=models.PROTECT, related_name="responsibilities")
+    department = models.ForeignKey(
+        Department, verbose_name="单位（表中）", on_delete=models.PROTECT, related_name="responsibilities"
+    )
     role = models.CharField("角色", max_length=20, choices=ResponsibilityRole.choices)
     name_as_written = models.CharField("表中写法", max_length=100)
     position = models.PositiveSmallIntegerField("顺序")
@@ -106,7 +113,9 @@ class UnitAlias(TimeStampedModel):
     import with the same spelling (县卫健委, 县残疾人联合会, …) resolves without asking again."""
 
     alias = models.CharField("写法", max_length=100, unique=True)
-    department = models.ForeignKey(Department, verbose_name="对应单位", on_delete=models.PROTECT, related_name="aliases")
+    department = models.ForeignKey(
+        Department, verbose_name="对应单位", on_delete=models.PROTECT, related_name="aliases"
+    )
 
     class Meta:
         verbose_name = "单位别名"
@@ -132,7 +141,12 @@ class Reorganisation(TimeStampedModel):
     predecessors = models.ManyToManyField(Department, verbose_name="原单位", related_name="reorganised_from")
     successors = models.ManyToManyField(Department, verbose_name="新单位", related_name="reorganised_into")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -162,19 +176,35 @@ class ProgressReport(TimeStampedModel):
     answers for, `township` says which; `department` is then the 各乡镇（街道） unit."""
 
     task = models.ForeignKey(PolicyTask, verbose_name="任务", on_delete=models.PROTECT, related_name="progress_reports")
-    department = models.ForeignKey(Department, verbose_name="责任单位", on_delete=models.PROTECT, related_name="progress_reports")
+    department = models.ForeignKey(
+        Department, verbose_name="责任单位", on_delete=models.PROTECT, related_name="progress_reports"
+    )
     township = models.ForeignKey(
-        Region, verbose_name="乡镇（街道）", null=True, blank=True, on_delete=models.PROTECT, related_name="progress_reports"
+        Region,
+        verbose_name="乡镇（街道）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
     )
     period = models.CharField("报告期", max_length=10, help_text="2026Q4、2026M11、2026H2、2026")
     status = models.CharField("进展状态", max_length=20, choices=ProgressStatus.choices)
     narrative = models.TextField("进展情况")
-    review_state = models.CharField("审核状态", max_length=20, choices=ReviewState.choices, default=ReviewState.SUBMITTED)
+    review_state = models.CharField(
+        "审核状态", max_length=20, choices=ReviewState.choices, default=ReviewState.SUBMITTED
+    )
     review_comment = models.TextField("审核意见", blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField("报告时间")
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
 
@@ -184,11 +214,13 @@ class ProgressReport(TimeStampedModel):
         ordering = ["-period", "task__number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "department", "period"], condition=models.Q(township__isnull=True),
+                fields=["task", "department", "period"],
+                condition=models.Q(township__isnull=True),
                 name="progress_once_per_unit_period",
             ),
             models.UniqueConstraint(
-                fields=["task", "department", "township", "period"], condition=models.Q(township__isnull=False),
+                fields=["task", "department", "township", "period"],
+                condition=models.Q(township__isnull=False),
                 name="progress_once_per_township_period",
             ),
         ]
@@ -202,12 +234,16 @@ def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
 
 
 class EvidenceFile(TimeStampedModel):
-    report = models.ForeignKey(ProgressReport, verbose_name="进展报告", on_delete=models.CASCADE, related_name="evidence")
+    report = models.ForeignKey(
+        ProgressReport, verbose_name="进展报告", on_delete=models.CASCADE, related_name="evidence"
+    )
     file = models.FileField("文件", upload_to=evidence_upload_to)
     original_name = models.CharField("原文件名", max_length=255)
     content_type = models.CharField("类型", max_length=100)
     size = models.PositiveIntegerField("大小（字节）")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "佐证材料"

@@ -314,9 +314,7 @@ def _build_tasks(rows: Iterable[_RawRow], title: str | None, errors: list[ParseE
         row_ok = True
 
         if raw.cell_count is not None and raw.cell_count < len(FIELDS):
-            errors.append(
-                _error(row, None, f"行不完整：只有 {raw.cell_count} 个单元格，应有 {len(FIELDS)} 个")
-            )
+            errors.append(_error(row, None, f"行不完整：只有 {raw.cell_count} 个单元格，应有 {len(FIELDS)} 个"))
             row_ok = False
 
         number: int | None = None
@@ -337,9 +335,7 @@ def _build_tasks(rows: Iterable[_RawRow], title: str | None, errors: list[ParseE
             else:
                 if last_number is not None and number < last_number:
                     errors.append(
-                        _error(
-                            row, F_NUMBER, f"序号 {number} 小于上一条任务的序号 {last_number}（序号应递增）"
-                        )
+                        _error(row, F_NUMBER, f"序号 {number} 小于上一条任务的序号 {last_number}（序号应递增）")
                     )
                 seen[number] = row
                 last_number = number
@@ -459,9 +455,7 @@ def parse_text_export(text: str) -> ParseResult:
     grouped: list[list[_TextCell]] = []
     for cell in cells:
         starts_row = (
-            not grouped
-            or len(grouped[-1]) >= width
-            or (cell.blank_before and _parse_number(cell.lines[0]) is not None)
+            not grouped or len(grouped[-1]) >= width or (cell.blank_before and _parse_number(cell.lines[0]) is not None)
         )
         if starts_row:
             grouped.append([cell])
@@ -534,9 +528,7 @@ def parse_docx(data: bytes) -> ParseResult:
 
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises many kinds of errors for broken files
-        return ParseResult(
-            title=None, tasks=[], errors=[_error(None, None, "无法读取 Word 文件，文件可能已损坏")]
-        )
+        return ParseResult(title=None, tasks=[], errors=[_error(None, None, "无法读取 Word 文件，文件可能已损坏")])
 
     errors: list[ParseError] = []
     before: list[str] = []
@@ -611,9 +603,7 @@ def parse_xlsx(data: bytes) -> ParseResult:
             sheet = workbook.get_sheet_by_name(name)
             sheets.append((name, sheet.to_python(skip_empty_area=False)))
     except Exception:  # calamine raises its own error types for broken files
-        return ParseResult(
-            title=None, tasks=[], errors=[_error(None, None, "无法读取 Excel 文件，文件可能已损坏")]
-        )
+        return ParseResult(title=None, tasks=[], errors=[_error(None, None, "无法读取 Excel 文件，文件可能已损坏")])
 
     best: tuple[int, str, int, dict[str, int]] | None = None  # (matches, sheet, header row index, columns)
     for name, rows in sheets:
@@ -662,9 +652,7 @@ def tasks_to_xlsx(tasks: Sequence[ParsedTask], *, title: str | None = None) -> b
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("重点任务分工表")
-    title_format = workbook.add_format(
-        {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}
-    )
+    title_format = workbook.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
     header_format = workbook.add_format(
         {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "bg_color": "#E8EEF4"}
     )
@@ -756,9 +744,7 @@ def parse_policy_document(data: bytes, filename: str) -> ParseResult:
     name = filename or "文件"
     if len(data) > MAX_DOCUMENT_BYTES:
         size_mb = len(data) / (1024 * 1024)
-        return fail(
-            f"文件「{name}」过大（{size_mb:.1f} MB），上限为 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
-        )
+        return fail(f"文件「{name}」过大（{size_mb:.1f} MB），上限为 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
     if not data or not data.strip():
         return fail(f"文件「{name}」为空")
 

@@ -44,15 +44,20 @@ _EXCHANGE_BODY = {
             "schema": {
                 "type": "object",
                 "example": {
-                    "id_number": "210522201503150015", "no_id_reason": None, "name": "张小明", "sex": "male",
-                    "birth_date": "2015-03-15", "region_code": "210522100201",
-                    "household": {"low_income": True}, "parents": [{"role": "father", "status": "deceased"}],
+                    "id_number": "210522201503150015",
+                    "no_id_reason": None,
+                    "name": "张小明",
+                    "sex": "male",
+                    "birth_date": "2015-03-15",
+                    "region_code": "210522100201",
+                    "household": {"low_income": True},
+                    "parents": [{"role": "father", "status": "deceased"}],
                     "schooling": {"stage": "primary", "enrolled": True},
                 },
             }
         }
     },
-}  # fmt: skip
+}
 _UPDATE_BODY = {
     "description": "`version`：读取时的版本号（乐观锁）；`record`：完整的交换格式记录；"
     "`effective`：变化生效日期（可选，默认今天）。record.id_number 可以原样回传脱敏值，表示不变。",
@@ -160,8 +165,11 @@ def _errors(errors: list[FieldError] | ValidationError) -> dict[str, Any]:
         else:
             items = [{"field": None, "message": message} for message in errors.messages]
         return {"errors": items}
-    return {"errors": [{"field": e.field, "message": f"「{FIELD_LABELS.get(e.field, e.field)}」{e.message}"}
-                       for e in errors]}  # fmt: skip
+    return {
+        "errors": [
+            {"field": e.field, "message": f"「{FIELD_LABELS.get(e.field, e.field)}」{e.message}"} for e in errors
+        ]
+    }
 
 
 def _json_body(request: HttpRequest) -> tuple[Any, dict[str, Any] | None]:
@@ -173,10 +181,16 @@ def _json_body(request: HttpRequest) -> tuple[Any, dict[str, Any] | None]:
 
 def _summary(child: Child) -> dict[str, Any]:
     return {
-        "id": child.pk, "name": child.name, "sex": child.sex, "birth_date": child.birth_date,
-        "id_number_masked": child.id_number_masked, "region_code": child.region_code,
-        "region_name": child.region.name, "status": child.status, "version": child.version,
-    }  # fmt: skip
+        "id": child.pk,
+        "name": child.name,
+        "sex": child.sex,
+        "birth_date": child.birth_date,
+        "id_number_masked": child.id_number_masked,
+        "region_code": child.region_code,
+        "region_name": child.region.name,
+        "status": child.status,
+        "version": child.version,
+    }
 
 
 def _child_out(child: Child, on: datetime.date, *, full_id: str | None = None) -> dict[str, Any]:
@@ -184,17 +198,25 @@ def _child_out(child: Child, on: datetime.date, *, full_id: str | None = None) -
     if record["id_number"]:
         record["id_number"] = full_id or child.id_number_masked
     return {
-        "id": child.pk, "version": child.version, "status": child.status, "closed_reason": child.closed_reason,
-        "as_of": on, "id_number_revealed": full_id is not None, "record": record,
-    }  # fmt: skip
+        "id": child.pk,
+        "version": child.version,
+        "status": child.status,
+        "closed_reason": child.closed_reason,
+        "as_of": on,
+        "id_number_revealed": full_id is not None,
+        "record": record,
+    }
 
 
 def _audit_view(user: User, child: Child, what: str, **detail: Any) -> None:
     with transaction.atomic():
         audit.record(
-            actor=user, action="children.view", target=child, summary=f"通过接口查看儿童 {child.name} 的{what}",
+            actor=user,
+            action="children.view",
+            target=child,
+            summary=f"通过接口查看儿童 {child.name} 的{what}",
             detail={"via": "api", **detail},
-        )  # fmt: skip
+        )
 
 
 def _parse(obj: Any) -> tuple[ChildRecord | None, list[FieldError]]:
@@ -213,22 +235,34 @@ def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, 
     if unknown:
         raise HttpError(422, f"「flags」取值无效：{'、'.join(unknown)}")
     children = selectors.search_children(
-        user, q=filters.q, region_code=filters.region_code, sex=filters.sex, age_min=filters.age_min,
-        age_max=filters.age_max, status=filters.status, flags=filters.flags,
-    ).order_by("region_code", "name_pinyin", "id")  # fmt: skip
+        user,
+        q=filters.q,
+        region_code=filters.region_code,
+        sex=filters.sex,
+        age_min=filters.age_min,
+        age_max=filters.age_max,
+        status=filters.status,
+        flags=filters.flags,
+    ).order_by("region_code", "name_pinyin", "id")
     page = list(children[offset : offset + limit])
     if page:
         with transaction.atomic():
             audit.record(
-                actor=user, action="children.list", object_type="registry.child",
+                actor=user,
+                action="children.list",
+                object_type="registry.child",
                 summary=f"通过接口查找儿童，返回 {len(page)} 名",
                 detail={"via": "api", "query": request.GET.urlencode()[:500], "ids": [c.pk for c in page]},
-            )  # fmt: skip
+            )
     return {"count": children.count(), "limit": limit, "offset": offset, "items": [_summary(c) for c in page]}
 
 
-@router.post("", response={201: ChildOut, 403: DetailOut, 422: ErrorsOut}, summary="登记儿童",
-             openapi_extra={"requestBody": _EXCHANGE_BODY})  # fmt: skip
+@router.post(
+    "",
+    response={201: ChildOut, 403: DetailOut, 422: ErrorsOut},
+    summary="登记儿童",
+    openapi_extra={"requestBody": _EXCHANGE_BODY},
+)
 @api_access(Capability.REGISTER_CHILDREN)
 def child_create(request: HttpRequest) -> Status[dict[str, Any]]:
     body, problem = _json_body(request)
@@ -266,8 +300,12 @@ def child_read(
     return _child_out(child, on, full_id=full_id)
 
 
-@router.put("/{child_id}", response={200: ChildOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
-            summary="更新儿童信息（乐观锁）", openapi_extra={"requestBody": _UPDATE_BODY})  # fmt: skip
+@router.put(
+    "/{child_id}",
+    response={200: ChildOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    summary="更新儿童信息（乐观锁）",
+    openapi_extra={"requestBody": _UPDATE_BODY},
+)
 @api_access(Capability.REGISTER_CHILDREN)
 def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
     """变化的情况从 `effective` 起生效，原记录截止到前一天（不覆盖历史）。版本号不一致时返回 409。"""

@@ -39,9 +39,12 @@ def facts_from_record(record: ChildRecord) -> dict[str, Fact]:
             facts[kind] = Fact(flag=True)
     for parent in record.parents:
         facts[parent.role] = Fact(
-            status=parent.status, since=parent.since, until=parent.until,
-            detail=parent.disability_type or "", grade=parent.disability_grade,
-        )  # fmt: skip
+            status=parent.status,
+            since=parent.since,
+            until=parent.until,
+            detail=parent.disability_type or "",
+            grade=parent.disability_grade,
+        )
     if record.guardian:
         facts[Kind.GUARDIAN] = Fact(detail=record.guardian.relationship, flag=record.guardian.able)
     if record.disability:

@@ -336,8 +336,20 @@ class ChildForm(forms.Form):
         """The fields grouped as the template shows them, each with its show-when rule."""
         groups = [
             (_("变化"), ["effective"] if self.child is not None else []),
-            (_("基本信息"), ["name", "sex", "birth_date", "id_number", "no_id_reason", "region_code",
-                             "hukou_region_code", "phone", "address"]),
+            (
+                _("基本信息"),
+                [
+                    "name",
+                    "sex",
+                    "birth_date",
+                    "id_number",
+                    "no_id_reason",
+                    "region_code",
+                    "hukou_region_code",
+                    "phone",
+                    "address",
+                ],
+            ),
             (_("家庭经济状况"), list(HOUSEHOLD_KEYS)),
             (_("父亲"), [f"father_{p}" for p in PARENT_PARTS]),
             (_("母亲"), [f"mother_{p}" for p in PARENT_PARTS]),
@@ -347,7 +359,7 @@ class ChildForm(forms.Form):
             (_("安全情况"), list(SAFETY_KEYS)),
             (_("起始日期"), ["effective"] if self.child is None else []),
             (_("证明材料"), ["doc_type", "document"]),
-        ]  # fmt: skip
+        ]
         return [
             (title, [(self[n], SHOW_WHEN.get(n)) for n in names if n in self.fields])
             for title, names in groups
@@ -614,8 +626,14 @@ class CorrectionForm(forms.Form):
             if data.get("status") == "severe_disability":
                 item["disability_type"] = data.get("detail") or None
                 item["disability_grade"] = grade
-            paths = {"status": "status", "since": "since", "until": "until", "disability_type": "detail",
-                     "disability_grade": "grade", "role": "status"}  # fmt: skip
+            paths = {
+                "status": "status",
+                "since": "since",
+                "until": "until",
+                "disability_type": "detail",
+                "disability_grade": "grade",
+                "role": "status",
+            }
             return {"parents": [item]}, {f"parents[0].{k}": v for k, v in paths.items()}
         if kind == Kind.GUARDIAN:
             guardian = {"relationship": data.get("detail") or "", "able": bool(data.get("flag"))}
@@ -635,9 +653,14 @@ class CorrectionForm(forms.Form):
         child = self.circumstance.child
         part, paths = self._part(data)
         obj = {
-            "id_number": None, "no_id_reason": "（更正校验）", "name": child.name, "sex": child.sex,
-            "birth_date": child.birth_date.isoformat(), "region_code": child.region_code, **part,
-        }  # fmt: skip
+            "id_number": None,
+            "no_id_reason": "（更正校验）",
+            "name": child.name,
+            "sex": child.sex,
+            "birth_date": child.birth_date.isoformat(),
+            "region_code": child.region_code,
+            **part,
+        }
         _record, errors = parse_record(obj, today=timezone.localdate())
         add_field_errors(self, errors, lambda path: paths.get(path, ""))
         valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
@@ -658,9 +681,12 @@ class CorrectionForm(forms.Form):
         if kind in (Kind.FATHER, Kind.MOTHER):
             severe = data["status"] == "severe_disability"
             values.update(
-                status=data["status"], since=as_date(data.get("since", "")), until=as_date(data.get("until", "")),
-                detail=data.get("detail", "") if severe else "", grade=grade if severe else None,
-            )  # fmt: skip
+                status=data["status"],
+                since=as_date(data.get("since", "")),
+                until=as_date(data.get("until", "")),
+                detail=data.get("detail", "") if severe else "",
+                grade=grade if severe else None,
+            )
         elif kind in (Kind.GUARDIAN, Kind.SCHOOLING):
             values.update(detail=data["detail"], flag=bool(data.get("flag")))
         elif kind == Kind.DISABILITY:

@@ -62,13 +62,22 @@ UPDATE_CAP = 500  # updates listed in the stored preview
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 WHOLE_ROW = "(整行)"
 KIND_PATHS = {
-    "low_income": "household.low_income", "extreme_poverty": "household.extreme_poverty",
-    "temporary_hardship": "household.temporary_hardship", "father": "parents.father.status",
-    "mother": "parents.mother.status", "guardian": "guardian.relationship", "disability": "disability.type",
-    "serious_illness": "serious_illness", "schooling": "schooling.stage", "living_arrangement": "living_arrangement",
-    "migrant": "migrant", "left_behind": "left_behind", "abuse": "safety.abuse", "neglect": "safety.neglect",
+    "low_income": "household.low_income",
+    "extreme_poverty": "household.extreme_poverty",
+    "temporary_hardship": "household.temporary_hardship",
+    "father": "parents.father.status",
+    "mother": "parents.mother.status",
+    "guardian": "guardian.relationship",
+    "disability": "disability.type",
+    "serious_illness": "serious_illness",
+    "schooling": "schooling.stage",
+    "living_arrangement": "living_arrangement",
+    "migrant": "migrant",
+    "left_behind": "left_behind",
+    "abuse": "safety.abuse",
+    "neglect": "safety.neglect",
     "abandoned": "safety.abandoned",
-}  # fmt: skip
+}
 Progress = Callable[[int], None]
 
 
@@ -244,8 +253,14 @@ class UpdatePlan:
     changes: list[dict[str, str]]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "child_id": self.child_id, "version": self.version, "name": self.name,
-                "masked": self.masked, "changes": self.changes}  # fmt: skip
+        return {
+            "row": self.row,
+            "child_id": self.child_id,
+            "version": self.version,
+            "name": self.name,
+            "masked": self.masked,
+            "changes": self.changes,
+        }
 
 
 @dataclass
@@ -273,8 +288,10 @@ class Validation:
         }
 
     def summary_lines(self) -> list[str]:
-        lines = [f"数据行：{self.rows}；新增：{self.new}；更新：{len(self.updates)}；无变化：{len(self.unchanged)}；"
-                 f"有错误的行：{self.error_rows}"]  # fmt: skip
+        lines = [
+            f"数据行：{self.rows}；新增：{self.new}；更新：{len(self.updates)}；无变化：{len(self.unchanged)}；"
+            f"有错误的行：{self.error_rows}"
+        ]
         for update in self.updates:
             lines.append(f"第 {update.row} 行 更新 {update.name}（{update.masked}）：")
             lines.extend(f"  {c['field']}：{c['before']} → {c['after']}" for c in update.changes)
@@ -344,8 +361,13 @@ def update_conflicts(child: Child, record: ChildRecord, on: datetime.date) -> li
             continue
         start = fact_valid_from(kind, new, on) if new else on
         if row.valid_from >= start:
-            conflicts.append((kind, f"已有 {row.valid_from} 起的记录，新情况的起始日期 {start} 必须晚于它；"
-                                    "如是原记录有误，请在儿童页面更正"))  # fmt: skip
+            conflicts.append(
+                (
+                    kind,
+                    f"已有 {row.valid_from} 起的记录，新情况的起始日期 {start} 必须晚于它；"
+                    "如是原记录有误，请在儿童页面更正",
+                )
+            )
     return conflicts
 
 
@@ -441,11 +463,16 @@ def _classify(
         if not changes:
             result.unchanged.append(item.row)
             continue
-        result.updates.append(UpdatePlan(
-            row=item.row, child_id=child.pk, version=child.version, name=child.name,
-            masked=child.id_number_masked,
-            changes=[{"field": change_label(c.kind), "before": c.before, "after": c.after} for c in changes],
-        ))  # fmt: skip
+        result.updates.append(
+            UpdatePlan(
+                row=item.row,
+                child_id=child.pk,
+                version=child.version,
+                name=child.name,
+                masked=child.id_number_masked,
+                changes=[{"field": change_label(c.kind), "before": c.before, "after": c.after} for c in changes],
+            )
+        )
     result.new += len(pending) - len(existing)
 
 
@@ -491,8 +518,9 @@ def commit_file(
                 f"第 {row} 行（{record.name}）：身份证号 {mask_id_number(record.id_number or '')} 在预览后已被登记。"
                 "导入已全部取消，未写入任何数据；请重新上传以更新预览。"
             )
-        created.extend(bulk_register(actor=actor, records=[r for _, r in new_rows], effective=as_of,
-                                     batch_size=batch_size))  # fmt: skip
+        created.extend(
+            bulk_register(actor=actor, records=[r for _, r in new_rows], effective=as_of, batch_size=batch_size)
+        )
         new_rows.clear()
 
     def flush_updates() -> None:
@@ -547,10 +575,20 @@ def commit_file(
             flush_new()
         if update_rows:
             flush_updates()
-        audit.record(actor=actor, action="children.import_file", object_type="registry.child",
-                     summary=f"导入儿童名单 {source_name}：新增 {len(created)}，更新 {updated}",
-                     detail={"file": source_name, "format": fmt, "rows": processed, "new": len(created),
-                             "updated": updated, "as_of": as_of.isoformat()})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="children.import_file",
+            object_type="registry.child",
+            summary=f"导入儿童名单 {source_name}：新增 {len(created)}，更新 {updated}",
+            detail={
+                "file": source_name,
+                "format": fmt,
+                "rows": processed,
+                "new": len(created),
+                "updated": updated,
+                "as_of": as_of.isoformat(),
+            },
+        )
     if on_progress is not None:
         on_progress(processed)
     return CommitResult(created=created, updated=updated)
@@ -621,8 +659,10 @@ def write_error_workbook(path: Path, *, fmt: str, errors: list[dict[str, Any]], 
 
 
 def _write_jsonl_errors(path: Path, by_row: dict[int, list[tuple[str, str]]], out: str | IO[bytes]) -> None:
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})  # fmt: skip
+    workbook = xlsxwriter.Workbook(
+        out,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
     sheet = workbook.add_worksheet("错误")
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
     bad = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "text_wrap": True})
@@ -664,12 +704,18 @@ def import_run_create(*, actor: User | None, upload: File, filename: str) -> Imp
     upload.seek(0)
     sha = file_sha256(upload)  # type: ignore[arg-type]
     upload.seek(0)
-    run = ImportRun(original_name=Path(filename).name[:255], file_format=fmt, sha256=sha, size=upload.size or 0,
-                    created_by=actor)  # fmt: skip
+    run = ImportRun(
+        original_name=Path(filename).name[:255], file_format=fmt, sha256=sha, size=upload.size or 0, created_by=actor
+    )
     run.file.save(f"{timezone.localdate():%Y%m}/{sha[:16]}{Path(filename).suffix.lower()}", upload, save=False)
     run.save()
-    audit.record(actor=actor, action="children.import_upload", target=run,
-                 summary=f"上传儿童名单 {run.original_name}", detail={"format": fmt, "size": run.size})  # fmt: skip
+    audit.record(
+        actor=actor,
+        action="children.import_upload",
+        target=run,
+        summary=f"上传儿童名单 {run.original_name}",
+        detail={"format": fmt, "size": run.size},
+    )
     return run
 
 
@@ -704,8 +750,11 @@ def import_run_validate(run: ImportRun) -> ImportRun:
         return _fail(run, str(error))
     errors = [e.as_dict() for e in result.errors]
     if errors:
-        run.errors_file.save(f"{Path(run.file.name).stem}.errors.json",
-                             ContentFile(json.dumps(errors, ensure_ascii=False).encode()), save=False)  # fmt: skip
+        run.errors_file.save(
+            f"{Path(run.file.name).stem}.errors.json",
+            ContentFile(json.dumps(errors, ensure_ascii=False).encode()),
+            save=False,
+        )
     run.as_of = result.as_of
     run.total_rows, run.new_count, run.updated_count = result.rows, result.new, len(result.updates)
     run.unchanged_count, run.error_count, run.progress = len(result.unchanged), result.error_rows, result.rows
@@ -789,8 +838,9 @@ def import_run_commit(run: ImportRun) -> ImportRun:
 
 
 def _fail(run: ImportRun, message: str) -> ImportRun:
-    ImportRun.objects.filter(pk=run.pk).update(state=ImportState.FAILED, message=message[:500],
-                                               finished_at=timezone.now())  # fmt: skip
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=ImportState.FAILED, message=message[:500], finished_at=timezone.now()
+    )
     run.refresh_from_db()
     return run
 

@@ -156,14 +156,19 @@ def duplicate_merge(
         "repointed_pairs": repointed,
     }
     audit.record(
-        actor=actor, action="children.merge", target=survivor,
-        summary=f"合并重复档案：#{merged.pk} {merged.name} 并入 #{survivor.pk} {survivor.name}", detail=detail,
-    )  # fmt: skip
+        actor=actor,
+        action="children.merge",
+        target=survivor,
+        summary=f"合并重复档案：#{merged.pk} {merged.name} 并入 #{survivor.pk} {survivor.name}",
+        detail=detail,
+    )
     audit.record(
-        actor=actor, action="children.close", target=merged,
+        actor=actor,
+        action="children.close",
+        target=merged,
         summary=f"销档：{merged.name}（重复档案，已合并到 #{survivor.pk}）",
         detail={"reason": CloseReason.MERGED, "on": str(on), "survivor": survivor.pk},
-    )  # fmt: skip
+    )
     return plan
 
 
@@ -180,8 +185,11 @@ def _repoint_open_pairs(*, merged: Child, survivor: Child, actor: User) -> list[
                 child_a_id=a, child_b_id=b, defaults={"reason": f"{pair.reason}（经 #{merged.pk} 合并转入）"[:200]}
             )
         pair.state, pair.survivor, pair.reviewed_by, pair.reviewed_at = (
-            DuplicateState.MERGED, survivor, actor, timezone.now()
-        )  # fmt: skip
+            DuplicateState.MERGED,
+            survivor,
+            actor,
+            timezone.now(),
+        )
         pair.save(update_fields=["state", "survivor", "reviewed_by", "reviewed_at", "updated_at"])
         repointed.append(pair.pk)
     return repointed
@@ -194,9 +202,11 @@ def duplicate_dismiss(*, actor: User, candidate: DuplicateCandidate, note: str =
     candidate.state, candidate.reviewed_by, candidate.reviewed_at = DuplicateState.DISMISSED, actor, timezone.now()
     candidate.save(update_fields=["state", "reviewed_by", "reviewed_at", "updated_at"])
     audit.record(
-        actor=actor, action="children.duplicate_dismiss", target=candidate,
+        actor=actor,
+        action="children.duplicate_dismiss",
+        target=candidate,
         summary=f"核查疑似重复：#{candidate.child_a_id} {candidate.child_a.name} 与 "
-                f"#{candidate.child_b_id} {candidate.child_b.name} 不是同一名儿童",
+        f"#{candidate.child_b_id} {candidate.child_b.name} 不是同一名儿童",
         detail={"child_a": candidate.child_a_id, "child_b": candidate.child_b_id, "note": note.strip()[:300]},
-    )  # fmt: skip
+    )
     return candidate

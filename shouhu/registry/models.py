@@ -104,9 +104,16 @@ class Kind(models.TextChoices):
 
 
 FLAG_KINDS = (
-    Kind.LOW_INCOME, Kind.EXTREME_POVERTY, Kind.TEMPORARY_HARDSHIP, Kind.SERIOUS_ILLNESS, Kind.MIGRANT,
-    Kind.LEFT_BEHIND, Kind.ABUSE, Kind.NEGLECT, Kind.ABANDONED,
-)  # fmt: skip
+    Kind.LOW_INCOME,
+    Kind.EXTREME_POVERTY,
+    Kind.TEMPORARY_HARDSHIP,
+    Kind.SERIOUS_ILLNESS,
+    Kind.MIGRANT,
+    Kind.LEFT_BEHIND,
+    Kind.ABUSE,
+    Kind.NEGLECT,
+    Kind.ABANDONED,
+)
 
 
 class Circumstance(models.Model):

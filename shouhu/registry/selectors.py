@@ -23,10 +23,15 @@ def situation_on(child: Child, on: datetime.date, rows: Iterable[Circumstance] |
         for kind, row in in_force(rows if rows is not None else child.circumstances.all(), on).items()
     }
     return ChildRecord(
-        id_number=child.id_number, no_id_reason=child.no_id_reason or None, name=child.name, sex=child.sex,
-        birth_date=child.birth_date, region_code=child.region_code, hukou_region_code=child.hukou_region_code or None,
+        id_number=child.id_number,
+        no_id_reason=child.no_id_reason or None,
+        name=child.name,
+        sex=child.sex,
+        birth_date=child.birth_date,
+        region_code=child.region_code,
+        hukou_region_code=child.hukou_region_code or None,
         **record_fields_from_facts(facts),  # type: ignore[arg-type]
-    )  # fmt: skip
+    )
 
 
 def history(child: Child) -> QuerySet[Circumstance]:
@@ -38,11 +43,17 @@ def situations(children: QuerySet[Child], on: datetime.date, batch: int = 2000) 
     last = 0
     while True:
         page = list(
-            children.filter(pk__gt=last).order_by("pk").prefetch_related(
-                Prefetch("circumstances", queryset=Circumstance.objects.filter(
-                    Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on))
+            children.filter(pk__gt=last)
+            .order_by("pk")
+            .prefetch_related(
+                Prefetch(
+                    "circumstances",
+                    queryset=Circumstance.objects.filter(
+                        Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on
+                    ),
+                )
             )[:batch]
-        )  # fmt: skip
+        )
         if not page:
             return
         for child in page:
@@ -94,8 +105,9 @@ def search_children(
     for kind in flags:
         children = children.filter(
             Q(circumstances__valid_to__isnull=True) | Q(circumstances__valid_to__gte=on),
-            circumstances__kind=kind, circumstances__valid_from__lte=on,
-        )  # fmt: skip
+            circumstances__kind=kind,
+            circumstances__valid_from__lte=on,
+        )
     return children.distinct() if flags else children
 
 

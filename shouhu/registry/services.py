@@ -89,11 +89,12 @@ def planned_changes(child: Child, record: ChildRecord, *, on: datetime.date | No
         if held.get(kind) != wanted.get(kind):
             changes.append(Change(kind, describe(kind, held.get(kind)), describe(kind, wanted.get(kind))))
     for label, old, new in (
-        ("name", child.name, record.name), ("sex", child.sex, record.sex),
+        ("name", child.name, record.name),
+        ("sex", child.sex, record.sex),
         ("birth_date", str(child.birth_date), str(record.birth_date)),
         ("region_code", child.region_code, record.region_code),
         ("hukou_region_code", child.hukou_region_code, record.hukou_region_code or ""),
-    ):  # fmt: skip
+    ):
         if old != new:
             changes.append(Change(label, old, new))
     return changes
@@ -120,10 +121,20 @@ def _apply_facts(*, actor: User | None, child: Child, record: ChildRecord, effec
             row.valid_to = start - datetime.timedelta(days=1)
             row.save(update_fields=["valid_to"])
         if new is not None:
-            new_rows.append(Circumstance(
-                child=child, kind=kind, valid_from=start, flag=new.flag, status=new.status, detail=new.detail,
-                grade=new.grade, since=new.since, until=new.until, recorded_by=actor,
-            ))  # fmt: skip
+            new_rows.append(
+                Circumstance(
+                    child=child,
+                    kind=kind,
+                    valid_from=start,
+                    flag=new.flag,
+                    status=new.status,
+                    detail=new.detail,
+                    grade=new.grade,
+                    since=new.since,
+                    until=new.until,
+                    recorded_by=actor,
+                )
+            )
         changes.append(Change(kind, describe(kind, old), describe(kind, new)))
     Circumstance.objects.bulk_create(new_rows)
     return changes
@@ -189,8 +200,20 @@ def child_update(
     _bump_version(child, expected_version)
     identity_changes = [c for c in planned_changes(child, record, on=effective or today()) if c.kind not in Kind.values]
     _set_identity(child, record, region)
-    fields = ["id_number", "id_number_index", "id_number_masked", "no_id_reason", "name", "name_pinyin",
-              "name_initials", "sex", "birth_date", "region", "region_code", "hukou_region_code"]  # fmt: skip
+    fields = [
+        "id_number",
+        "id_number_index",
+        "id_number_masked",
+        "no_id_reason",
+        "name",
+        "name_pinyin",
+        "name_initials",
+        "sex",
+        "birth_date",
+        "region",
+        "region_code",
+        "hukou_region_code",
+    ]
     if phone is not None:
         child.phone, fields = phone.strip(), [*fields, "phone"]
     if address is not None:
@@ -199,10 +222,15 @@ def child_update(
     changes = identity_changes + _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
     if changes:
         audit.record(
-            actor=actor, action="children.update", target=child, summary=f"更新儿童 {child.name} 的信息",
-            detail={"changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],
-                    "effective": str(effective or today())},
-        )  # fmt: skip
+            actor=actor,
+            action="children.update",
+            target=child,
+            summary=f"更新儿童 {child.name} 的信息",
+            detail={
+                "changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],
+                "effective": str(effective or today()),
+            },
+        )
     return changes
 
 
@@ -223,10 +251,12 @@ def circumstance_correct(
         raise ValidationError({"valid_to": "「结束日期」不能早于起始日期"})
     circumstance.save()
     audit.record(
-        actor=actor, action="children.correct", target=circumstance.child,
+        actor=actor,
+        action="children.correct",
+        target=circumstance.child,
         summary=f"更正 {circumstance.child.name} 的「{circumstance.get_kind_display()}」记录",
         detail={"circumstance": circumstance.pk, "before": before, "after": {k: str(v) for k, v in values.items()}},
-    )  # fmt: skip
+    )
     return circumstance
 
 
@@ -244,9 +274,12 @@ def child_close(
     child.status, child.closed_reason, child.closed_on, child.closed_note = ChildStatus.CLOSED, reason, closed_on, note
     child.save(update_fields=["status", "closed_reason", "closed_on", "closed_note"])
     audit.record(
-        actor=actor, action="children.close", target=child,
-        summary=f"销档：{child.name}（{CloseReason(reason).label}）", detail={"reason": reason, "on": str(closed_on)},
-    )  # fmt: skip
+        actor=actor,
+        action="children.close",
+        target=child,
+        summary=f"销档：{child.name}（{CloseReason(reason).label}）",
+        detail={"reason": reason, "on": str(closed_on)},
+    )
     return child
 
 
@@ -261,9 +294,12 @@ def child_reopen(*, actor: User, child: Child, expected_version: int, note: str)
     child.status, child.closed_reason, child.closed_on, child.closed_note = ChildStatus.ACTIVE, "", None, ""
     child.save(update_fields=["status", "closed_reason", "closed_on", "closed_note"])
     audit.record(
-        actor=actor, action="children.reopen", target=child, summary=f"恢复档案：{child.name}",
+        actor=actor,
+        action="children.reopen",
+        target=child,
+        summary=f"恢复档案：{child.name}",
         detail={"previous_reason": previous, "note": note.strip()},
-    )  # fmt: skip
+    )
     return child
 
 
@@ -275,6 +311,11 @@ def child_reveal(*, actor: User, child: Child, field: str) -> str:
     if field not in {"id_number", "phone", "address"}:
         raise ValidationError("无效字段")
     with transaction.atomic():
-        audit.record(actor=actor, action="children.reveal", target=child, summary=f"查看 {child.name} 的完整{field}",
-                     detail={"field": field})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="children.reveal",
+            target=child,
+            summary=f"查看 {child.name} 的完整{field}",
+            detail={"field": field},
+        )
     return str(getattr(child, field) or "")

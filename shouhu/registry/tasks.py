@@ -16,8 +16,14 @@ from .models import ImportRun
 
 
 def _summary(run: ImportRun) -> dict[str, Any]:
-    return {"run": run.pk, "state": run.state, "rows": run.total_rows, "new": run.new_count,
-            "updated": run.updated_count, "errors": run.error_count}  # fmt: skip
+    return {
+        "run": run.pk,
+        "state": run.state,
+        "rows": run.total_rows,
+        "new": run.new_count,
+        "updated": run.updated_count,
+        "errors": run.error_count,
+    }
 
 
 @task()

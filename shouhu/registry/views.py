@@ -257,10 +257,16 @@ def _preview_token(form: ChildForm) -> str:
     assert form.record is not None
     data = form.cleaned_data
     payload = json.dumps(
-        [record_to_dict(form.record), str(data.get("effective")), data.get("phone") or "",
-         data.get("address") or "", data.get("version")],
-        ensure_ascii=False, sort_keys=True,
-    )  # fmt: skip
+        [
+            record_to_dict(form.record),
+            str(data.get("effective")),
+            data.get("phone") or "",
+            data.get("address") or "",
+            data.get("version"),
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
     return salted_hmac("registry.change-preview", payload, algorithm="sha256").hexdigest()
 
 
@@ -284,9 +290,13 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
     effective = data["effective"]
     phone, address = data.get("phone") or None, data.get("address") or None
     update: dict[str, Any] = {
-        "actor": request.user, "record": form.record, "expected_version": data.get("version") or 0,
-        "effective": effective, "phone": phone, "address": address,
-    }  # fmt: skip
+        "actor": request.user,
+        "record": form.record,
+        "expected_version": data.get("version") or 0,
+        "effective": effective,
+        "phone": phone,
+        "address": address,
+    }
     if "edit" in request.POST:
         return _change_page(request, child, form)
     changes = [

@@ -39,9 +39,11 @@ def _today() -> Any:
 
 def _card(child: Child, survivor_id: int | None = None) -> dict[str, Any]:
     return {
-        "child": child, "age": age_on(child.birth_date, _today()), "facts": _facts_today(child),
+        "child": child,
+        "age": age_on(child.birth_date, _today()),
+        "facts": _facts_today(child),
         "survivor": child.pk == survivor_id,
-    }  # fmt: skip
+    }
 
 
 @access_rule(Capability.REVIEW_DUPLICATES)
@@ -77,10 +79,13 @@ def duplicate_list(request: AuthedRequest) -> HttpResponse:
         request,
         "registry/review_list.html",
         {
-            "page": page, "rows": rows, "state": state, "states": states,
+            "page": page,
+            "rows": rows,
+            "state": state,
+            "states": states,
             "query": query_without_page(request),
         },
-    )  # fmt: skip
+    )
 
 
 @access_rule(Capability.REVIEW_DUPLICATES)
@@ -123,22 +128,31 @@ def duplicate_merge_view(request: AuthedRequest, candidate_id: int) -> HttpRespo
     with transaction.atomic():
         for child in (candidate.child_a, candidate.child_b):
             audit.record(
-                actor=request.user, action="children.view", target=child,
-                summary=f"核查疑似重复时查看儿童 {child.name}", detail={"via": "duplicates", "pair": candidate.pk},
-            )  # fmt: skip
+                actor=request.user,
+                action="children.view",
+                target=child,
+                summary=f"核查疑似重复时查看儿童 {child.name}",
+                detail={"via": "duplicates", "pair": candidate.pk},
+            )
     return render(
         request,
         "registry/review_merge.html",
         {
-            "pair": candidate, "plan": plan, "error": error, "survivor_id": survivor_id,
-            "a": _card(candidate.child_a, survivor_id), "b": _card(candidate.child_b, survivor_id),
+            "pair": candidate,
+            "plan": plan,
+            "error": error,
+            "survivor_id": survivor_id,
+            "a": _card(candidate.child_a, survivor_id),
+            "b": _card(candidate.child_b, survivor_id),
             "moved": [plan.describe(r) for r in plan.moved],
             "already_held": [plan.describe(r) for r in plan.already_held],
             "conflicts": [plan.describe(r) for r in plan.conflicts],
-            "identity": [{"id_number": "身份证号", "phone": "联系电话", "address": "详细住址",
-                          "hukou_region_code": "户籍地"}[n] for n in plan.identity],
+            "identity": [
+                {"id_number": "身份证号", "phone": "联系电话", "address": "详细住址", "hukou_region_code": "户籍地"}[n]
+                for n in plan.identity
+            ],
         },
-    )  # fmt: skip
+    )
 
 
 @access_rule(Capability.REVIEW_DUPLICATES)

@@ -55,15 +55,32 @@ class Column:
 def _parent_columns(role: str, who: str) -> list[Column]:
     statuses = "、".join(PARENT_STATUS_LABELS.values())
     return [
-        Column(f"{who}状况", f"parents.{role}.status", "choice",
-               f"留空表示{who}情况不详（不填此{who}）；可选：{statuses}", PARENT_STATUS_LABELS, width=14),
-        Column(f"{who}状况起始", f"parents.{role}.since", "date",
-               "状况的开始日期；失联、服刑、强制隔离戒毒、被拘留时必填", width=12),
+        Column(
+            f"{who}状况",
+            f"parents.{role}.status",
+            "choice",
+            f"留空表示{who}情况不详（不填此{who}）；可选：{statuses}",
+            PARENT_STATUS_LABELS,
+            width=14,
+        ),
+        Column(
+            f"{who}状况起始",
+            f"parents.{role}.since",
+            "date",
+            "状况的开始日期；失联、服刑、强制隔离戒毒、被拘留时必填",
+            width=12,
+        ),
         Column(f"{who}状况结束", f"parents.{role}.until", "date", "已知的结束日期（如刑满日期），可留空", width=12),
-        Column(f"{who}残疾类别", f"parents.{role}.disability_type", "choice", "状况为重残时填写",
-               DISABILITY_LABELS, width=10),
+        Column(
+            f"{who}残疾类别",
+            f"parents.{role}.disability_type",
+            "choice",
+            "状况为重残时填写",
+            DISABILITY_LABELS,
+            width=10,
+        ),
         Column(f"{who}残疾等级", f"parents.{role}.disability_grade", "grade", "状况为重残时填写 1–4（1 级最重）"),
-    ]  # fmt: skip
+    ]
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -79,10 +96,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("临时困难", "household.temporary_hardship", "bool", "是 或 否（留空为否）", width=8),
     *_parent_columns("father", "父亲"),
     *_parent_columns("mother", "母亲"),
-    Column("监护人关系", "guardian.relationship", "choice",
-           "实际照料儿童的人与儿童的关系；无实际监护人时留空。可选："
-           + "、".join(RELATIONSHIP_LABELS.values()) + "，也可填写其他关系", RELATIONSHIP_LABELS, free_text=True,
-           width=14),
+    Column(
+        "监护人关系",
+        "guardian.relationship",
+        "choice",
+        "实际照料儿童的人与儿童的关系；无实际监护人时留空。可选："
+        + "、".join(RELATIONSHIP_LABELS.values())
+        + "，也可填写其他关系",
+        RELATIONSHIP_LABELS,
+        free_text=True,
+        width=14,
+    ),
     Column("监护人有监护能力", "guardian.able", "bool", "填写了监护人关系时必填：是 或 否", width=10),
     Column("残疾类别", "disability.type", "choice", "无残疾时留空", DISABILITY_LABELS, width=10),
     Column("残疾等级", "disability.grade", "grade", "1–4（1 级最重）；无残疾时留空"),
@@ -95,14 +119,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("遭受虐待", "safety.abuse", "bool", "是 或 否（留空为否）", width=8),
     Column("被忽视", "safety.neglect", "bool", "是 或 否（留空为否）", width=8),
     Column("被遗弃", "safety.abandoned", "bool", "是 或 否（留空为否）", width=8),
-)  # fmt: skip
+)
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 BY_HEADER = {c.header: c for c in COLUMNS}
 PARENT_ROLE_NAMES = {"father": "父亲", "mother": "母亲"}
 PARENT_FIELD_SUFFIX = {
-    "status": "状况", "role": "状况", "since": "状况起始", "until": "状况结束", "disability_type": "残疾类别",
+    "status": "状况",
+    "role": "状况",
+    "since": "状况起始",
+    "until": "状况结束",
+    "disability_type": "残疾类别",
     "disability_grade": "残疾等级",
-}  # fmt: skip
+}
 # Exchange paths the validator may name that are not a column of their own.
 PATH_ALIASES = {
     "guardian": "guardian.relationship",
@@ -395,20 +423,30 @@ def dict_to_row(obj: dict[str, Any]) -> list[Any]:
         return YES if value else NO
 
     values: dict[str, Any] = {
-        "姓名": obj["name"], "性别": SEX_LABELS.get(obj["sex"], obj["sex"]),
-        "出生日期": _date_value(obj["birth_date"]), "身份证号": obj.get("id_number"),
-        "无身份证号原因": obj.get("no_id_reason"), "居住地区划代码": obj["region_code"],
-        "户籍地区划代码": obj.get("hukou_region_code"), "低保": yes(household.get("low_income")),
-        "特困": yes(household.get("extreme_poverty")), "临时困难": yes(household.get("temporary_hardship")),
+        "姓名": obj["name"],
+        "性别": SEX_LABELS.get(obj["sex"], obj["sex"]),
+        "出生日期": _date_value(obj["birth_date"]),
+        "身份证号": obj.get("id_number"),
+        "无身份证号原因": obj.get("no_id_reason"),
+        "居住地区划代码": obj["region_code"],
+        "户籍地区划代码": obj.get("hukou_region_code"),
+        "低保": yes(household.get("low_income")),
+        "特困": yes(household.get("extreme_poverty")),
+        "临时困难": yes(household.get("temporary_hardship")),
         "监护人关系": RELATIONSHIP_LABELS.get(guardian["relationship"], guardian["relationship"]) if guardian else None,
         "监护人有监护能力": yes(guardian["able"]) if guardian else None,
         "残疾类别": DISABILITY_LABELS[disability["type"]] if disability else None,
-        "残疾等级": disability["grade"] if disability else None, "重病": yes(obj.get("serious_illness")),
-        "就学阶段": STAGE_LABELS[schooling.get("stage") or "none"], "在读": yes(schooling.get("enrolled")),
-        "生活安置": LIVING_LABELS[obj.get("living_arrangement") or "family"], "随迁": yes(obj.get("migrant")),
-        "留守": yes(obj.get("left_behind")), "遭受虐待": yes(safety.get("abuse")),
-        "被忽视": yes(safety.get("neglect")), "被遗弃": yes(safety.get("abandoned")),
-    }  # fmt: skip
+        "残疾等级": disability["grade"] if disability else None,
+        "重病": yes(obj.get("serious_illness")),
+        "就学阶段": STAGE_LABELS[schooling.get("stage") or "none"],
+        "在读": yes(schooling.get("enrolled")),
+        "生活安置": LIVING_LABELS[obj.get("living_arrangement") or "family"],
+        "随迁": yes(obj.get("migrant")),
+        "留守": yes(obj.get("left_behind")),
+        "遭受虐待": yes(safety.get("abuse")),
+        "被忽视": yes(safety.get("neglect")),
+        "被遗弃": yes(safety.get("abandoned")),
+    }
     for role, who in PARENT_ROLE_NAMES.items():
         p = parents.get(role)
         values[f"{who}状况"] = PARENT_STATUS_LABELS[p["status"]] if p else None
@@ -489,21 +527,42 @@ class LayoutWriter:
 
     def _validation(self, column: Column) -> dict[str, Any] | None:
         if column.kind == "bool":
-            return {"validate": "list", "source": [YES, NO], "input_title": column.header,
-                    "input_message": column.help[:255], "error_message": "请填 是 或 否"}  # fmt: skip
+            return {
+                "validate": "list",
+                "source": [YES, NO],
+                "input_title": column.header,
+                "input_message": column.help[:255],
+                "error_message": "请填 是 或 否",
+            }
         if column.kind == "choice":
-            return {"validate": "list", "source": list(column.labels.values()), "input_title": column.header,
-                    "input_message": column.help[:255], "show_error": not column.free_text,
-                    "error_message": "请从下拉列表中选择"}  # fmt: skip
+            return {
+                "validate": "list",
+                "source": list(column.labels.values()),
+                "input_title": column.header,
+                "input_message": column.help[:255],
+                "show_error": not column.free_text,
+                "error_message": "请从下拉列表中选择",
+            }
         if column.kind == "grade":
-            return {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 4,
-                    "input_title": column.header, "input_message": column.help[:255],
-                    "error_message": "请填写 1–4 的整数"}  # fmt: skip
+            return {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": 1,
+                "maximum": 4,
+                "input_title": column.header,
+                "input_message": column.help[:255],
+                "error_message": "请填写 1–4 的整数",
+            }
         if column.kind == "date":
-            return {"validate": "date", "criteria": "between", "minimum": FIRST_DATE,
-                    "maximum": datetime.date(2100, 12, 31), "input_title": column.header,
-                    "input_message": column.help[:255] + "（格式 YYYY-MM-DD）",
-                    "error_message": "请填写日期，如 2015-03-15"}  # fmt: skip
+            return {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": FIRST_DATE,
+                "maximum": datetime.date(2100, 12, 31),
+                "input_title": column.header,
+                "input_message": column.help[:255] + "（格式 YYYY-MM-DD）",
+                "error_message": "请填写日期，如 2015-03-15",
+            }
         return {"validate": "any", "input_title": column.header, "input_message": column.help[:255]}
 
     def _instructions(self) -> None:

@@ -23,8 +23,11 @@ pytestmark = pytest.mark.django_db
 def test_routing_follows_every_mode_and_reorganisations() -> None:
     import_table()
     table = routing_json()
-    assert table["T05"] == {"mode": "lead_and_cooperating", "lead": ["县民政局"],
-                            "cooperating": ["县财政局", "县卫健局", "县人社局", "县残联"]}  # fmt: skip
+    assert table["T05"] == {
+        "mode": "lead_and_cooperating",
+        "lead": ["县民政局"],
+        "cooperating": ["县财政局", "县卫健局", "县人社局", "县残联"],
+    }
     assert table["T07"]["mode"] == "each_by_duty" and "县卫健局" in table["T07"]["lead"]
     assert table["T07"]["cooperating"] == []
     written = routing_json(as_written=True)
@@ -52,7 +55,9 @@ def test_confirmed_measures_become_referrals_routed_by_the_table(personas: dict[
     assert sorted(by_code["T07"]) == sorted(["县民政局", "县残联", "县人社局", "县财政局", "县卫健局"])
     t05 = next(r for r in referrals if r.code == "T05")
     assert sorted(c.department.name for c in t05.cooperations.all()) == ["县人社局", "县卫健局", "县残联", "县财政局"]
-    assert Notification.objects.filter(recipient=personas["officer_b"], kind="referral.new").exists() is False  # after commit
+    assert (
+        Notification.objects.filter(recipient=personas["officer_b"], kind="referral.new").exists() is False
+    )  # after commit
 
 
 def test_each_township_task_goes_to_the_childs_township(personas: dict[str, User]) -> None:
@@ -79,14 +84,25 @@ def _referral(personas: dict[str, User], code: str = "T06") -> Referral:
 def test_lifecycle_and_permissions(personas: dict[str, User]) -> None:
     referral = _referral(personas, "T09")  # lead 县教育局 = officer_a
     with pytest.raises(Exception, match="承办单位"):
-        services.referral_transition(actor=personas["officer_b"], referral=referral, action="accept", expected_version=1)
-    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="accept", expected_version=1)
+        services.referral_transition(
+            actor=personas["officer_b"], referral=referral, action="accept", expected_version=1
+        )
+    referral = services.referral_transition(
+        actor=personas["officer_a"], referral=referral, action="accept", expected_version=1
+    )
     assert referral.state == ReferralState.ACCEPTED and referral.assigned_to == personas["officer_a"]
     with pytest.raises(ValidationError, match="金额或服务"):
-        services.referral_transition(actor=personas["officer_a"], referral=referral, action="complete",
-                                     expected_version=2, outcome="approved")  # fmt: skip
-    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="complete",
-                                            expected_version=2, outcome="approved", outcome_detail="两免一补 1250 元/学期")  # fmt: skip
+        services.referral_transition(
+            actor=personas["officer_a"], referral=referral, action="complete", expected_version=2, outcome="approved"
+        )
+    referral = services.referral_transition(
+        actor=personas["officer_a"],
+        referral=referral,
+        action="complete",
+        expected_version=2,
+        outcome="approved",
+        outcome_detail="两免一补 1250 元/学期",
+    )
     assert referral.state == ReferralState.COMPLETED
     assert [e.action for e in referral.events.all()] == ["submit", "accept", "complete"]
 
@@ -94,11 +110,15 @@ def test_lifecycle_and_permissions(personas: dict[str, User]) -> None:
 def test_return_needs_a_reason_and_the_window_resubmits(personas: dict[str, User]) -> None:
     referral = _referral(personas, "T09")
     with pytest.raises(ValidationError, match="理由"):
-        services.referral_transition(actor=personas["officer_a"], referral=referral, action="return", expected_version=1)
-    referral = services.referral_transition(actor=personas["officer_a"], referral=referral, action="return",
-                                            expected_version=1, reason="请补充在读证明")  # fmt: skip
-    referral = services.referral_transition(actor=personas["supervisor_a"], referral=referral, action="resubmit",
-                                            expected_version=2)  # fmt: skip
+        services.referral_transition(
+            actor=personas["officer_a"], referral=referral, action="return", expected_version=1
+        )
+    referral = services.referral_transition(
+        actor=personas["officer_a"], referral=referral, action="return", expected_version=1, reason="请补充在读证明"
+    )
+    referral = services.referral_transition(
+        actor=personas["supervisor_a"], referral=referral, action="resubmit", expected_version=2
+    )
     assert referral.state == ReferralState.SUBMITTED
 
 
@@ -112,8 +132,9 @@ def test_two_officers_at_once_exactly_one_transition(personas: dict[str, User]) 
         close_old_connections()
         barrier.wait()
         try:
-            services.referral_transition(actor=personas["officer_a"], referral=referral, action=action,
-                                         expected_version=1, reason="并发测试")  # fmt: skip
+            services.referral_transition(
+                actor=personas["officer_a"], referral=referral, action=action, expected_version=1, reason="并发测试"
+            )
             results.append(f"ok:{action}")
         except services.ReferralChangedError:
             results.append(f"changed:{action}")

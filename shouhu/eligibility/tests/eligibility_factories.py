@@ -50,9 +50,12 @@ def disabled_child(age: int, on: datetime.date, *, name: str, region_code: str =
     """A child with a hearing disability (grade 3), aged `age` on `on` (birthday a month before)."""
     birth = on.replace(year=on.year - age) - datetime.timedelta(days=30)
     return register(
-        name=name, birth_date=birth.isoformat(), region_code=region_code,
-        disability={"type": "hearing", "grade": 3}, **changes,
-    )  # fmt: skip
+        name=name,
+        birth_date=birth.isoformat(),
+        region_code=region_code,
+        disability={"type": "hearing", "grade": 3},
+        **changes,
+    )
 
 
 def run_worker(loops: int = 1) -> str:

@@ -29,9 +29,12 @@ from shouhu.registry.selectors import situation_on
 RULES = contract_ruleset()
 VILLAGE = "210522100201"
 AS_OF_DATES = [
-    datetime.date(2026, 11, 28), datetime.date(2025, 2, 28), datetime.date(2024, 2, 29),
-    datetime.date(2026, 8, 31), datetime.date(2027, 3, 1),
-]  # fmt: skip
+    datetime.date(2026, 11, 28),
+    datetime.date(2025, 2, 28),
+    datetime.date(2024, 2, 29),
+    datetime.date(2026, 8, 31),
+    datetime.date(2027, 3, 1),
+]
 
 
 @st.composite
@@ -79,15 +82,23 @@ def child(draw: Any, as_of: datetime.date) -> dict[str, Any]:
     guardian = draw(st.none() | st.fixed_dictionaries({"relationship": st.just("grandparent"), "able": st.booleans()}))
     flag = st.booleans()
     return {
-        "id_number": None, "no_id_reason": "测试", "name": "测试", "sex": draw(st.sampled_from(["male", "female"])),
-        "birth_date": birth.isoformat(), "region_code": VILLAGE,
+        "id_number": None,
+        "no_id_reason": "测试",
+        "name": "测试",
+        "sex": draw(st.sampled_from(["male", "female"])),
+        "birth_date": birth.isoformat(),
+        "region_code": VILLAGE,
         "household": {"low_income": draw(flag), "extreme_poverty": draw(flag), "temporary_hardship": draw(flag)},
-        "parents": parents, "guardian": guardian, "disability": disability, "serious_illness": draw(flag),
+        "parents": parents,
+        "guardian": guardian,
+        "disability": disability,
+        "serious_illness": draw(flag),
         "schooling": {"stage": draw(st.sampled_from(SCHOOL_STAGES)), "enrolled": draw(flag)},
-        "living_arrangement": draw(st.sampled_from(LIVING_ARRANGEMENTS)), "migrant": draw(flag),
+        "living_arrangement": draw(st.sampled_from(LIVING_ARRANGEMENTS)),
+        "migrant": draw(flag),
         "left_behind": draw(flag),
         "safety": {"abuse": draw(flag) and draw(flag), "neglect": draw(flag) and draw(flag), "abandoned": draw(flag)},
-    }  # fmt: skip
+    }
 
 
 @st.composite

@@ -43,10 +43,18 @@ LINES: list[tuple[str, str | None]] = [
     # lost contact exactly 6 months at a month end, a missing parent, an 18-year-old.
     (json.dumps(no_id(name="七岁生日", birth_date="2019-11-28")), None),
     (json.dumps(no_id(name="七岁前夜", birth_date="2019-11-29")), None),
-    (json.dumps(no_id(name="失联", parents=[
-        {"role": "father", "status": "declared_missing"},
-        {"role": "mother", "status": "lost_contact", "since": "2026-05-28"},
-    ])), None),
+    (
+        json.dumps(
+            no_id(
+                name="失联",
+                parents=[
+                    {"role": "father", "status": "declared_missing"},
+                    {"role": "mother", "status": "lost_contact", "since": "2026-05-28"},
+                ],
+            )
+        ),
+        None,
+    ),
     (json.dumps(no_id(name="缺父母", parents=[{"role": "father", "status": "deceased"}])), None),
     (json.dumps(no_id(name="成年", birth_date="2008-11-28")), None),
     ("", None),  # blank lines are skipped, not errors
@@ -61,7 +69,7 @@ LINES: list[tuple[str, str | None]] = [
     (json.dumps(no_id(disability={"type": "hearing", "grade": 5})), "「disability.grade」等级应为 1–4 的整数"),
     (json.dumps(no_id(region_code="210522999999")), "「region_code」区划代码 210522999999 不存在"),
     ('{"id_number": "210522201503150015", "name": ', "不是有效的 JSON"),
-]  # fmt: skip
+]
 
 
 def write_input(tmp_path: Path) -> Path:
@@ -150,9 +158,12 @@ def test_bad_arguments_are_explained() -> None:
 def test_screening_the_registry_stores_results_and_records_changes(personas: dict[str, User]) -> None:
     as_of = datetime.date(2026, 11, 28)
     child = register(
-        name="低保残疾", birth_date="2015-03-15", household={"low_income": True},
-        disability={"type": "hearing", "grade": 3}, schooling={"stage": "primary", "enrolled": True},
-    )  # fmt: skip
+        name="低保残疾",
+        birth_date="2015-03-15",
+        household={"low_income": True},
+        disability={"type": "hearing", "grade": 3},
+        schooling={"stage": "primary", "enrolled": True},
+    )
     out = io.StringIO()
     call_command("screen", all=True, as_of=as_of.isoformat(), stdout=out)
     first = ScreeningRun.objects.get()
@@ -169,8 +180,13 @@ def test_screening_the_registry_stores_results_and_records_changes(personas: dic
 
     # The household leaves 低保: the next run shows what was lost and what was gained.
     record = replace(situation_on(child, as_of), low_income=False)
-    services.child_update(actor=personas["caseworker"], child=child, record=record, expected_version=child.version,
-                          effective=datetime.date(2026, 11, 1))  # fmt: skip
+    services.child_update(
+        actor=personas["caseworker"],
+        child=child,
+        record=record,
+        expected_version=child.version,
+        effective=datetime.date(2026, 11, 1),
+    )
     call_command("screen", all=True, as_of=as_of.isoformat(), region="210522100000", stdout=io.StringIO())
     third = ScreeningRun.objects.latest("pk")
     changes = set(EligibilityChange.objects.filter(run=third).values_list("code", "change"))

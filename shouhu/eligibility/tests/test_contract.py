@@ -40,7 +40,10 @@ def test_a_rule_of_absences_is_explained_by_the_facts_behind_them() -> None:
     from shouhu.registry.tests.example import example
 
     child = example(
-        parents=[{"role": "father", "status": "deceased"}, {"role": "mother", "status": "lost_contact", "since": "2026-09-01"}],
+        parents=[
+            {"role": "father", "status": "deceased"},
+            {"role": "mother", "status": "lost_contact", "since": "2026-09-01"},
+        ],
         guardian=None,
     )
     record, errors = parse_record(child, today=AS_OF)

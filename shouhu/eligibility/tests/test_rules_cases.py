@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (a table of cases: one case per line reads best)
+
 """Every category and measure of the contract, with at least one child who matches and one who
 just misses (a day, a grade, a status), decided by both evaluators: in memory for the exchange
 record, and in the database for the registered child (`screen_database`), which must also agree
@@ -62,29 +62,69 @@ ORPHAN = {"parents": parents("deceased", "deceased"), **ABLE_GUARDIAN}
 CASES = [
     # -- categories ----------------------------------------------------------------------------
     Case("orphan: both parents deceased", "orphan", True, ORPHAN),
-    Case("orphan: mother missing from the list counts as unknown", "orphan", True,
-         {"parents": parents("deceased", None)}),
-    Case("orphan miss: mother declared missing is not gone", "orphan", False,
-         {"parents": parents("deceased", "declared_missing")}),
+    Case(
+        "orphan: mother missing from the list counts as unknown", "orphan", True, {"parents": parents("deceased", None)}
+    ),
+    Case(
+        "orphan miss: mother declared missing is not gone",
+        "orphan",
+        False,
+        {"parents": parents("deceased", "declared_missing")},
+    ),
     Case("orphan miss: mother alive", "orphan", False, {"parents": parents("deceased", "alive")}),
-    Case("de facto: father dead, mother imprisoned open-ended", "de_facto_unsupported", True,
-         {"parents": parents("deceased", restricted("imprisoned", "2024-01-01"))}),
-    Case("de facto: imprisoned exactly 6 months (2024-01-31 to 2024-07-31)", "de_facto_unsupported", True,
-         {"parents": parents("deceased", restricted("imprisoned", "2024-01-31", "2024-07-31"))}),
-    Case("de facto miss: imprisoned one day short of 6 months", "de_facto_unsupported", False,
-         {"parents": parents("deceased", restricted("imprisoned", "2024-01-31", "2024-07-30"))}),
-    Case("de facto: lost contact 2024-08-31, 6 months on 2025-02-28 (month end)", "de_facto_unsupported", True,
-         {"parents": parents("declared_missing", restricted("lost_contact", "2024-08-31"))},
-         datetime.date(2025, 2, 28)),
-    Case("de facto miss: lost contact one day short of 6 months", "de_facto_unsupported", False,
-         {"parents": parents("declared_missing", restricted("lost_contact", "2024-08-31"))},
-         datetime.date(2025, 2, 27)),
-    Case("de facto: both parents severely disabled (intellectual grade 4)", "de_facto_unsupported", True,
-         {"parents": parents({"status": "severe_disability", "disability_type": "intellectual", "disability_grade": 4},
-                             "serious_illness")}),
-    Case("de facto miss: father physical disability grade 3", "de_facto_unsupported", False,
-         {"parents": parents({"status": "severe_disability", "disability_type": "physical", "disability_grade": 3},
-                             "serious_illness")}),
+    Case(
+        "de facto: father dead, mother imprisoned open-ended",
+        "de_facto_unsupported",
+        True,
+        {"parents": parents("deceased", restricted("imprisoned", "2024-01-01"))},
+    ),
+    Case(
+        "de facto: imprisoned exactly 6 months (2024-01-31 to 2024-07-31)",
+        "de_facto_unsupported",
+        True,
+        {"parents": parents("deceased", restricted("imprisoned", "2024-01-31", "2024-07-31"))},
+    ),
+    Case(
+        "de facto miss: imprisoned one day short of 6 months",
+        "de_facto_unsupported",
+        False,
+        {"parents": parents("deceased", restricted("imprisoned", "2024-01-31", "2024-07-30"))},
+    ),
+    Case(
+        "de facto: lost contact 2024-08-31, 6 months on 2025-02-28 (month end)",
+        "de_facto_unsupported",
+        True,
+        {"parents": parents("declared_missing", restricted("lost_contact", "2024-08-31"))},
+        datetime.date(2025, 2, 28),
+    ),
+    Case(
+        "de facto miss: lost contact one day short of 6 months",
+        "de_facto_unsupported",
+        False,
+        {"parents": parents("declared_missing", restricted("lost_contact", "2024-08-31"))},
+        datetime.date(2025, 2, 27),
+    ),
+    Case(
+        "de facto: both parents severely disabled (intellectual grade 4)",
+        "de_facto_unsupported",
+        True,
+        {
+            "parents": parents(
+                {"status": "severe_disability", "disability_type": "intellectual", "disability_grade": 4},
+                "serious_illness",
+            )
+        },
+    ),
+    Case(
+        "de facto miss: father physical disability grade 3",
+        "de_facto_unsupported",
+        False,
+        {
+            "parents": parents(
+                {"status": "severe_disability", "disability_type": "physical", "disability_grade": 3}, "serious_illness"
+            )
+        },
+    ),
     Case("de facto miss: an orphan is not also de facto unsupported", "de_facto_unsupported", False, ORPHAN),
     Case("low income", "low_income", True, LOW),
     Case("low income miss: household not on 低保", "low_income", False),
@@ -97,16 +137,30 @@ CASES = [
     Case("seriously ill", "seriously_ill", True, {"serious_illness": True}),
     Case("seriously ill miss", "seriously_ill", False),
     Case("severely disabled: grade 2", "severely_disabled", True, {"disability": {"type": "physical", "grade": 2}}),
-    Case("severely disabled miss: grade 3", "severely_disabled", False, {"disability": {"type": "physical", "grade": 3}}),
+    Case(
+        "severely disabled miss: grade 3", "severely_disabled", False, {"disability": {"type": "physical", "grade": 3}}
+    ),
     Case("disabled: grade 4", "disabled", True, {"disability": {"type": "vision", "grade": 4}}),
     Case("disabled miss: no disability", "disabled", False),
     Case("guardianship at risk: neglect", "guardianship_at_risk", True, {"safety": {"neglect": True}}),
-    Case("guardianship at risk: father imprisoned, mother dead, guardian unable", "guardianship_at_risk", True,
-         {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **UNABLE_GUARDIAN}),
-    Case("guardianship at risk miss: the guardian is able", "guardianship_at_risk", False,
-         {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **ABLE_GUARDIAN}),
-    Case("guardianship at risk miss: the mother is alive", "guardianship_at_risk", False,
-         {"parents": parents(restricted("imprisoned", "2026-10-01"), "alive"), **UNABLE_GUARDIAN}),
+    Case(
+        "guardianship at risk: father imprisoned, mother dead, guardian unable",
+        "guardianship_at_risk",
+        True,
+        {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **UNABLE_GUARDIAN},
+    ),
+    Case(
+        "guardianship at risk miss: the guardian is able",
+        "guardianship_at_risk",
+        False,
+        {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **ABLE_GUARDIAN},
+    ),
+    Case(
+        "guardianship at risk miss: the mother is alive",
+        "guardianship_at_risk",
+        False,
+        {"parents": parents(restricted("imprisoned", "2026-10-01"), "alive"), **UNABLE_GUARDIAN},
+    ),
     Case("migrant", "migrant", True, {"migrant": True}),
     Case("migrant miss", "migrant", False, {"left_behind": True}),
     Case("left behind", "left_behind", True, {"left_behind": True}),
@@ -115,9 +169,18 @@ CASES = [
     Case("in difficulty miss: only left behind", "in_difficulty", False, {"left_behind": True}),
     # -- measures ------------------------------------------------------------------------------
     Case("T01: orphan", "T01", True, ORPHAN),
-    Case("T01: de facto unsupported", "T01", True, {"parents": parents("deceased", restricted("drug_rehab", "2024-01-01"))}),
-    Case("T01 miss: mother in drug rehab for 5 months", "T01", False,
-         {"parents": parents("deceased", restricted("drug_rehab", "2024-01-01", "2024-06-30"))}),
+    Case(
+        "T01: de facto unsupported",
+        "T01",
+        True,
+        {"parents": parents("deceased", restricted("drug_rehab", "2024-01-01"))},
+    ),
+    Case(
+        "T01 miss: mother in drug rehab for 5 months",
+        "T01",
+        False,
+        {"parents": parents("deceased", restricted("drug_rehab", "2024-01-01", "2024-06-30"))},
+    ),
     Case("T02: low income", "T02", True, LOW),
     Case("T02 miss", "T02", False, {"household": {"temporary_hardship": True}}),
     Case("T03: temporary hardship", "T03", True, {"household": {"temporary_hardship": True}}),
@@ -131,10 +194,17 @@ CASES = [
     Case("T07: severely disabled (grade 1)", "T07", True, {"disability": {"type": "vision", "grade": 1}}),
     Case("T07 miss: grade 3, not low income", "T07", False, HEARING),
     Case("T09: low income and at school", "T09", True, {**LOW, **SCHOOL}),
-    Case("T09 miss: low income, not enrolled", "T09", False, {**LOW, "schooling": {"stage": "primary", "enrolled": False}}),
+    Case(
+        "T09 miss: low income, not enrolled",
+        "T09",
+        False,
+        {**LOW, "schooling": {"stage": "primary", "enrolled": False}},
+    ),
     Case("T09 miss: enrolled at stage none", "T09", False, {**LOW, "schooling": {"stage": "none", "enrolled": True}}),
     Case("T10: disabled, low income, primary school", "T10", True, {**HEARING, **LOW, **SCHOOL}),
-    Case("T10 miss: preschool", "T10", False, {**HEARING, **LOW, "schooling": {"stage": "preschool", "enrolled": True}}),
+    Case(
+        "T10 miss: preschool", "T10", False, {**HEARING, **LOW, "schooling": {"stage": "preschool", "enrolled": True}}
+    ),
     Case("T11: migrant, 6 on the day", "T11", True, {"migrant": True, "birth_date": born(6)}),
     Case("T11 miss: migrant, 5 (6 tomorrow)", "T11", False, {"migrant": True, "birth_date": born(6, 1)}),
     Case("T12: disabled, 3 on the day", "T12", True, {**HEARING, "birth_date": born(3)}),
@@ -147,31 +217,63 @@ CASES = [
     Case("T14 miss: 5 (6 tomorrow)", "T14", False, {**LOW, "birth_date": born(6, 1)}),
     Case("T15: orphan", "T15", True, ORPHAN),
     Case("T15 miss: one parent alive", "T15", False, {"parents": parents("deceased", "alive")}),
-    Case("T16: no parent alive, not orphan, guardian unable", "T16", True,
-         {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **UNABLE_GUARDIAN}),
-    Case("T16: no parent alive, not orphan, no guardian", "T16", True,
-         {"parents": parents("declared_missing", "serious_illness"), **NOBODY}),
-    Case("T16 miss: the guardian is able", "T16", False,
-         {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **ABLE_GUARDIAN}),
+    Case(
+        "T16: no parent alive, not orphan, guardian unable",
+        "T16",
+        True,
+        {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **UNABLE_GUARDIAN},
+    ),
+    Case(
+        "T16: no parent alive, not orphan, no guardian",
+        "T16",
+        True,
+        {"parents": parents("declared_missing", "serious_illness"), **NOBODY},
+    ),
+    Case(
+        "T16 miss: the guardian is able",
+        "T16",
+        False,
+        {"parents": parents(restricted("imprisoned", "2026-10-01"), "deceased"), **ABLE_GUARDIAN},
+    ),
     Case("T17: abandoned", "T17", True, {"safety": {"abandoned": True}}),
     Case("T17 miss: no safety concern", "T17", False),
     Case("T18: father detained", "T18", True, {"parents": parents(restricted("detained", "2026-11-20"), "alive")}),
-    Case("T18 miss: father imprisoned", "T18", False, {"parents": parents(restricted("imprisoned", "2026-11-20"), "alive")}),
-    Case("T19: mother in drug rehab, father dead, nobody caring", "T19", True,
-         {"parents": parents("deceased", restricted("drug_rehab", "2026-09-01")), **NOBODY}),
-    Case("T19 miss: the father is alive", "T19", False,
-         {"parents": parents("alive", restricted("drug_rehab", "2026-09-01")), **NOBODY}),
+    Case(
+        "T18 miss: father imprisoned",
+        "T18",
+        False,
+        {"parents": parents(restricted("imprisoned", "2026-11-20"), "alive")},
+    ),
+    Case(
+        "T19: mother in drug rehab, father dead, nobody caring",
+        "T19",
+        True,
+        {"parents": parents("deceased", restricted("drug_rehab", "2026-09-01")), **NOBODY},
+    ),
+    Case(
+        "T19 miss: the father is alive",
+        "T19",
+        False,
+        {"parents": parents("alive", restricted("drug_rehab", "2026-09-01")), **NOBODY},
+    ),
     Case("T20: adopted", "T20", True, {"living_arrangement": "adopted"}),
     Case("T20 miss: foster care", "T20", False, {"living_arrangement": "foster"}),
     Case("T21: 6, the eve of the 7th birthday", "T21", True, {**HEARING, "birth_date": born(7, 1)}),
     Case("T21 miss: the 7th birthday", "T21", False, {**HEARING, "birth_date": born(7)}),
     Case("T21: autism at 2", "T21", True, {"disability": {"type": "autism", "grade": 2}, "birth_date": born(2)}),
-    Case("T21 miss: mental disability", "T21", False, {"disability": {"type": "mental", "grade": 2}, "birth_date": born(2)}),
-    Case("T22: disabled orphan living with family", "T22", True, {**ORPHAN, **HEARING, "living_arrangement": "kinship"}),
+    Case(
+        "T21 miss: mental disability",
+        "T21",
+        False,
+        {"disability": {"type": "mental", "grade": 2}, "birth_date": born(2)},
+    ),
+    Case(
+        "T22: disabled orphan living with family", "T22", True, {**ORPHAN, **HEARING, "living_arrangement": "kinship"}
+    ),
     Case("T22 miss: in an institution", "T22", False, {**ORPHAN, **HEARING, "living_arrangement": "institution"}),
     Case("T24: disabled", "T24", True, HEARING),
     Case("T24 miss: not disabled", "T24", False, {"serious_illness": True}),
-]  # fmt: skip
+]
 
 
 def record_of(case: Case) -> Any:

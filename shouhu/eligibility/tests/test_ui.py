@@ -78,16 +78,25 @@ def test_rule_list_names_the_units_of_the_imported_table(login: Any, personas: d
     from shouhu.policy.models import Mode, PolicyDocument, PolicyTask, ResponsibilityRole, TaskResponsibility
 
     document = PolicyDocument.objects.create(title="任务分工表", version=1, content_hash="x")
-    task = PolicyTask.objects.create(document=document, number=21, area="残疾儿童", area_order=1,
-                                     text="0—6岁残疾儿童康复救助", responsibility_text="县残联牵头，县卫健局配合",
-                                     mode=Mode.values[0])  # fmt: skip
-    lead, _ = Department.objects.get_or_create(name="县残联", defaults={"official_name": "桓仁县残疾人联合会",
-                                                                        "kind": "mass_organisation"})  # fmt: skip
+    task = PolicyTask.objects.create(
+        document=document,
+        number=21,
+        area="残疾儿童",
+        area_order=1,
+        text="0—6岁残疾儿童康复救助",
+        responsibility_text="县残联牵头，县卫健局配合",
+        mode=Mode.values[0],
+    )
+    lead, _ = Department.objects.get_or_create(
+        name="县残联", defaults={"official_name": "桓仁县残疾人联合会", "kind": "mass_organisation"}
+    )
     helper = Department.objects.get(name="县教育局")
-    TaskResponsibility.objects.create(task=task, department=lead, role=ResponsibilityRole.LEAD,
-                                      name_as_written="县残联", position=0)  # fmt: skip
-    TaskResponsibility.objects.create(task=task, department=helper, role=ResponsibilityRole.COOPERATING,
-                                      name_as_written="县教育局", position=1)  # fmt: skip
+    TaskResponsibility.objects.create(
+        task=task, department=lead, role=ResponsibilityRole.LEAD, name_as_written="县残联", position=0
+    )
+    TaskResponsibility.objects.create(
+        task=task, department=helper, role=ResponsibilityRole.COOPERATING, name_as_written="县教育局", position=1
+    )
     html = login("admin").get("/eligibility/rules/").content.decode()
     row = re.search(r'<tr id="rule-T21">(.*?)</tr>', html, re.S)
     assert row is not None and '<span class="badge lead">县残联</span>' in row.group(1)
@@ -102,8 +111,9 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     disabled_child(9, on, name="九岁丙")
     admin = login("admin")
     new = f"age <= 7 and disability.type in {T21_TYPES}"
-    response = admin.post("/eligibility/rules/T21/edit/", {"expression": new, "effective_from": on.isoformat(),
-                                                           "preview": "1"})  # fmt: skip
+    response = admin.post(
+        "/eligibility/rules/T21/edit/", {"expression": new, "effective_from": on.isoformat(), "preview": "1"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert preview_cells(html, "T21") == {"before": "1", "after": "2", "gained": "+1", "lost": "−0"}
@@ -112,11 +122,14 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     assert RuleVersion.objects.filter(rule__code="T21").count() == 1  # a preview saves nothing
 
     # Saving needs a note; then a new version from the date, the old one ends the day before.
-    response = admin.post("/eligibility/rules/T21/edit/", {"expression": new, "effective_from": on.isoformat(),
-                                                           "save": "1", "note": ""})  # fmt: skip
+    response = admin.post(
+        "/eligibility/rules/T21/edit/", {"expression": new, "effective_from": on.isoformat(), "save": "1", "note": ""}
+    )
     assert "「修改说明」不能为空" in text(response)
-    response = admin.post("/eligibility/rules/T21/edit/", {"expression": new, "effective_from": on.isoformat(),
-                                                           "save": "1", "note": "扩大到 7 岁"})  # fmt: skip
+    response = admin.post(
+        "/eligibility/rules/T21/edit/",
+        {"expression": new, "effective_from": on.isoformat(), "save": "1", "note": "扩大到 7 岁"},
+    )
     assert response.status_code == 302 and response["Location"] == "/eligibility/rules/T21/"
     versions = list(RuleVersion.objects.filter(rule__code="T21").order_by("version"))
     assert [v.version for v in versions] == [1, 2]
@@ -139,8 +152,10 @@ def test_rule_that_does_not_compile_is_refused_in_chinese(login: Any) -> None:
     }
     for expression, message in cases.items():
         code = "orphan" if expression == "T15" else "T21"
-        response = admin.post(f"/eligibility/rules/{code}/edit/", {"expression": expression,
-                              "effective_from": today().isoformat(), "save": "1", "note": "试"})  # fmt: skip
+        response = admin.post(
+            f"/eligibility/rules/{code}/edit/",
+            {"expression": expression, "effective_from": today().isoformat(), "save": "1", "note": "试"},
+        )
         assert response.status_code == 200
         assert message in text(response), (expression, text(response))
         assert 'data-testid="preview"' not in response.content.decode()
@@ -157,8 +172,10 @@ def test_rule_editing_needs_manage_rules(login: Any) -> None:
 def test_editing_a_block_previews_the_rules_that_use_it(login: Any) -> None:
     on = today()
     register(name="低保甲", household={"low_income": True}, schooling={"stage": "primary", "enrolled": True})
-    response = login("admin").post("/eligibility/rules/econ_difficult/edit/", {
-        "expression": "household.extreme_poverty", "effective_from": on.isoformat(), "preview": "1"})  # fmt: skip
+    response = login("admin").post(
+        "/eligibility/rules/econ_difficult/edit/",
+        {"expression": "household.extreme_poverty", "effective_from": on.isoformat(), "preview": "1"},
+    )
     html = response.content.decode()
     assert preview_cells(html, "T09") == {"before": "1", "after": "0", "gained": "+0", "lost": "−1"}
     assert 'data-code="T05"' in html and 'data-code="T10"' in html and 'data-code="T21"' not in html
@@ -183,14 +200,17 @@ def test_changing_the_age_limit_changes_the_preview_then_the_results_old_decisio
 
     page = admin.get("/eligibility/parameters/")
     assert re.search(r'id="param-rehab_age_max">.*?data-testid="value"><strong>6<', page.content.decode(), re.S)
-    response = admin.post("/eligibility/parameters/rehab_age_max/edit/",
-                          {"value": "7", "effective_from": on.isoformat(), "preview": "1"})  # fmt: skip
+    response = admin.post(
+        "/eligibility/parameters/rehab_age_max/edit/", {"value": "7", "effective_from": on.isoformat(), "preview": "1"}
+    )
     html = response.content.decode()
     assert preview_cells(html, "T21") == {"before": "1", "after": "2", "gained": "+1", "lost": "−0"}
     assert "七**" in html
     assert 'data-code="T12"' not in html  # only the rules using the parameter
-    response = admin.post("/eligibility/parameters/rehab_age_max/edit/",
-                          {"value": "7", "effective_from": on.isoformat(), "save": "1", "note": "0—7 岁"})  # fmt: skip
+    response = admin.post(
+        "/eligibility/parameters/rehab_age_max/edit/",
+        {"value": "7", "effective_from": on.isoformat(), "save": "1", "note": "0—7 岁"},
+    )
     assert response.status_code == 302
     assert ParameterVersion.objects.get(parameter__name="rehab_age_max", effective_to__isnull=True).value == 7
 
@@ -216,8 +236,10 @@ def test_changing_the_age_limit_changes_the_preview_then_the_results_old_decisio
 
 def test_parameter_value_that_breaks_nothing_still_needs_a_later_date_and_a_note(login: Any) -> None:
     admin = login("admin")
-    response = admin.post("/eligibility/parameters/rehab_age_max/edit/",
-                          {"value": "7", "effective_from": "2019-01-01", "save": "1", "note": "x"})  # fmt: skip
+    response = admin.post(
+        "/eligibility/parameters/rehab_age_max/edit/",
+        {"value": "7", "effective_from": "2019-01-01", "save": "1", "note": "x"},
+    )
     assert "必须晚于当前版本的生效日期" in text(response)
     response = admin.post("/eligibility/parameters/rehab_age_max/edit/", {"value": "abc", "effective_from": "x"})
     assert response.status_code == 200 and 'class="errorlist"' in response.content.decode()
@@ -230,8 +252,15 @@ def test_a_new_rule_version_is_recorded_on_new_decisions_only(login: Any) -> Non
     child = disabled_child(5, on, name="五岁甲")
     admin = login("admin")
     run_screening(screening_request(actor=None, region_code=COUNTY, as_of=earlier))
-    admin.post("/eligibility/rules/T24/edit/", {"expression": "disabled and disability.grade <= 3",
-               "effective_from": on.isoformat(), "save": "1", "note": "只含 1–3 级"})  # fmt: skip
+    admin.post(
+        "/eligibility/rules/T24/edit/",
+        {
+            "expression": "disabled and disability.grade <= 3",
+            "effective_from": on.isoformat(),
+            "save": "1",
+            "note": "只含 1–3 级",
+        },
+    )
     assert RuleVersion.objects.get(rule__code="T24", effective_to__isnull=True).version == 2
     later = disabled_child(4, on, name="四岁乙")
     run_screening(screening_request(actor=None, region_code=COUNTY, as_of=on))
@@ -424,8 +453,13 @@ def test_lost_eligibility_shows_as_ended_with_the_run_that_ended_it(login: Any, 
     record = situation_on(child, on)
     from dataclasses import replace
 
-    services.child_update(actor=personas["caseworker"], child=child, record=replace(record, low_income=False),
-                          expected_version=child.version, effective=on - datetime.timedelta(days=10))  # fmt: skip
+    services.child_update(
+        actor=personas["caseworker"],
+        child=child,
+        record=replace(record, low_income=False),
+        expected_version=child.version,
+        effective=on - datetime.timedelta(days=10),
+    )
     second = run_screening(screening_request(actor=None, region_code=COUNTY, as_of=on))
     assert EligibilityChange.objects.filter(run=second, child=child, change=ChangeKind.LOST, code="T02").exists()
     body = text(login("caseworker").get(f"/eligibility/children/{child.pk}/"))

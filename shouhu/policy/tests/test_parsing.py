@@ -222,9 +222,7 @@ def test_each_by_duty_variants(cell: str) -> None:
     assert parse_responsibility(cell) == ("each_by_duty", ("县民政局", "县教育局"), ())
 
 
-@pytest.mark.parametrize(
-    "cell", ["各乡镇（街道）分头落实", "各乡镇(街道)分头落实", " 各乡镇 ( 街道 ) 分头落实 "]
-)
+@pytest.mark.parametrize("cell", ["各乡镇（街道）分头落实", "各乡镇(街道)分头落实", " 各乡镇 ( 街道 ) 分头落实 "])
 def test_each_township(cell: str) -> None:
     assert parse_responsibility(cell) == ("each_township", ("各乡镇（街道）",), ())
 
@@ -235,9 +233,7 @@ def test_sole() -> None:
     assert parse_responsibility("责任单位：县财政局") == ("sole", ("县财政局",), ())
 
 
-@pytest.mark.parametrize(
-    "cell", ["", "   ", "牵头单位：", "牵头单位：\n配合单位：县财政局", "按职责分别指导落实"]
-)
+@pytest.mark.parametrize("cell", ["", "   ", "牵头单位：", "牵头单位：\n配合单位：县财政局", "按职责分别指导落实"])
 def test_responsibility_without_units_raises(cell: str) -> None:
     with pytest.raises(ResponsibilityError):
         parse_responsibility(cell)

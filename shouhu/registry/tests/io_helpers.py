@@ -35,9 +35,27 @@ def id_number(birth: datetime.date, sequence: int, *, male: bool = True) -> str:
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN_NAMES = (
-    "浩宇", "欣怡", "子轩", "雨桐", "俊杰", "诗涵", "博文", "梦瑶", "天佑", "佳琪",
-    "明哲", "若汐", "承泽", "语嫣", "一鸣", "可馨", "嘉豪", "紫萱", "思远", "晓彤",
-)  # fmt: skip
+    "浩宇",
+    "欣怡",
+    "子轩",
+    "雨桐",
+    "俊杰",
+    "诗涵",
+    "博文",
+    "梦瑶",
+    "天佑",
+    "佳琪",
+    "明哲",
+    "若汐",
+    "承泽",
+    "语嫣",
+    "一鸣",
+    "可馨",
+    "嘉豪",
+    "紫萱",
+    "思远",
+    "晓彤",
+)
 PER_DAY = 20  # children born on one day: few enough that duplicate detection finds no look-alikes
 
 

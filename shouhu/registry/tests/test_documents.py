@@ -50,9 +50,15 @@ def files_in(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("身份证.pdf", PDF), ("残疾证.PNG", PNG), ("户口簿.jpg", JPEG), ("户口簿.jpeg", JPEG), ("诊断.docx", docx_bytes()),
-     ("判决书.doc", DOC)],
-)  # fmt: skip
+    [
+        ("身份证.pdf", PDF),
+        ("残疾证.PNG", PNG),
+        ("户口簿.jpg", JPEG),
+        ("户口簿.jpeg", JPEG),
+        ("诊断.docx", docx_bytes()),
+        ("判决书.doc", DOC),
+    ],
+)
 def test_accepted_files(name: str, content: bytes) -> None:
     assert document_errors(SimpleUploadedFile(name, content)) == []
 

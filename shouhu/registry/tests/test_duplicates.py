@@ -108,13 +108,15 @@ def make_pair(personas: dict[str, User]) -> tuple[Child, Child, DuplicateCandida
     b = register(
         personas["caseworker"],
         child_data(
-            "陈俊杰", "2013-06-06", None,
+            "陈俊杰",
+            "2013-06-06",
+            None,
             household={"low_income": False},
             parents=[{"role": "father", "status": "alive"}],
             migrant=True,
             disability=None,
         ),
-    )  # fmt: skip
+    )
     return a, b, DuplicateCandidate.objects.get(child_a=a, child_b=b)
 
 

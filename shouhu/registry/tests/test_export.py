@@ -30,23 +30,42 @@ VILLAGE_B = "210522101201"
 ROSTER = [
     EXAMPLE,
     example(
-        id_number=None, no_id_reason="弃婴，尚未登记户口", name="李小红", sex="female", birth_date="2024-06-01",
+        id_number=None,
+        no_id_reason="弃婴，尚未登记户口",
+        name="李小红",
+        sex="female",
+        birth_date="2024-06-01",
         household={"low_income": False, "extreme_poverty": True, "temporary_hardship": True},
-        parents=[{"role": "father", "status": "unknown"},
-                 {"role": "mother", "status": "lost_contact", "since": "2024-06-02"}],
-        guardian=None, disability=None, schooling={"stage": "none", "enrolled": False},
-        living_arrangement="institution", safety={"abuse": False, "neglect": True, "abandoned": True},
+        parents=[
+            {"role": "father", "status": "unknown"},
+            {"role": "mother", "status": "lost_contact", "since": "2024-06-02"},
+        ],
+        guardian=None,
+        disability=None,
+        schooling={"stage": "none", "enrolled": False},
+        living_arrangement="institution",
+        safety={"abuse": False, "neglect": True, "abandoned": True},
     ),
     example(
-        id_number=None, no_id_reason="未落户", name="王=1+1", sex="female", birth_date="2020-02-29",
-        region_code=VILLAGE_B, hukou_region_code=None,
-        parents=[{"role": "father", "status": "severe_disability", "disability_type": "intellectual",
-                  "disability_grade": 3}],
-        guardian={"relationship": "邻居", "able": False}, serious_illness=True, migrant=True, left_behind=True,
-        schooling={"stage": "preschool", "enrolled": False}, disability={"type": "autism", "grade": 4},
+        id_number=None,
+        no_id_reason="未落户",
+        name="王=1+1",
+        sex="female",
+        birth_date="2020-02-29",
+        region_code=VILLAGE_B,
+        hukou_region_code=None,
+        parents=[
+            {"role": "father", "status": "severe_disability", "disability_type": "intellectual", "disability_grade": 3}
+        ],
+        guardian={"relationship": "邻居", "able": False},
+        serious_illness=True,
+        migrant=True,
+        left_behind=True,
+        schooling={"stage": "preschool", "enrolled": False},
+        disability={"type": "autism", "grade": 4},
     ),
     *varied_children(4),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(autouse=True)
@@ -97,8 +116,12 @@ def test_the_workbook_has_the_layout_and_chinese_values(personas: dict[str, User
     assert rows[0] == list(xlsx_layout.HEADERS)
     values = dict(zip(xlsx_layout.HEADERS, rows[1], strict=True))
     assert (values["姓名"], values["性别"], values["低保"], values["母亲状况"], values["残疾类别"]) == (
-        "张小明", "男", "是", "服刑", "听力残疾"
-    )  # fmt: skip
+        "张小明",
+        "男",
+        "是",
+        "服刑",
+        "听力残疾",
+    )
     assert values["身份证号"] == "210522201503150015" and str(values["出生日期"]) == "2015-03-15"
 
 
@@ -161,8 +184,17 @@ def test_cli_export(tmp_path: Path, personas: dict[str, User]) -> None:
     call_command("children", "export", "--as", "supervisor_b", stdout=out, stderr=io.StringIO())
     assert out.getvalue().count("\n") == 1 and "210522101201" in out.getvalue()
     target = tmp_path / "out.xlsx"
-    call_command("children", "export", "--format", "xlsx", "--region", "210522100000", "--output", str(target),
-                 stderr=io.StringIO())  # fmt: skip
+    call_command(
+        "children",
+        "export",
+        "--format",
+        "xlsx",
+        "--region",
+        "210522100000",
+        "--output",
+        str(target),
+        stderr=io.StringIO(),
+    )
     assert len(CalamineWorkbook.from_path(str(target)).get_sheet_by_name(xlsx_layout.SHEET_NAME).to_python()) == 2
     with pytest.raises(CommandError, match="必须用 --output"):
         call_command("children", "export", "--format", "xlsx")

@@ -119,9 +119,13 @@ def test_the_template_has_the_layout_dropdowns_and_instructions(tmp_path: Path, 
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig", "utf-8"])
 def test_csv_in_gb18030_or_utf8(tmp_path: Path, personas: dict[str, User], encoding: str) -> None:
     other = example(
-        id_number=None, no_id_reason="弃婴，尚未登记户口", name="李小红", sex="female", guardian=None,
+        id_number=None,
+        no_id_reason="弃婴，尚未登记户口",
+        name="李小红",
+        sex="female",
+        guardian=None,
         parents=[{"role": "father", "status": "lost_contact", "since": "2023-05-01"}],
-    )  # fmt: skip
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(xlsx_layout.HEADERS)
@@ -170,10 +174,15 @@ def test_every_validation_surfaces_with_row_and_field_in_jsonl(tmp_path: Path, p
 
 
 def test_every_validation_surfaces_with_row_and_column_in_xlsx(tmp_path: Path, personas: dict[str, User]) -> None:
-    rows = [layout_row(EXAMPLE, 身份证号="210522201503150016"), layout_row(EXAMPLE, 出生日期="2015-02-30"),
-            layout_row(EXAMPLE, 性别="女"), layout_row(EXAMPLE, 出生日期="2015-03-16"),
-            layout_row(EXAMPLE, 居住地区划代码="210522999201"), layout_row(EXAMPLE, 身份证号=None),
-            layout_row(EXAMPLE, 性别="未知", 低保="可能", 母亲状况="坐牢", 残疾等级=7)]  # fmt: skip
+    rows = [
+        layout_row(EXAMPLE, 身份证号="210522201503150016"),
+        layout_row(EXAMPLE, 出生日期="2015-02-30"),
+        layout_row(EXAMPLE, 性别="女"),
+        layout_row(EXAMPLE, 出生日期="2015-03-16"),
+        layout_row(EXAMPLE, 居住地区划代码="210522999201"),
+        layout_row(EXAMPLE, 身份证号=None),
+        layout_row(EXAMPLE, 性别="未知", 低保="可能", 母亲状况="坐牢", 残疾等级=7),
+    ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows, headers=[*xlsx_layout.HEADERS, "昵称"])
     result = validate_file(path, fmt="xlsx", actor=personas["caseworker"])
     found = {(e.row, e.field): e.message for e in result.errors}
@@ -240,8 +249,10 @@ def test_existing_children_are_updated_and_the_changes_shown_first(tmp_path: Pat
     update = result.updates[0]
     assert (update.row, update.child_id, update.version, update.masked) == (1, child.pk, 1, "2105**********0015")
     assert {(c["field"], c["before"], c["after"]) for c in update.changes} == {
-        ("姓名", "张小明", "张晓明"), ("低保", "低保", "非低保"), ("随迁子女", "非随迁子女", "随迁子女")
-    }  # fmt: skip
+        ("姓名", "张小明", "张晓明"),
+        ("低保", "低保", "非低保"),
+        ("随迁子女", "非随迁子女", "随迁子女"),
+    }
     assert Child.objects.get(pk=child.pk).name == "张小明"  # nothing written by the preview
     outcome = commit_file(path, fmt="jsonl", actor=personas["supervisor_a"], plan=result.plan(), as_of=result.as_of)
     assert (len(outcome.created), outcome.updated) == (1, 1)
@@ -276,8 +287,9 @@ def test_a_child_registered_since_the_preview_fails_the_whole_import(tmp_path: P
 
 def test_changing_a_fact_twice_on_one_day_is_an_error_at_preview(tmp_path: Path, personas: dict[str, User]) -> None:
     register(personas["caseworker"], EXAMPLE, days_ago=0)  # registered today: 低保 open from today
-    result = validate_file(write_jsonl(tmp_path / "t.jsonl", [example(household={"low_income": False})]),
-                           fmt="jsonl", actor=None)  # fmt: skip
+    result = validate_file(
+        write_jsonl(tmp_path / "t.jsonl", [example(household={"low_income": False})]), fmt="jsonl", actor=None
+    )
     assert [(e.row, e.field) for e in result.errors] == [(1, "household.low_income（家庭）")]
     assert "必须晚于" in result.errors[0].message
 

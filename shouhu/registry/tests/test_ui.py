@@ -38,8 +38,9 @@ def names_in(response: Any) -> list[str]:
 
 def test_a_village_director_sees_only_their_village(personas: dict[str, User], login: Any) -> None:
     register(personas["caseworker"])
-    register(personas["caseworker"], id_number=None, no_id_reason="弃婴", name="李小红", sex="female",
-             region_code=VILLAGE_B)  # fmt: skip
+    register(
+        personas["caseworker"], id_number=None, no_id_reason="弃婴", name="李小红", sex="female", region_code=VILLAGE_B
+    )
     assert names_in(login("director_a").get("/children/")) == ["张小明"]
     assert names_in(login("director_b").get("/children/")) == ["李小红"]
     assert names_in(login("supervisor_b").get("/children/")) == ["李小红"]
@@ -77,9 +78,16 @@ def test_an_empty_registry_invites_registration(login: Any) -> None:
 
 def test_filters_by_flag_parents_age_sex_and_status(personas: dict[str, User], login: Any) -> None:
     register(personas["caseworker"])  # 低保, father deceased, mother imprisoned, 11 years old in 2026
-    register(personas["caseworker"], id_number=None, no_id_reason="弃婴", name="李小红", sex="female",
-             birth_date="2024-01-01", household={"low_income": False},
-             parents=[{"role": "father", "status": "alive"}])  # fmt: skip
+    register(
+        personas["caseworker"],
+        id_number=None,
+        no_id_reason="弃婴",
+        name="李小红",
+        sex="female",
+        birth_date="2024-01-01",
+        household={"low_income": False},
+        parents=[{"role": "father", "status": "alive"}],
+    )
     client = login("supervisor_a")
     assert names_in(client.get("/children/", {"flags": "low_income"})) == ["张小明"]
     assert names_in(client.get("/children/", {"parents": "restricted"})) == ["张小明"]
@@ -165,12 +173,15 @@ INVALID = [
     ({"mother_since": ""}, "mother_since", "不能为空"),
     ({"mother_until": "2023-12-31"}, "mother_until", "早于开始日期 2024-01-01"),
     ({"father_status": "severe_disability"}, "father_disability_type", "请选择"),
-    ({"father_status": "severe_disability", "father_disability_type": "physical"}, "father_disability_grade",
-     "等级应为 1–4 的整数，当前未填写"),
+    (
+        {"father_status": "severe_disability", "father_disability_type": "physical"},
+        "father_disability_grade",
+        "等级应为 1–4 的整数，当前未填写",
+    ),
     ({"disability_grade": ""}, "disability_grade", "等级应为 1–4 的整数"),
     ({"phone": "电话"}, "phone", "请输入有效的电话号码"),
     ({"id_number": "", "birth_date": "2099-01-01"}, "birth_date", "晚于今天"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), INVALID)
@@ -299,8 +310,13 @@ def test_the_change_form_is_prefilled_without_sensitive_values(personas: dict[st
     assert record is not None
     from shouhu.registry import services
 
-    child = services.child_register(actor=personas["caseworker"], record=record, phone="13812345678",
-                                    address="东关街 8 号", effective=today() - datetime.timedelta(days=30))  # fmt: skip
+    child = services.child_register(
+        actor=personas["caseworker"],
+        record=record,
+        phone="13812345678",
+        address="东关街 8 号",
+        effective=today() - datetime.timedelta(days=30),
+    )
     client = login("director_a")
     html = client.get(change_url(child)).content.decode()
     assert FULL_ID not in html and "13812345678" not in html and "东关街" not in html
@@ -441,8 +457,10 @@ def test_a_change_dated_before_the_fact_it_replaces_is_refused_at_preview(
 def test_a_closed_record_cannot_be_changed(personas: dict[str, User], login: Any) -> None:
     child = register(personas["caseworker"])
     client = login("director_a")
-    client.post(reverse("registry:close", kwargs={"child_id": child.pk}),
-                {"reason": "moved_away", "closed_on": today().isoformat(), "version": "1"})  # fmt: skip
+    client.post(
+        reverse("registry:close", kwargs={"child_id": child.pk}),
+        {"reason": "moved_away", "closed_on": today().isoformat(), "version": "1"},
+    )
     response = client.get(change_url(child))
     assert response.status_code == 302 and response["Location"] == detail_url(child)
 
@@ -456,8 +474,13 @@ def test_a_fact_recorded_in_error_is_corrected_with_a_reason(personas: dict[str,
     url = reverse("registry:correct", kwargs={"child_id": child.pk, "circumstance_id": fact.pk})
     client = login("director_a")
     assert "服刑" in client.get(url).content.decode()
-    base = {"valid_from": fact.valid_from.isoformat(), "status": "imprisoned", "since": "2024-02-01",
-            "until": "2030-06-30", "version": str(child.version)}  # fmt: skip
+    base = {
+        "valid_from": fact.valid_from.isoformat(),
+        "status": "imprisoned",
+        "since": "2024-02-01",
+        "until": "2030-06-30",
+        "version": str(child.version),
+    }
     html = client.post(url, base).content.decode()
     assert "请说明更正原因" in field_errors(html, "reason")
     html = client.post(url, {**base, "status": "lost_contact", "since": "", "reason": "录错"}).content.decode()
@@ -497,8 +520,9 @@ def test_close_and_reopen(personas: dict[str, User], login: Any) -> None:
     future = (today() + datetime.timedelta(days=2)).isoformat()
     html = client.post(close, {"reason": "moved_away", "closed_on": future, "version": "1"}).content.decode()
     assert "不能晚于今天" in field_errors(html, "closed_on")
-    response = client.post(close, {"reason": "moved_away", "closed_on": today().isoformat(), "version": "1",
-                                   "note": "随父母迁往沈阳"})  # fmt: skip
+    response = client.post(
+        close, {"reason": "moved_away", "closed_on": today().isoformat(), "version": "1", "note": "随父母迁往沈阳"}
+    )
     assert response.status_code == 302
     child.refresh_from_db()
     assert child.status == ChildStatus.CLOSED and child.closed_reason == "moved_away"

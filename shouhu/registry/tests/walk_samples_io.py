@@ -22,8 +22,9 @@ def setup(personas: dict[str, Any]) -> dict[str, Any]:
 
     rows = [EXAMPLE, example(region_code="210522999201")]  # the second row has an error
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
-    run = import_run_create(actor=personas["supervisor_a"], upload=ContentFile(data, name="walk.jsonl"),
-                            filename="walk.jsonl")  # fmt: skip
+    run = import_run_create(
+        actor=personas["supervisor_a"], upload=ContentFile(data, name="walk.jsonl"), filename="walk.jsonl"
+    )
     import_run_validate(run)
     return {"io_run": run.pk}
 

@@ -124,16 +124,26 @@ class Command(BaseCommand):
             plan = Path(tmp) / "plan.json"
             result = Path(tmp) / "result.json"
             regions = list(Region.objects.order_by("code").values_list("code", "name", "parent__code"))
-            plan.write_text(json.dumps({
-                "as_of": as_of.isoformat(),
-                "rules": [r.__dict__ for r in ruleset.rules.values()],
-                "params": ruleset.params,
-                "regions": regions,
-                "records": [[item.line, record_to_dict(item.record)] for item in valid],
-                "result": str(result),
-            }, ensure_ascii=False), encoding="utf-8")  # fmt: skip
-            env = {**os.environ, "SHOUHU_DATABASE_URL": f"sqlite:///{Path(tmp) / 'screen.sqlite3'}", SCRATCH_ENV: "1",
-                   "SHOUHU_DATA_DIR": tmp}  # fmt: skip
+            plan.write_text(
+                json.dumps(
+                    {
+                        "as_of": as_of.isoformat(),
+                        "rules": [r.__dict__ for r in ruleset.rules.values()],
+                        "params": ruleset.params,
+                        "regions": regions,
+                        "records": [[item.line, record_to_dict(item.record)] for item in valid],
+                        "result": str(result),
+                    },
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
+            env = {
+                **os.environ,
+                "SHOUHU_DATABASE_URL": f"sqlite:///{Path(tmp) / 'screen.sqlite3'}",
+                SCRATCH_ENV: "1",
+                "SHOUHU_DATA_DIR": tmp,
+            }
             proc = subprocess.run(  # noqa: S603  (our own interpreter and module)
                 [sys.executable, "-m", "shouhu.cli", "screen", "--scratch-plan", str(plan)],
                 env=env,

@@ -100,8 +100,9 @@ class Command(BaseCommand):
             self.stdout.write("（预览模式，未写入任何数据）")
             return
         try:
-            outcome = commit_file(path, fmt=fmt, actor=actor, plan=result.plan(), as_of=result.as_of,
-                                  source_name=path.name)  # fmt: skip
+            outcome = commit_file(
+                path, fmt=fmt, actor=actor, plan=result.plan(), as_of=result.as_of, source_name=path.name
+            )
         except ImportFailed as error:
             raise CommandError(str(error)) from None
         queue_duplicates(outcome.created)
