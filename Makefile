@@ -27,3 +27,12 @@ messages: setup
 	cd shouhu && ../.venv/bin/shouhu makemessages -l en --no-obsolete -i "*/tests/*"
 	.venv/bin/python scripts/po_fill.py shouhu/locale/en/LC_MESSAGES/django.po shouhu/locale/en/translations.json
 	cd shouhu && ../.venv/bin/shouhu compilemessages -l en
+
+# Benchmarks (not part of CI): each path beside its floor, 100,000 children on SQLite and on the
+# scratch PostgreSQL database shouhu_bench (127.0.0.1:5432). Figures: docs/performance.md.
+BENCH_CHILDREN ?= 100000
+bench: setup
+	.venv/bin/python benchmarks/suite.py --backend sqlite --children $(BENCH_CHILDREN) --import-rows 100000
+	.venv/bin/python benchmarks/suite.py --backend postgresql --children $(BENCH_CHILDREN) --import-rows 100000
+	.venv/bin/python benchmarks/bulk_register.py --children 50000
+	.venv/bin/python benchmarks/bulk_register.py --children 50000 --postgres

@@ -53,11 +53,34 @@ def keyring() -> tuple[bytes, dict[str, bytes]]:
     return _keys(settings.ENCRYPTION_KEY, old)
 
 
+class Cipher:
+    """Encryption and blind index under one key, set up once (bulk paths keep one per batch)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+        self._prefix = f"{PREFIX}:{key_id(key)}:"
+        self._index_key = _index_key(key)
+
+    def encrypt(self, plaintext: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), None)
+        return self._prefix + base64.b64encode(nonce + sealed).decode()
+
+    def blind_index(self, value: str) -> str:
+        return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+@cache
+def _cipher_for(key: bytes) -> Cipher:
+    return Cipher(key)
+
+
+def current_cipher() -> Cipher:
+    return _cipher_for(keyring()[0])
+
+
 def encrypt(plaintext: str) -> str:
-    current, _ = keyring()
-    nonce = os.urandom(12)
-    sealed = AESGCM(current).encrypt(nonce, plaintext.encode(), None)
-    return f"{PREFIX}:{key_id(current)}:{base64.b64encode(nonce + sealed).decode()}"
+    return current_cipher().encrypt(plaintext)
 
 
 def decrypt(token: str) -> str:
@@ -90,5 +113,4 @@ def _index_key(current: bytes) -> bytes:
 
 def blind_index(value: str) -> str:
     """A keyed hash for exact lookup of an encrypted value (same input → same index)."""
-    current, _ = keyring()
-    return hmac.new(_index_key(current), value.encode(), hashlib.sha256).hexdigest()
+    return current_cipher().blind_index(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -96,12 +96,12 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def name_pinyin(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) in lower case without spaces: 张小明 → ("zhangxiaoming", "zxm")."""
+    """(full pinyin, initials) in lower case without spaces: 张小明 → ("zhangxiaoming", "zxm").
+    One pypinyin call: an initial is the first letter of its syllable."""
     syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore")]
-    initials = [s[0].lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s]
-    return "".join(syllables), "".join(initials)
+    return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

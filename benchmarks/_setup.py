@@ -1,0 +1,42 @@
+"""Shared setup for the benchmark scripts: a scratch database, never the developer's."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_HOST = "postgres://postgres@127.0.0.1:5432"
+
+
+def recreate_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(data_dir: Path, postgres_name: str | None, *, fresh: bool = True) -> None:
+    """Point Django at a scratch database (PostgreSQL `postgres_name`, or SQLite in `data_dir`),
+    migrate it and create the personas."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["SHOUHU_DATA_DIR"] = str(data_dir)
+    if postgres_name:
+        if fresh:
+            recreate_postgres(postgres_name)
+        os.environ["SHOUHU_DATABASE_URL"] = f"{PG_HOST}/{postgres_name}"
+    else:
+        os.environ.pop("SHOUHU_DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shouhu.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from shouhu.accounts.personas import ensure_personas
+
+    call_command("migrate", verbosity=0)
+    ensure_personas()
