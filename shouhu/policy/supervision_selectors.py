@@ -184,14 +184,23 @@ class Obligation:
 def _attach_reports(items: list[Obligation]) -> list[Obligation]:
     if not items:
         return items
-    task_ids = {o.task.pk for o in items}
+    # Reports belong to a task *number* of the table, not to one version's row: a revision of the
+    # table (new rows) must not hide what units already reported. The newest version's report wins.
+    titles = {o.task.document.title for o in items}
+    numbers = {o.task.number for o in items}
     keys = {o.period.key for o in items}
-    reports = ProgressReport.objects.filter(task_id__in=task_ids, period__in=keys).select_related(
-        "submitted_by", "reviewed_by"
+    reports = (
+        ProgressReport.objects.filter(task__document__title__in=titles, task__number__in=numbers, period__in=keys)
+        .select_related("submitted_by", "reviewed_by", "task__document")
+        .order_by("task__document__version", "pk")
     )
-    by_key = {(r.task_id, r.department_id, r.township_id, r.period): r for r in reports}
+    by_key = {(r.task.document.title, r.task.number, r.department_id, r.township_id, r.period): r for r in reports}
     for obligation in items:
-        obligation.report = by_key.get(obligation.key)
+        task = obligation.task
+        department_id, township_id = obligation.unit.key
+        obligation.report = by_key.get(
+            (task.document.title, task.number, department_id, township_id, obligation.period.key)
+        )
     return items
 
 
