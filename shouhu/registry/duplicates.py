@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from shouhu.accounts.access import Capability, can, children_visible_to
@@ -161,8 +161,12 @@ def duplicates_visible_to(user: User) -> QuerySet[DuplicateCandidate]:
     `children_visible_to`), and the user may review duplicates at all."""
     if not can(user, Capability.REVIEW_DUPLICATES):
         return DuplicateCandidate.objects.none()
-    visible = children_visible_to(user).values("pk")
-    return DuplicateCandidate.objects.filter(child_a__in=visible, child_b__in=visible)
+    # Correlated EXISTS, not `child_a__in=<subquery>`: with two IN lists SQLite drives the unique
+    # (child_a, child_b) index from their cross product (10^10 probes at 100,000 children).
+    visible = children_visible_to(user)
+    return DuplicateCandidate.objects.filter(
+        Exists(visible.filter(pk=OuterRef("child_a_id"))), Exists(visible.filter(pk=OuterRef("child_b_id")))
+    )
 
 
 def access_duplicate(user: User, candidate_id: int) -> DuplicateCandidate:
