@@ -1,4 +1,3 @@
-
 """Every category and measure of the contract, with at least one child who matches and one who
 just misses (a day, a grade, a status), decided by both evaluators: in memory for the exchange
 record, and in the database for the registered child (`screen_database`), which must also agree
