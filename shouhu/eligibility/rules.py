@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shouhu.accounts.models import User
 from shouhu.core import audit
@@ -90,21 +91,26 @@ def _depends_on(ruleset: RuleSet, code: str, target: str, seen: frozenset[str] =
     return any(_depends_on(ruleset, n, target, seen | {code}) for n in names)
 
 
+def _supersede(versions: QuerySet[Any], *, effective_from: datetime.date, note: str) -> Any:
+    """Check a new version may follow the latest one, and end the open version the day before it.
+    Returns the latest version (the one being superseded)."""
+    current = versions.order_by("-version").first()
+    assert current is not None
+    if effective_from <= current.effective_from:
+        raise ValidationError({"effective_from": f"「生效日期」必须晚于当前版本的生效日期 {current.effective_from}"})
+    if not note.strip():
+        raise ValidationError({"note": "「修改说明」不能为空"})
+    versions.filter(effective_to__isnull=True).update(effective_to=effective_from - datetime.timedelta(days=1))
+    return current
+
+
 @transaction.atomic
 def rule_save(*, actor: User, code: str, expression: str, effective_from: datetime.date, note: str) -> RuleVersion:
     """A new version from `effective_from`; the previous version ends the day before. Refused if the
     rule set would not compile."""
     propose_rule(code=code, expression=expression, effective_from=effective_from)
     rule = Rule.objects.select_for_update().get(code=code)
-    current = rule.versions.order_by("-version").first()
-    assert current is not None
-    if effective_from <= current.effective_from:
-        raise ValidationError({"effective_from": f"「生效日期」必须晚于当前版本的生效日期 {current.effective_from}"})
-    if not note.strip():
-        raise ValidationError({"note": "「修改说明」不能为空"})
-    RuleVersion.objects.filter(rule=rule, effective_to__isnull=True).update(
-        effective_to=effective_from - datetime.timedelta(days=1)
-    )
+    current = _supersede(rule.versions.all(), effective_from=effective_from, note=note)
     version = RuleVersion.objects.create(
         rule=rule,
         version=current.version + 1,
@@ -126,20 +132,12 @@ def rule_save(*, actor: User, code: str, expression: str, effective_from: dateti
 @transaction.atomic
 def parameter_save(*, actor: User, name: str, value: int, effective_from: datetime.date, note: str) -> ParameterVersion:
     parameter = Parameter.objects.select_for_update().get(name=name)
-    current = parameter.versions.order_by("-version").first()
-    assert current is not None
-    if effective_from <= current.effective_from:
-        raise ValidationError({"effective_from": f"「生效日期」必须晚于当前版本的生效日期 {current.effective_from}"})
-    if not note.strip():
-        raise ValidationError({"note": "「修改说明」不能为空"})
     values = parameters_on(effective_from) | {name: value}
     try:
         RuleSet(_defs(rule_versions_on(effective_from)), values)
     except RuleSyntaxError as e:
         raise ValidationError({"value": str(e)}) from None
-    ParameterVersion.objects.filter(parameter=parameter, effective_to__isnull=True).update(
-        effective_to=effective_from - datetime.timedelta(days=1)
-    )
+    current = _supersede(parameter.versions.all(), effective_from=effective_from, note=note)
     version = ParameterVersion.objects.create(
         parameter=parameter,
         version=current.version + 1,
