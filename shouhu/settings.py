@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shouhu.core.middleware.RequestContextMiddleware",
+    "shouhu.core.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "shouhu.urls"
@@ -117,6 +118,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests with threads (concurrent transitions) need a database that every
     # connection shares. One per test process, removed when the run ends.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+# Read replica (docs/scaling.md, "Read replica"): dashboards, lists and exports read from it while
+# it answers and lags less than SHOUHU_REPLICA_MAX_LAG_SECONDS; writes and all else use "default".
+REPLICA_URL = os.environ.get("SHOUHU_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SHOUHU_REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_CHECK_SECONDS = 5.0  # how long a process trusts its last look at the replica
+if REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer must cost a page little.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests create no second database: the alias reads the default's test database (on its own server).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shouhu.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -202,5 +216,9 @@ REFERRAL_ACCEPT_DAYS = 3
 REFERRAL_DECIDE_DAYS = 15
 # Warn this many working days before a referral deadline.
 REFERRAL_WARN_DAYS = 1
+# A screening part (one township of a run) not finished this many seconds after a worker took it is
+# taken again by any worker (its first attempt died or hangs; parts are one transaction each).
+SCREENING_PART_LEASE_SECONDS = int(os.environ.get("SHOUHU_SCREENING_PART_LEASE_SECONDS", "900"))
+SCREENING_PART_MAX_ATTEMPTS = 3
 SHOUHU_COUNTY_CODE = "210522000000"
 SHOUHU_NAV_TITLE = _("守护 · 困境儿童保障")

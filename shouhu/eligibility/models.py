@@ -107,8 +107,8 @@ class ScreeningRun(TimeStampedModel):
     region_code = models.CharField("范围（区划代码）", max_length=12)
     region_prefix = models.CharField("范围前缀", max_length=12, db_index=True)
     state = models.CharField("状态", max_length=10, choices=RunState.choices, default=RunState.QUEUED)
-    progress_done = models.PositiveIntegerField("已完成规则数", default=0)
-    progress_total = models.PositiveIntegerField("规则总数", default=0)
+    progress_done = models.PositiveIntegerField("已完成部分数", default=0)
+    progress_total = models.PositiveIntegerField("部分总数", default=0)
     children_screened = models.PositiveIntegerField("筛查儿童数", default=0)
     rule_versions = models.JSONField("规则版本", default=dict)
     counts = models.JSONField("各类别/措施人数", default=dict)
@@ -128,6 +128,34 @@ class ScreeningRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"筛查 #{self.pk} {self.region_code} {self.as_of}"
+
+
+class ScreeningPart(models.Model):
+    """One township's share of a run (issue 7). A part is screened in one transaction, so a worker
+    that dies mid-part leaves nothing half-written; the part's lease then runs out and any worker
+    takes it again (`requeue_expired_parts`)."""
+
+    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="parts")
+    region_prefix = models.CharField("范围前缀", max_length=12)
+    state = models.CharField("状态", max_length=10, choices=RunState.choices, default=RunState.QUEUED)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    lease_expires_at = models.DateTimeField("租约到期", null=True, blank=True)
+    children_screened = models.PositiveIntegerField("筛查儿童数", default=0)
+    counts = models.JSONField("各类别/措施人数", default=dict)
+    gained = models.PositiveIntegerField("新增符合", default=0)
+    lost = models.PositiveIntegerField("不再符合", default=0)
+    error = models.TextField("错误", blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "筛查分片"
+        verbose_name_plural = "筛查分片"
+        ordering = ["run", "region_prefix"]
+        constraints = [models.UniqueConstraint(fields=["run", "region_prefix"], name="screening_part_once")]
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="screening_part_lease")]
+
+    def __str__(self) -> str:
+        return f"筛查 #{self.run_id} {self.region_prefix}"
 
 
 class Eligibility(models.Model):

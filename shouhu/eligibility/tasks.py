@@ -1,17 +1,51 @@
-"""Background screening runs."""
+"""Background screening runs: a run is planned into township-sized parts, each part is its own
+task that any worker takes (several workers screen a run in parallel), and a periodic sweep puts
+back parts whose worker died."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django_tasks import task
+
+from shouhu.core.periodic import periodic
 
 
 @task()
 def screen_region(run_id: int) -> dict[str, int]:
+    """Plan the run into parts and queue one task per part."""
+    from .models import ScreeningRun
+    from .screening import plan_parts
+
+    parts = plan_parts(ScreeningRun.objects.get(pk=run_id))
+    for part in parts:
+        screen_part_task.enqueue(part.pk)
+    return {"parts": len(parts)}
+
+
+@task()
+def screen_part_task(part_id: int) -> dict[str, int]:
+    """Screen one part; the worker that finishes a run's last part also drafts its suggestions."""
     from shouhu.casework.suggestions import create_suggestions
 
-    from .models import ScreeningRun
-    from .screening import run_screening
+    from .screening import screen_part
 
-    run = run_screening(ScreeningRun.objects.get(pk=run_id))
-    create_suggestions(run)  # casework: draft intakes for the township windows to confirm
-    return {"children": run.children_screened, "gained": run.gained, "lost": run.lost}
+    run = screen_part(part_id)
+    if run is None:
+        return {"part": part_id}
+    suggested = create_suggestions(run)  # casework: draft intakes for the township windows to confirm
+    return {"children": run.children_screened, "gained": run.gained, "lost": run.lost, "suggested": suggested}
+
+
+# Sweep four times per lease (between once a second and once an hour), so a dead worker's part
+# waits at most about a lease and a quarter before another worker takes it.
+SWEEP_EVERY = timedelta(seconds=min(3600, max(1, settings.SCREENING_PART_LEASE_SECONDS // 4)))
+
+
+@periodic(every=SWEEP_EVERY, name="eligibility.requeue_expired_parts")
+@task()
+def requeue_expired_parts_task() -> dict[str, int]:
+    from .screening import requeue_expired_parts
+
+    return {"requeued": len(requeue_expired_parts())}

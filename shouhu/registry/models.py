@@ -129,7 +129,10 @@ class Circumstance(models.Model):
     - living_arrangement: `status`.
     """
 
-    child = models.ForeignKey(Child, verbose_name="儿童", on_delete=models.CASCADE, related_name="circumstances")
+    # Indexed by `circumstance_child_kind` below (child first), which also serves the FK's lookups.
+    child = models.ForeignKey(
+        Child, verbose_name="儿童", on_delete=models.CASCADE, related_name="circumstances", db_index=False
+    )
     kind = models.CharField("事项", max_length=30, choices=Kind.choices)
     valid_from = models.DateField("起始日期")
     valid_to = models.DateField("结束日期", null=True, blank=True)
@@ -154,7 +157,12 @@ class Circumstance(models.Model):
         verbose_name = "情况记录"
         verbose_name_plural = "情况记录"
         ordering = ["child", "kind", "valid_from", "id"]
-        indexes = [models.Index(fields=["kind", "valid_from", "valid_to"], name="circumstance_kind_period")]
+        indexes = [
+            models.Index(fields=["kind", "valid_from", "valid_to"], name="circumstance_kind_period"),
+            # The rule engine asks "this child's row of this kind in force on a date" once per child
+            # and rule: without it SQLite walks every row of the kind for each child (issue 7).
+            models.Index(fields=["child", "kind", "valid_from"], name="circumstance_child_kind"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),

@@ -26,3 +26,13 @@ def register(**changes: Any) -> Child:
     record, errors = parse_record(example(**changes))
     assert record is not None, errors
     return registry_services.child_register(actor=None, record=record, effective=datetime.date(2026, 1, 1))
+
+
+def screen_with_tasks(run_id: int) -> None:
+    """Run a screening the way workers do: the planning task, then each part's task, in this process."""
+    from shouhu.eligibility.models import ScreeningPart
+    from shouhu.eligibility.tasks import screen_part_task, screen_region
+
+    screen_region.call(run_id)
+    for part_id in ScreeningPart.objects.filter(run_id=run_id).values_list("pk", flat=True):
+        screen_part_task.call(part_id)

@@ -16,9 +16,8 @@ from shouhu.casework.suggestions import create_suggestions
 from shouhu.core.models import Notification
 from shouhu.eligibility.models import ScreeningRun
 from shouhu.eligibility.screening import run_screening, screening_request
-from shouhu.eligibility.tasks import screen_region
 
-from .helpers import import_table
+from .helpers import import_table, screen_with_tasks
 from .walk_samples import child, referred
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +26,7 @@ COUNTY = "210522000000"
 
 def _run() -> ScreeningRun:
     run = screening_request(actor=None, region_code=COUNTY, as_of=timezone.localdate())
-    screen_region.call(run.pk)
+    screen_with_tasks(run.pk)
     run.refresh_from_db()
     return run
 

@@ -12,10 +12,9 @@ from shouhu.accounts.models import User
 from shouhu.casework import services
 from shouhu.casework.timeline import timeline_for
 from shouhu.eligibility.screening import screening_request
-from shouhu.eligibility.tasks import screen_region
 from shouhu.registry.documents import document_attach
 
-from .helpers import import_table
+from .helpers import import_table, screen_with_tasks
 from .walk_samples import child, referred
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def story(personas: dict[str, User]) -> dict[str, Any]:
     import_table()
     a = child("孙小明", "20150601", 1)
     run = screening_request(actor=None, region_code="210522000000", as_of=timezone.localdate())
-    screen_region.call(run.pk)
+    screen_with_tasks(run.pk)
     document_attach(
         actor=personas["supervisor_a"],
         child=a,

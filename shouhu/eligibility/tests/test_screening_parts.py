@@ -1,0 +1,109 @@
+"""Screening in township-sized parts (issue 7): a run is split per township, each part is written in
+one transaction entirely in SQL, parts can be taken again safely, and a part whose worker died is
+put back on the queue when its lease runs out."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from shouhu.accounts.personas import TOWNSHIP_B, VILLAGE_A, VILLAGE_B
+from shouhu.eligibility.models import ChangeKind, Eligibility, EligibilityChange, RunState, ScreeningPart
+from shouhu.eligibility.screening import (
+    part_prefixes,
+    plan_parts,
+    requeue_expired_parts,
+    run_screening,
+    screen_part,
+    screening_request,
+)
+from shouhu.registry.models import Child
+
+from .eligibility_factories import disabled_child, today
+
+pytestmark = pytest.mark.django_db
+COUNTY = "210522000000"
+
+
+def _two_townships() -> tuple[Child, Child]:
+    on = today()
+    return disabled_child(5, on, name="东关甲", region_code=VILLAGE_A), disabled_child(
+        5, on, name="普乐乙", region_code=VILLAGE_B
+    )
+
+
+def test_a_county_run_is_split_per_township_and_adds_up() -> None:
+    _two_townships()
+    assert part_prefixes("210522") == ["210522100", "210522101"]
+    assert part_prefixes("210522101") == ["210522101"]  # a township is one part
+    run = run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+    parts = list(run.parts.order_by("region_prefix"))
+    assert [p.region_prefix for p in parts] == ["210522100", "210522101"]
+    assert all(p.state == RunState.DONE and p.attempts == 1 for p in parts)
+    assert (run.state, run.progress_done, run.progress_total) == (RunState.DONE, 2, 2)
+    assert run.counts["T21"] == 2 and {p.counts["T21"] for p in parts} == {1}
+    assert run.gained == sum(p.gained for p in parts) == Eligibility.objects.count()
+    assert run.gained == EligibilityChange.objects.filter(run=run, change=ChangeKind.GAINED).count()
+    assert sum(p.children_screened for p in parts) == run.children_screened == 2
+
+
+def test_taking_a_finished_part_again_changes_nothing() -> None:
+    _two_townships()
+    run = run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+    before = (Eligibility.objects.count(), EligibilityChange.objects.count())
+    part = run.parts.first()
+    assert part is not None and screen_part(part.pk) is None
+    assert (Eligibility.objects.count(), EligibilityChange.objects.count()) == before
+    part.refresh_from_db()
+    assert part.attempts == 1
+
+
+def test_a_township_run_closes_only_its_own_results() -> None:
+    a, b = _two_townships()
+    run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+    Child.objects.filter(pk__in=[a.pk, b.pk]).update(status="closed")
+    later = run_screening(screening_request(actor=None, region_code=TOWNSHIP_B, as_of=today()))
+    assert [p.region_prefix for p in later.parts.all()] == ["210522101"]
+    ended = set(Eligibility.objects.filter(ended_by=later).values_list("child_id", flat=True))
+    assert ended == {b.pk} and later.lost == Eligibility.objects.filter(ended_by=later).count()
+    assert Eligibility.objects.filter(child=a, until__isnull=True).exists()  # not in this run's region
+
+
+def test_a_part_left_running_past_its_lease_is_queued_again_then_fails() -> None:
+    _two_townships()
+    run = screening_request(actor=None, region_code=COUNTY, as_of=today())
+    parts = plan_parts(run)
+    dead = parts[0]
+    # A worker took the part and died: the claim was committed, the work rolled back.
+    ScreeningPart.objects.filter(pk=dead.pk).update(state=RunState.RUNNING, attempts=1)
+    assert requeue_expired_parts() == []  # its lease has not run out
+    later = timezone.now() + datetime.timedelta(hours=1)
+    assert requeue_expired_parts(now=later) == [dead.pk, parts[1].pk]  # the never-taken part too
+    dead.refresh_from_db()
+    assert dead.state == RunState.QUEUED and dead.lease_expires_at > timezone.now()
+    queued = DBTaskResult.objects.filter(task_path="shouhu.eligibility.tasks.screen_part_task")
+    assert sorted(t.args_kwargs["args"][0] for t in queued) == sorted([dead.pk, parts[1].pk])
+    finished = screen_part(dead.pk)
+    assert finished is None and ScreeningPart.objects.get(pk=dead.pk).attempts == 2
+    assert screen_part(parts[1].pk) is not None  # the last part finishes the run
+    run.refresh_from_db()
+    assert run.state == RunState.DONE and run.counts["T21"] == 2
+
+    # Out of attempts: the part and its run fail with the reason.
+    again = screening_request(actor=None, region_code=COUNTY, as_of=today())
+    stuck = plan_parts(again)[0]
+    ScreeningPart.objects.filter(pk=stuck.pk).update(state=RunState.RUNNING, attempts=3)
+    requeue_expired_parts(now=later)
+    stuck.refresh_from_db()
+    again.refresh_from_db()
+    assert stuck.state == again.state == RunState.FAILED
+    assert "3 次尝试均未完成" in again.error
+
+
+def test_an_empty_region_finishes_at_once() -> None:
+    run = run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+    assert run.state == RunState.DONE and run.progress_total == 0
+    assert run.counts["T21"] == 0 and run.gained == run.lost == 0
