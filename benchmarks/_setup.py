@@ -40,3 +40,27 @@ def setup_django(data_dir: Path, postgres_name: str | None, *, fresh: bool = Tru
 
     call_command("migrate", verbosity=0)
     ensure_personas()
+
+
+def ensure_generated_database(name: str, children: int, seed: int = 2026) -> None:
+    """A PostgreSQL database holding `children` synthetic children (`shouhu demo generate`, fixed
+    seed), built once and kept: later benchmarks copy it with CREATE DATABASE … TEMPLATE."""
+    import subprocess
+
+    import psycopg
+
+    with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "SHOUHU_DATABASE_URL": f"{PG_HOST}/{name}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    shouhu = [sys.executable, "-m", "shouhu.cli"]
+    print(f"building {name}: {children} children (seed {seed}) …", flush=True)
+    for args in (
+        ["migrate", "--noinput", "-v0"],
+        ["demo", "generate", "--children", str(children), "--seed", str(seed)],
+    ):
+        subprocess.run([*shouhu, *args], env=env, cwd=ROOT, check=True)  # noqa: S603
+    with psycopg.connect(f"{PG_HOST}/{name}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")

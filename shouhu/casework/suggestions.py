@@ -35,8 +35,9 @@ def _taken(child_ids: list[int]) -> dict[int, set[str]]:
     return taken
 
 
-def create_suggestions(run: ScreeningRun) -> int:
-    """Create the run's suggestions (one draft intake per child); returns how many were created."""
+def create_suggestions(run: ScreeningRun, *, region_prefix: str = "") -> int:
+    """Create the run's suggestions (one draft intake per child), for the children under
+    `region_prefix` only when given (a part's township); returns how many were created."""
     from shouhu.eligibility.rules import ruleset_on
     from shouhu.eligibility.screening import explain_codes
     from shouhu.registry.selectors import situation_on
@@ -45,9 +46,10 @@ def create_suggestions(run: ScreeningRun) -> int:
 
     measures = set(Rule.objects.filter(kind=RuleKind.MEASURE).values_list("code", flat=True))
     gained: dict[int, set[str]] = defaultdict(set)
-    for child_id, code in EligibilityChange.objects.filter(
-        run=run, change=ChangeKind.GAINED, code__in=measures
-    ).values_list("child_id", "code"):
+    changes = EligibilityChange.objects.filter(run=run, change=ChangeKind.GAINED, code__in=measures)
+    if region_prefix:
+        changes = changes.filter(child__region_code__startswith=region_prefix)
+    for child_id, code in changes.values_list("child_id", "code"):
         gained[child_id].add(code)
     if not gained:
         return 0

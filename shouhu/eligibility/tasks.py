@@ -1,6 +1,6 @@
 """Background screening runs: a run is planned into township-sized parts, each part is its own
-task that any worker takes (several workers screen a run in parallel), and a periodic sweep puts
-back parts whose worker died."""
+task that any worker takes (several workers screen a run in parallel, and draft each township's
+suggestions), and a periodic sweep puts back parts whose worker died."""
 
 from __future__ import annotations
 
@@ -26,16 +26,19 @@ def screen_region(run_id: int) -> dict[str, int]:
 
 @task()
 def screen_part_task(part_id: int) -> dict[str, int]:
-    """Screen one part; the worker that finishes a run's last part also drafts its suggestions."""
+    """Screen one part, then draft its township's suggestions (casework: intakes for the township
+    window to confirm). Drafting is idempotent, so a repeated task for a finished part adds nothing."""
     from shouhu.casework.suggestions import create_suggestions
 
+    from .models import RunState, ScreeningPart
     from .screening import screen_part
 
-    run = screen_part(part_id)
-    if run is None:
+    screen_part(part_id)
+    part = ScreeningPart.objects.select_related("run").get(pk=part_id)
+    if part.state != RunState.DONE:
         return {"part": part_id}
-    suggested = create_suggestions(run)  # casework: draft intakes for the township windows to confirm
-    return {"children": run.children_screened, "gained": run.gained, "lost": run.lost, "suggested": suggested}
+    suggested = create_suggestions(part.run, region_prefix=part.region_prefix)
+    return {"part": part_id, "gained": part.gained, "lost": part.lost, "suggested": suggested}
 
 
 # Sweep four times per lease (between once a second and once an hour), so a dead worker's part

@@ -83,7 +83,8 @@ def test_a_part_left_running_past_its_lease_is_queued_again_then_fails() -> None
     later = timezone.now() + datetime.timedelta(hours=1)
     assert requeue_expired_parts(now=later) == [dead.pk, parts[1].pk]  # the never-taken part too
     dead.refresh_from_db()
-    assert dead.state == RunState.QUEUED and dead.lease_expires_at > timezone.now()
+    assert dead.state == RunState.QUEUED
+    assert dead.lease_expires_at is not None and dead.lease_expires_at > timezone.now()
     queued = DBTaskResult.objects.filter(task_path="shouhu.eligibility.tasks.screen_part_task")
     assert sorted(t.args_kwargs["args"][0] for t in queued) == sorted([dead.pk, parts[1].pk])
     finished = screen_part(dead.pk)

@@ -73,7 +73,7 @@ class Command(BaseCommand):
         run = screening_request(actor=None, region_code=code, as_of=as_of)
 
         def progress(done: int, total: int) -> None:
-            self.stdout.write(f"\r已完成 {done}/{total} 条规则", ending="")
+            self.stdout.write(f"\r已完成 {done}/{total} 个乡镇（街道）", ending="")
 
         run = run_screening(run, on_progress=progress)
         from shouhu.casework.suggestions import create_suggestions
