@@ -26,19 +26,28 @@ def screen_region(run_id: int) -> dict[str, int]:
 
 @task()
 def screen_part_task(part_id: int) -> dict[str, int]:
-    """Screen one part, then draft its township's suggestions (casework: intakes for the township
-    window to confirm). Drafting is idempotent, so a repeated task for a finished part adds nothing."""
-    from shouhu.casework.suggestions import create_suggestions
-
+    """Screen one part, then queue the drafting of its township's suggestions behind the run's
+    other parts (so screening finishes first and any worker drafts)."""
     from .models import RunState, ScreeningPart
     from .screening import screen_part
 
     screen_part(part_id)
+    part = ScreeningPart.objects.get(pk=part_id)
+    if part.state == RunState.DONE:
+        draft_part_suggestions.enqueue(part_id)
+    return {"part": part_id, "gained": part.gained, "lost": part.lost}
+
+
+@task()
+def draft_part_suggestions(part_id: int) -> dict[str, int]:
+    """casework: draft intakes for the township window to confirm, for a finished part's children.
+    Idempotent per run, so a repeated task adds nothing."""
+    from shouhu.casework.suggestions import create_suggestions
+
+    from .models import ScreeningPart
+
     part = ScreeningPart.objects.select_related("run").get(pk=part_id)
-    if part.state != RunState.DONE:
-        return {"part": part_id}
-    suggested = create_suggestions(part.run, region_prefix=part.region_prefix)
-    return {"part": part_id, "gained": part.gained, "lost": part.lost, "suggested": suggested}
+    return {"part": part_id, "suggested": create_suggestions(part.run, region_prefix=part.region_prefix)}
 
 
 # Sweep four times per lease (between once a second and once an hour), so a dead worker's part
