@@ -103,7 +103,8 @@ def screen_part(part_id: int) -> ScreeningRun | None:
     try:
         with transaction.atomic():
             # Held until commit: a second attempt at the same part waits here, then finds it done.
-            part = ScreeningPart.objects.select_for_update().select_related("run").get(pk=part_id)
+            # Only the part's row: locking the joined run too would make parallel parts wait in turn.
+            part = ScreeningPart.objects.select_for_update(of=("self",)).select_related("run").get(pk=part_id)
             if part.state == RunState.DONE:
                 return None
             counts, gained, lost = _screen_prefix(part.run, part.region_prefix)
