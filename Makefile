@@ -1,5 +1,5 @@
 # The two commands: `make run` (product on SQLite with demo data) and `make test` (the whole suite).
-.PHONY: run test test-postgres lint setup messages bench
+.PHONY: run test test-postgres lint setup messages bench bench-province
 PG_URL ?= postgres://postgres@127.0.0.1:5432/shouhu
 
 setup:
@@ -36,3 +36,9 @@ bench: setup
 	.venv/bin/python benchmarks/suite.py --backend postgresql --children $(BENCH_CHILDREN) --import-rows 100000
 	.venv/bin/python benchmarks/bulk_register.py --children 50000
 	.venv/bin/python benchmarks/bulk_register.py --children 50000 --postgres
+
+# Province size (not part of CI): 1,000,000 children in PostgreSQL `shouhu_1m` (built once, kept),
+# screening with one and two workers, then the web pages under load (gunicorn + wrk).
+bench-province: setup
+	.venv/bin/python benchmarks/screening_workers.py --template shouhu_1m --workers 1,2
+	.venv/bin/python benchmarks/web_load.py

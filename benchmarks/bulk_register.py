@@ -1,10 +1,10 @@
 """bulk_register alone: rows/s for N generated children on a fresh scratch database.
 
-    .venv/bin/python benchmarks/bulk_register.py [--children 50000] [--postgres]
+    .venv/bin/python benchmarks/bulk_register.py [--children 50000] [--postgres] [--database NAME]
 
 The records are generated in memory first (not timed); only `bulk_register` is timed. SQLite:
-a temporary file; PostgreSQL: the scratch database `shouhu_bench_bulk` on 127.0.0.1 (dropped and
-recreated). Never the developer's database.
+a temporary file; PostgreSQL: the scratch database --database (default `shouhu_bench_bulk`) on
+127.0.0.1 (dropped and recreated). Never the developer's database.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--children", type=int, default=50_000)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--database", default="shouhu_bench_bulk")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="shouhu-bulk-"))
-    setup_django(data_dir, "shouhu_bench_bulk" if args.postgres else None)
+    setup_django(data_dir, args.database if args.postgres else None)
     import datetime
 
     from shouhu.registry.bulk import bulk_register
@@ -36,16 +37,30 @@ def main() -> None:
     today = datetime.date(2026, 1, 15)
     generator = ChildGenerator(seed=2026, villages=ensure_villages(), today=today)
     records = list(generator.records(args.children))
-    started = time.perf_counter()
+    server = backend_cpu()
+    started, cpu = time.perf_counter(), time.process_time()
     ids = bulk_register(actor=None, records=records, effective=today, action="children.generate")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu, server = time.perf_counter() - started, time.process_time() - cpu, backend_cpu() - server
     assert len(ids) == args.children
     load = os.getloadavg()[0]
     vendor = "postgresql" if args.postgres else "sqlite"
     print(
         f"{vendor} bulk_register {args.children} rows: {elapsed:.1f} s, {args.children / elapsed:.0f} rows/s "
-        f"(load {load:.2f})"
+        f"(load {load:.2f}); cpu: python {cpu:.1f} s" + (f" + server {server:.1f} s" if args.postgres else "")
     )
+
+
+def backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,12 @@ def require(user: User, capability: Capability) -> None:
 def jurisdiction(user: User) -> Region | None:
     """The region subtree a user works in; None when the user has no regional scope."""
     if user.role in COUNTY_WIDE_ROLES:
-        return Region.objects.filter(parent__isnull=True).order_by("code").first()
+        # Looked up once per user object (a request's user): a page asks several times (issue 7).
+        county: Region | None = getattr(user, "_shouhu_county", None)
+        if county is None:
+            county = Region.objects.filter(parent__isnull=True).order_by("code").first()
+            user._shouhu_county = county  # type: ignore[attr-defined]
+        return county
     if user.role in {R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}:
         return user.region
     return None
@@ -196,7 +201,11 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     prefix = region_prefix(user) if can(user, Capability.VIEW_CHILDREN) else None
     if prefix is None:
         return Child.objects.none()
-    return Child.objects.filter(region_code__startswith=prefix)
+    # The same subtree as a range of the 12-digit codes too: an ordered index can then start and
+    # stop at the prefix, which PostgreSQL cannot do from LIKE under a non-C collation (issue 7).
+    return Child.objects.filter(
+        region_code__startswith=prefix, region_code__gte=prefix.ljust(12, "0"), region_code__lte=prefix.ljust(12, "9")
+    )
 
 
 def access_child(user: User, child_id: int, *, for_write: bool = False) -> Child:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, DateField, F, Min, Q, QuerySet, When
+from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, When
 from django.utils import timezone
 
 from shouhu.accounts.access import (
@@ -148,9 +148,11 @@ def inbox(user: User, *, tab: str = "new", code: str = "", township: str = "") -
 
 
 def tab_counts(user: User, *, code: str = "", township: str = "") -> dict[str, int]:
+    """Each tab's count, in one query."""
     base = inbox_base(user, code=code, township=township)
     on = today()
-    return {tab: base.filter(tab_filter(tab, on)).count() for tab in TABS if tab != "all"}
+    counts = base.aggregate(**{tab: Count("pk", filter=tab_filter(tab, on)) for tab in TABS if tab != "all"})
+    return {tab: int(n or 0) for tab, n in counts.items()}
 
 
 def township_choices(user: User) -> list[tuple[str, str]]:

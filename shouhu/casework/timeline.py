@@ -171,7 +171,20 @@ def _record_entries(child: Child) -> list[Entry]:
 
 def _intake_entries(user: User, child: Child) -> list[Entry]:
     entries = []
-    for intake in intakes_visible_to(user).filter(child=child).select_related("received_by", "township"):
+    intakes = list(
+        intakes_visible_to(user)
+        .filter(child=child)
+        .select_related("received_by", "township")
+        .prefetch_related("measures")
+    )
+    cancelled = [str(i.pk) for i in intakes if i.state == IntakeState.CANCELLED]
+    cancels: dict[str, AuditEvent] = {}
+    if cancelled:
+        for event in AuditEvent.objects.filter(
+            action="intake.cancel", object_type="casework.intake", object_id__in=cancelled
+        ).order_by("-at", "-id"):
+            cancels.setdefault(event.object_id, event)
+    for intake in intakes:
         link = reverse("intake:detail", kwargs={"intake_id": intake.pk})
         measures = "、".join(m.code for m in intake.measures.all())
         entries.append(
@@ -198,9 +211,7 @@ def _intake_entries(user: User, child: Child) -> list[Entry]:
                 )
             )
         if intake.state == IntakeState.CANCELLED:
-            cancel = AuditEvent.objects.filter(
-                action="intake.cancel", object_type="casework.intake", object_id=str(intake.pk)
-            ).first()
+            cancel = cancels.get(str(intake.pk))
             reason = cancel.detail.get("reason", "") if cancel and isinstance(cancel.detail, dict) else ""
             at = cancel.at if cancel else intake.updated_at
             actor = cancel.actor_label if cancel else ""

@@ -275,6 +275,11 @@ def runs_visible_to(user: User) -> QuerySet[ScreeningRun]:
     return ScreeningRun.objects.filter(Q(region_prefix__startswith=prefix) | Q(region_prefix__in=covering))
 
 
+def run_list(user: User) -> QuerySet[ScreeningRun]:
+    """The runs page: newest first, with who asked for each."""
+    return runs_visible_to(user).select_related("requested_by").order_by("-created_at", "-pk")
+
+
 def access_run(user: User, run_id: int) -> ScreeningRun:
     try:
         return runs_visible_to(user).select_related("requested_by").get(pk=run_id)
@@ -305,15 +310,8 @@ def run_rows(user: User, runs: list[ScreeningRun]) -> list[RunRow]:
     """Runs with the gained/lost totals the user may see (their own children for a wider run)."""
     prefix = _scope_prefix(user) or "-"
     names = region_names({r.region_code for r in runs})
-    partial = [r.pk for r in runs if not r.region_prefix.startswith(prefix)]
-    scoped: dict[tuple[int, str], int] = {}
-    if partial:
-        for row in (
-            EligibilityChange.objects.filter(run_id__in=partial, child__region_code__startswith=prefix)
-            .values("run_id", "change")
-            .annotate(n=Count("id"))
-        ):
-            scoped[(row["run_id"], row["change"])] = row["n"]
+    partial = [r for r in runs if not r.region_prefix.startswith(prefix)]
+    scoped = _changes_in_scope(partial, prefix) if partial else {}
     rows = []
     for run in runs:
         whole = run.region_prefix.startswith(prefix)
@@ -321,6 +319,49 @@ def run_rows(user: User, runs: list[ScreeningRun]) -> list[RunRow]:
         lost = run.lost if whole else scoped.get((run.pk, ChangeKind.LOST), 0)
         rows.append(RunRow(run, names.get(run.region_code, run.region_code), whole, gained, lost))
     return rows
+
+
+def _changes_in_scope(runs: list[ScreeningRun], prefix: str) -> dict[tuple[int, str], int]:
+    """(run, change) → how many of a wider run's changes concern children under `prefix`. A
+    township's share is its part's totals; a smaller region's is counted — a county's first run
+    changes millions of results, so a finished run's large count is remembered (issue 7)."""
+    from django.core.cache import cache
+
+    from shouhu.web.pagination import COUNT_CACHE_FROM
+
+    from .models import ScreeningPart
+
+    scoped: dict[tuple[int, str], int] = {}
+    parts = ScreeningPart.objects.filter(run__in=runs, region_prefix=prefix, state=RunState.DONE)
+    for part in parts.values("run_id", "gained", "lost"):
+        scoped[(part["run_id"], ChangeKind.GAINED)] = part["gained"]
+        scoped[(part["run_id"], ChangeKind.LOST)] = part["lost"]
+    keys = {
+        run.pk: f"shouhu:run-changes:{run.pk}:{run.finished_at.isoformat()}:{prefix}"
+        for run in runs
+        if run.state == RunState.DONE and run.finished_at is not None
+    }
+    remembered = cache.get_many(list(keys.values())) if keys else {}
+    counted: dict[int, dict[str, int]] = {}
+    for run in runs:
+        if (run.pk, ChangeKind.GAINED) not in scoped:
+            counted[run.pk] = remembered.get(keys.get(run.pk, ""), {})
+    missing = [pk for pk, found in counted.items() if not found and keys.get(pk, "") not in remembered]
+    if missing:
+        for row in (
+            EligibilityChange.objects.filter(run_id__in=missing, child__region_code__startswith=prefix)
+            .values("run_id", "change")
+            .annotate(n=Count("id"))
+        ):
+            counted[row["run_id"]][row["change"]] = row["n"]
+        cache.set_many(
+            {keys[pk]: counted[pk] for pk in missing if pk in keys and sum(counted[pk].values()) >= COUNT_CACHE_FROM},
+            3600,
+        )
+    for pk, changes in counted.items():
+        for change, n in changes.items():
+            scoped[(pk, change)] = n
+    return scoped
 
 
 @dataclass
@@ -462,10 +503,13 @@ def counts_table(region: Region, *, kind: str = "") -> CountsTable:
 
 def eligible_children(user: User, region: Region, code: str) -> QuerySet[Eligibility]:
     """Open eligibility rows of a code in a region, for children the user may see."""
+    from shouhu.registry.selectors import within_prefix
+
     return (
         open_eligibility(region.prefix)
+        .filter(within_prefix("child__region_code", region.prefix))  # lets the page's keys come from an index
         .filter(code=code, child__in=children_visible_to(user))
-        .select_related("child__region__parent", "found_by")
+        .select_related("child__region__parent")  # found_by_id is all the list and export show
         .order_by("child__region_code", "child__name_pinyin", "child_id")
     )
 

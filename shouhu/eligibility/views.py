@@ -241,7 +241,7 @@ def _start_form(request: AuthedRequest, data: Any = None) -> RunStartForm | None
 
 
 def _run_list(request: AuthedRequest, form: RunStartForm | None, status: int = 200) -> HttpResponse:
-    runs = selectors.runs_visible_to(request.user).order_by("-created_at", "-pk")
+    runs = selectors.run_list(request.user)
     page = paginate(request, runs)
     return _page(
         request,
@@ -378,7 +378,11 @@ def _list_target(request: AuthedRequest) -> tuple[Any, str, str]:
 @access_rule(Capability.VIEW_CHILDREN)
 def counts_list(request: AuthedRequest) -> HttpResponse:
     region, code, label = _list_target(request)
-    page = paginate(request, selectors.eligible_children(request.user, region, code))
+    page = paginate(
+        request,
+        selectors.eligible_children(request.user, region, code),
+        keys=("child__region_code", "child__name_pinyin", "child_id"),  # its order; one open row per child
+    )
     today = selectors.today()
     return _page(
         request,

@@ -191,7 +191,7 @@ def _attach_reports(items: list[Obligation]) -> list[Obligation]:
     keys = {o.period.key for o in items}
     reports = (
         ProgressReport.objects.filter(task__document__title__in=titles, task__number__in=numbers, period__in=keys)
-        .select_related("submitted_by", "reviewed_by", "task__document")
+        .select_related("submitted_by", "reviewed_by", "task__document", "department", "township")
         .order_by("task__document__version", "pk")
     )
     by_key = {(r.task.document.title, r.task.number, r.department_id, r.township_id, r.period): r for r in reports}

@@ -108,7 +108,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     document = current_document()
     own_township = user.region if user.role == Role.TOWNSHIP_SUPERVISOR else None
     townships = sel.county_townships()
-    all_items = sel.obligations_for_period(None) if document else []
+    all_items = sel.obligations_for_period(None, document=document) if document else []
     form = MatrixFilterForm(
         request.GET or None,
         areas=sel.task_areas(document),
@@ -123,7 +123,10 @@ def supervision(request: HttpRequest) -> HttpResponse:
         # A township supervisor sees the obligations of their own township only.
         township, department = own_township, None
     filters: dict[str, Any] = {"area": data.get("area", ""), "department": department, "township": township}
-    items = sel.obligations_for_period(chosen, **filters) if document else []
+    if chosen is None and not any(filters.values()):
+        items = all_items  # no filter: the obligations already built for the form's choices
+    else:
+        items = sel.obligations_for_period(chosen, document=document, **filters) if document else []
     matrix = sel.supervision_matrix(user, items, township_columns=township is not None)
     county_export = reports.may_export_county(user)
     own_department = user.department if user.role == Role.DEPARTMENT_OFFICER else None

@@ -100,6 +100,17 @@ class ChildRecord:
         return next((p for p in self.parents if p.role == role), None)
 
 
+PARENT_KEYS = ("role", "status", "since", "until", "disability_type", "disability_grade")
+# The allowed keys as sets: whether an object has only known keys is one set comparison.
+_TOP_LEVEL = frozenset(TOP_LEVEL_KEYS)
+_HOUSEHOLD = frozenset(HOUSEHOLD_KEYS)
+_SAFETY = frozenset(SAFETY_KEYS)
+_PARENT = frozenset(PARENT_KEYS)
+_GUARDIAN = frozenset(("relationship", "able"))
+_DISABILITY = frozenset(("type", "grade"))
+_SCHOOLING = frozenset(("stage", "enrolled"))
+
+
 @dataclass
 class _Reader:
     errors: list[FieldError] = field(default_factory=list)
@@ -107,7 +118,9 @@ class _Reader:
     def error(self, path: str, message: str) -> None:
         self.errors.append(FieldError(path, message))
 
-    def unknown_keys(self, obj: dict[str, Any], allowed: tuple[str, ...], path: str) -> None:
+    def unknown_keys(self, obj: dict[str, Any], allowed: frozenset[str], path: str) -> None:
+        if obj.keys() <= allowed:  # the usual case
+            return
         for key in obj:
             if key not in allowed:
                 where = f"{path}.{key}" if path else key
@@ -115,12 +128,20 @@ class _Reader:
 
     def boolean(self, obj: dict[str, Any], key: str, path: str) -> bool:
         value = obj.get(key, False)
+        if value is True or value is False:
+            return value
         if value is None:
             return False
-        if not isinstance(value, bool):
-            self.error(path, f"应为 true 或 false，而不是 {value!r}")
-            return False
-        return value
+        self.error(path, f"应为 true 或 false，而不是 {value!r}")
+        return False
+
+    def flags(self, obj: dict[str, Any], keys: tuple[str, ...], path: str) -> dict[str, bool]:
+        """`boolean` of each key of `obj` (`path.key` in messages)."""
+        found = {}
+        for key in keys:
+            value = obj.get(key, False)
+            found[key] = value if value is True or value is False else self.boolean(obj, key, f"{path}.{key}")
+        return found
 
     def date(self, value: Any, path: str, *, required: bool = False) -> datetime.date | None:
         if value is None:
@@ -139,6 +160,8 @@ class _Reader:
             return None
 
     def choice(self, value: Any, choices: tuple[str, ...], path: str, *, default: str | None = None) -> str | None:
+        if type(value) is str and value in choices:
+            return value
         if value is None and default is not None:
             return default
         if value not in choices:
@@ -184,7 +207,7 @@ def _parents(reader: _Reader, value: Any) -> tuple[Parent, ...]:
             if item is None:
                 reader.error(path, "不能为空")
             continue
-        reader.unknown_keys(obj, ("role", "status", "since", "until", "disability_type", "disability_grade"), path)
+        reader.unknown_keys(obj, _PARENT, path)
         role = reader.choice(obj.get("role"), PARENT_ROLES, f"{path}.role")
         status = reader.choice(obj.get("status"), PARENT_STATUSES, f"{path}.status")
         since = reader.date(obj.get("since"), f"{path}.since", required=status in STATUSES_NEEDING_SINCE)
@@ -203,6 +226,8 @@ def _parents(reader: _Reader, value: Any) -> tuple[Parent, ...]:
         if role and status:
             seen.add(role)
             parents.append(Parent(role, status, since, until, d_type, d_grade))
+    if len(parents) < 2:
+        return tuple(parents)
     return tuple(sorted(parents, key=lambda p: PARENT_ROLES.index(p.role)))
 
 
@@ -233,8 +258,9 @@ def _identity(
         reader.error("id_number", problem)
     if problems:
         return None, None
-    if birth_date and birth_date_of(number) != birth_date:
-        reader.error("birth_date", f"{birth_date} 与身份证号中的出生日期 {birth_date_of(number)} 不一致")
+    born = birth_date_of(number)
+    if birth_date and born != birth_date:
+        reader.error("birth_date", f"{birth_date} 与身份证号中的出生日期 {born} 不一致")
     if sex and sex_of(number) != sex:
         label = "男" if sex_of(number) == "male" else "女"
         reader.error("sex", f"{sex} 与身份证号中的性别（{label}）不一致")
@@ -248,7 +274,7 @@ def parse_record(
     reader = _Reader()
     if not isinstance(obj, dict):
         return None, [FieldError("(记录)", "应为 JSON 对象")]
-    reader.unknown_keys(obj, TOP_LEVEL_KEYS, "")
+    reader.unknown_keys(obj, _TOP_LEVEL, "")
     name = obj.get("name")
     if not isinstance(name, str) or not name.strip():
         reader.error("name", "不能为空")
@@ -263,14 +289,14 @@ def parse_record(
     hukou = reader.code(obj.get("hukou_region_code"), "hukou_region_code", None, required=False)
 
     household = _object(reader, obj.get("household"), "household") or {}
-    reader.unknown_keys(household, HOUSEHOLD_KEYS, "household")
-    flags = {k: reader.boolean(household, k, f"household.{k}") for k in HOUSEHOLD_KEYS}
+    reader.unknown_keys(household, _HOUSEHOLD, "household")
+    flags = reader.flags(household, HOUSEHOLD_KEYS, "household")
     parents = _parents(reader, obj.get("parents"))
 
     guardian = None
     g = _object(reader, obj.get("guardian"), "guardian")
     if g is not None:
-        reader.unknown_keys(g, ("relationship", "able"), "guardian")
+        reader.unknown_keys(g, _GUARDIAN, "guardian")
         relationship = g.get("relationship")
         if not isinstance(relationship, str) or not relationship.strip():
             reader.error("guardian.relationship", "不能为空")
@@ -283,20 +309,20 @@ def parse_record(
     disability = None
     d = _object(reader, obj.get("disability"), "disability")
     if d is not None:
-        reader.unknown_keys(d, ("type", "grade"), "disability")
+        reader.unknown_keys(d, _DISABILITY, "disability")
         d_type = reader.choice(d.get("type"), DISABILITY_TYPES, "disability.type")
         d_grade = _grade(reader, d.get("grade"), "disability.grade")
         if d_type and d_grade:
             disability = Disability(d_type, d_grade)
 
     schooling = _object(reader, obj.get("schooling"), "schooling") or {}
-    reader.unknown_keys(schooling, ("stage", "enrolled"), "schooling")
+    reader.unknown_keys(schooling, _SCHOOLING, "schooling")
     stage = reader.choice(schooling.get("stage"), SCHOOL_STAGES, "schooling.stage", default="none")
     enrolled = reader.boolean(schooling, "enrolled", "schooling.enrolled")
     living = reader.choice(obj.get("living_arrangement"), LIVING_ARRANGEMENTS, "living_arrangement", default="family")
     safety = _object(reader, obj.get("safety"), "safety") or {}
-    reader.unknown_keys(safety, SAFETY_KEYS, "safety")
-    safety_flags = {k: reader.boolean(safety, k, f"safety.{k}") for k in SAFETY_KEYS}
+    reader.unknown_keys(safety, _SAFETY, "safety")
+    safety_flags = reader.flags(safety, SAFETY_KEYS, "safety")
     serious_illness = reader.boolean(obj, "serious_illness", "serious_illness")
     migrant = reader.boolean(obj, "migrant", "migrant")
     left_behind = reader.boolean(obj, "left_behind", "left_behind")

@@ -2,17 +2,24 @@
 
 Two passes over a stored file, both streaming:
 
-1. `validate_file` reads row by row (JSON Lines line by line, Excel through python-calamine's row
-   iterator, CSV through the csv module), validates every row with `exchange.parse_record`
-   against the region codes loaded once, checks the importing user's jurisdiction
-   (`may_register_in`, once per region) and duplicate ID numbers within the file, and looks up
-   children already on record set-based: blind indexes of a chunk of rows, one query per chunk
-   (with their circumstances prefetched for `services.planned_changes`). No query per row.
-   The result lists errors by row and field, the new rows and, for each update, its changes.
-2. `commit_file` reads the file again inside one transaction: new children through
-   `bulk.bulk_register` in batches, updates through `services.child_update` with the version
-   read at preview (a child changed since fails the whole import). Nothing is written unless
-   everything is.
+1. `validate_file` reads row by row (JSON Lines line by line, Excel through `xlsx_reader` —
+   python-calamine, a fragment of the sheet at a time for large files — CSV through the csv
+   module), converts the layout's cells (`xlsx_layout.RowReader`), validates every row with
+   `exchange.parse_record` against the region codes loaded once, checks the importing user's
+   jurisdiction (`may_register_in`, once per region) and duplicate ID numbers within the file,
+   and looks up children already on record set-based: blind indexes of a chunk of rows, one query
+   per chunk (children found are then loaded with their circumstances for
+   `services.planned_changes`). No query per row. The result lists errors by row and field, the
+   new rows and, for each update, its changes. With `records=`, the valid records are also kept,
+   sealed, for the commit (`import_records`).
+2. `commit_file` takes the rows from the preview's sealed records when they were made from these
+   very bytes (SHA-256), on the same date, for the same user, by the same code — otherwise it
+   reads and validates the file again — and checks again what may have changed since the preview
+   (regions and jurisdiction, ID numbers registered since, versions of children to update).
+   Inside one transaction: new children through `bulk.Registrar` in batches, updates through
+   `services.child_update` with the version read at preview (a child changed since fails the
+   whole import). Nothing is written unless everything is. Memory stays bounded whatever the
+   file's size: rows stream through in batches.
 
 `ImportRun` (models.py) wraps both for the UI and the background tasks (tasks.py); the CLI
 (`shouhu children import`) calls the two functions directly.
@@ -26,6 +33,7 @@ import csv
 import datetime
 import hashlib
 import json
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +43,7 @@ import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -44,8 +52,9 @@ from shouhu.accounts.models import User
 from shouhu.core import audit, crypto
 from shouhu.regions.models import Level, Region
 
+from . import import_records, xlsx_reader
 from . import xlsx_layout as layout
-from .bulk import BATCH_SIZE, bulk_register
+from .bulk import BATCH_SIZE, Registrar, write_cache
 from .exchange import FIELD_LABELS, ChildRecord, FieldError, parse_record
 from .facts import Fact, fact_valid_from, facts_from_record
 from .identity import mask_id_number
@@ -147,23 +156,15 @@ def iter_jsonl(path: Path) -> Iterator[SourceRow]:
 
 
 def xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    """(sheet row number, cells) of the 儿童名单 sheet (or the first sheet), streamed."""
-    from python_calamine import CalamineWorkbook
-
+    """(sheet row number, cells) of the 儿童名单 sheet (or the first sheet), streamed with bounded
+    memory (xlsx_reader: large sheets are read a fragment at a time)."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
+        names = xlsx_reader.sheet_names(str(path))
         if not names:
             raise ImportFileError("Excel 文件中没有工作表")
-        sheet = workbook.get_sheet_by_name(layout.SHEET_NAME if layout.SHEET_NAME in names else names[0])
-    except ImportFileError:
-        raise
-    except Exception as error:  # calamine raises its own error types for damaged or non-xlsx files
+        yield from xlsx_reader.iter_sheet(str(path), layout.SHEET_NAME if layout.SHEET_NAME in names else names[0])
+    except xlsx_reader.SheetError as error:  # calamine's errors for damaged or non-xlsx files
         raise ImportFileError(f"无法读取 Excel 文件：{error}") from None
-    start = sheet.start or (0, 0)
-    pad = [None] * start[1]
-    for i, cells in enumerate(sheet.iter_rows()):
-        yield start[0] + i + 1, pad + list(cells)
 
 
 def detect_encoding(path: Path) -> str:
@@ -209,11 +210,12 @@ def iter_table(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[SourceRow]:
         yield SourceRow(number, None, errors, tabular=True, is_header=True)
         if any(e.field == "表头" for e in errors):
             return  # columns are missing: the rows cannot be read safely
+    reader = layout.RowReader(index)
+    blank = layout._blank
     for number, cells in rows:
-        if all(layout._blank(c) for c in cells):
+        if all(blank(c) for c in cells):
             continue
-        values = {h: cells[i] if i < len(cells) else None for h, i in index.items()}
-        flat = layout.row_to_dict(values)
+        flat = reader.read(cells)
         yield SourceRow(number, flat.obj, flat.errors, tabular=True, parent_roles=flat.parent_roles)
 
 
@@ -371,6 +373,42 @@ def update_conflicts(child: Child, record: ChildRecord, on: datetime.date) -> li
     return conflicts
 
 
+class _SeenNumbers:
+    """The file's ID numbers so far, for 「与第 N 行的身份证号重复」 with less memory: a set of the
+    numbers packed into integers (17 digits and the check character) and each number's first row
+    in two arrays — ~90 MB for a million rows against ~140 MB for a dictionary of the strings. The
+    arrays are searched only when a number comes again (after many repeats, one dictionary of
+    them all instead)."""
+
+    REPEATS_BEFORE_INDEX = 1000
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.numbers = array("q")
+        self.rows = array("q")
+        self.repeats = 0
+        self.first: dict[int, int] | None = None
+
+    def first_row(self, number: str, row: int) -> int:
+        """The row where `number` (a valid, normalised ID number) first came; `row` if new."""
+        key = int(number[:17]) * 11 + (10 if number[17] == "X" else int(number[17]))
+        if key not in self.seen:
+            self.seen.add(key)
+            self.numbers.append(key)
+            self.rows.append(row)
+            if self.first is not None:
+                self.first[key] = row
+            return row
+        self.repeats += 1
+        if self.first is None and self.repeats > self.REPEATS_BEFORE_INDEX:
+            self.first = {}
+            for k, r in zip(self.numbers, self.rows, strict=True):
+                self.first.setdefault(k, r)
+        if self.first is not None:
+            return self.first[key]
+        return self.rows[self.numbers.index(key)]
+
+
 @dataclass
 class _Pending:
     row: int
@@ -385,16 +423,23 @@ def validate_file(
     actor: User | None,
     on: datetime.date | None = None,
     on_progress: Progress | None = None,
+    records: Path | None = None,
 ) -> Validation:
     """Validate a whole file without writing anything. Raises ImportFileError when the file cannot
-    be read at all; row problems are in the result's `errors`."""
+    be read at all; row problems are in the result's `errors`.
+
+    With `records`, the valid records are also kept there, sealed (import_records.py), for
+    `commit_file(..., records=...)` to use instead of reading the file again; the file is removed
+    again when any row has an error or the upload changed while it was read."""
     if actor is not None:
         require(actor, Capability.IMPORT_CHILDREN)
     on = on or today()
     scope = Scope(actor)
     result = Validation(fmt=fmt, as_of=on)
-    first_row_of: dict[str, int] = {}
+    seen = _SeenNumbers()
     pending: list[_Pending] = []
+    sha = path_sha256(path) if records is not None else ""
+    keep = import_records.RecordWriter(records, _records_context(sha, fmt, on, actor)) if records is not None else None
 
     def add(row: int, errors: list[FieldError]) -> None:
         result.errors.extend(RowError(row, e.field, e.message) for e in errors)
@@ -404,27 +449,40 @@ def validate_file(
             _classify(pending, scope, on, result, add)
             pending.clear()
 
-    for src in iter_source(path, fmt):
-        if src.is_header:
-            add(src.number, src.errors)
-            continue
-        result.rows += 1
-        record, errors = check_row(src, scope, on)
-        if record is not None and record.id_number:
-            first = first_row_of.setdefault(record.id_number, src.number)
-            if first != src.number:
-                errors.append(FieldError(src.field_name("id_number"), f"与第 {first} 行的身份证号重复"))
-        if errors or record is None:
-            add(src.number, errors)
-        elif record.id_number:
-            pending.append(_Pending(src.number, record, src))
-            if len(pending) >= LOOKUP_CHUNK:
-                flush()
+    try:
+        for src in iter_source(path, fmt):
+            if src.is_header:
+                add(src.number, src.errors)
+                continue
+            result.rows += 1
+            record, errors = check_row(src, scope, on)
+            if record is not None and record.id_number:
+                first = seen.first_row(record.id_number, src.number)
+                if first != src.number:
+                    errors.append(FieldError(src.field_name("id_number"), f"与第 {first} 行的身份证号重复"))
+            if errors or record is None:
+                add(src.number, errors)
+            else:
+                if keep is not None and not result.errors:
+                    keep.add(src.number, record)
+                if record.id_number:
+                    pending.append(_Pending(src.number, record, src))
+                    if len(pending) >= LOOKUP_CHUNK:
+                        flush()
+                else:
+                    result.new += 1
+            if on_progress is not None and result.rows % PROGRESS_EVERY == 0:
+                on_progress(result.rows)
+        flush()
+    except BaseException:
+        if keep is not None:
+            keep.discard()
+        raise
+    if keep is not None:
+        if result.errors or result.rows == 0 or path_sha256(path) != sha:
+            keep.discard()
         else:
-            result.new += 1
-        if on_progress is not None and result.rows % PROGRESS_EVERY == 0:
-            on_progress(result.rows)
-    flush()
+            keep.close()
     if result.rows == 0 and not result.errors:
         result.errors.append(RowError(1, WHOLE_ROW, "文件中没有数据行"))
     result.errors.sort(key=lambda e: e.row)
@@ -435,6 +493,15 @@ def validate_file(
     return result
 
 
+def _records_context(sha: str, fmt: str, on: datetime.date, actor: User | None) -> bytes:
+    return import_records.context(sha256=sha, fmt=fmt, as_of=on, actor_id=actor.pk if actor else None)
+
+
+def path_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return file_sha256(f)
+
+
 def _classify(
     pending: list[_Pending],
     scope: Scope,
@@ -443,8 +510,13 @@ def _classify(
     add: Callable[[int, list[FieldError]], None],
 ) -> None:
     """New or update, for a chunk of valid rows with ID numbers: one lookup by blind index."""
-    by_index = {crypto.blind_index(p.record.id_number or ""): p for p in pending}
-    existing = list(Child.objects.filter(id_number_index__in=list(by_index)).prefetch_related("circumstances"))
+    cipher = crypto.current_cipher()
+    by_index = {cipher.blind_index(p.record.id_number or ""): p for p in pending}
+    found = registered(list(by_index))
+    if not found:  # the usual case in a roster of new children: no model instances at all
+        result.new += len(pending)
+        return
+    existing = list(Child.objects.filter(pk__in=found.values()).prefetch_related("circumstances"))
     visible = set(scope.visible().filter(pk__in=[c.pk for c in existing]).values_list("pk", flat=True))
     for child in existing:
         item = by_index[child.id_number_index or ""]
@@ -476,6 +548,18 @@ def _classify(
     result.new += len(pending) - len(existing)
 
 
+def registered(indexes: list[str]) -> dict[str, int]:
+    """Blind index → child id for the given indexes already on record: one query, written out
+    (the ORM's `__in` prepares each of a thousand parameters on its own)."""
+    if not indexes:
+        return {}
+    table = connection.ops.quote_name(Child._meta.db_table)
+    marks = ", ".join(["%s"] * len(indexes))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number_index, id FROM {table} WHERE id_number_index IN ({marks})", indexes)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
 # -- commit -------------------------------------------------------------------------------
 
 
@@ -483,6 +567,7 @@ def _classify(
 class CommitResult:
     created: list[int]
     updated: int
+    from_preview: bool = False  # the rows came from the preview's sealed records, not a second reading
 
 
 def commit_file(
@@ -495,32 +580,41 @@ def commit_file(
     source_name: str = "",
     on_progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    records: Path | None = None,
 ) -> CommitResult:
     """Write a validated file, all or nothing. `plan` is `Validation.plan()` from the preview:
-    rows to update with the child and version read then. Raises ImportFailed (nothing written)."""
+    rows to update with the child and version read then. Raises ImportFailed (nothing written).
+
+    Every row is validated again, or — when `records` holds the preview's sealed records for this
+    very file, date, user and code (import_records.py) — taken from there; either way what may have
+    changed since the preview is checked here: each region still exists, is a village and is in the
+    user's jurisdiction; no new row's ID number has been registered since; each child to update
+    still has the version read then. The rows are written in batches inside one transaction."""
     if actor is not None:
         require(actor, Capability.IMPORT_CHILDREN)
     updates = {int(row): (int(cid), int(version)) for row, (cid, version) in plan.get("updates", {}).items()}
     unchanged = set(plan.get("unchanged", []))
     scope = Scope(actor)
+    kept = None
+    if records is not None:
+        kept = import_records.open_records(records, _records_context(path_sha256(path), fmt, as_of, actor))
+    rows = _rechecked(kept, scope, fmt) if kept is not None else _validated_rows(path, fmt, scope, as_of)
     created: list[int] = []
     updated = 0
     processed = 0
     new_rows: list[tuple[int, ChildRecord]] = []
     update_rows: list[tuple[int, ChildRecord, int, int]] = []
 
-    def flush_new() -> None:
-        indexes = {crypto.blind_index(r.id_number): (row, r) for row, r in new_rows if r.id_number}
-        taken = Child.objects.filter(id_number_index__in=list(indexes)).values_list("id_number_index", flat=True)
-        for index in taken[:1]:
-            row, record = indexes[index or ""]
+    def flush_new(registrar: Registrar) -> None:
+        indexes = [registrar.blind_index(r.id_number) if r.id_number else None for _, r in new_rows]
+        by_index = {index: item for index, item in zip(indexes, new_rows, strict=True) if index}
+        for index in list(registered(list(by_index)))[:1]:
+            row, record = by_index[index]
             raise ImportFailed(
                 f"第 {row} 行（{record.name}）：身份证号 {mask_id_number(record.id_number or '')} 在预览后已被登记。"
                 "导入已全部取消，未写入任何数据；请重新上传以更新预览。"
             )
-        created.extend(
-            bulk_register(actor=actor, records=[r for _, r in new_rows], effective=as_of, batch_size=batch_size)
-        )
+        created.extend(registrar.write([r for _, r in new_rows], indexes))
         new_rows.clear()
 
     def flush_updates() -> None:
@@ -545,34 +639,28 @@ def commit_file(
             updated += 1
         update_rows.clear()
 
-    with transaction.atomic():
-        for src in iter_source(path, fmt):
-            if src.is_header:
-                if src.errors:
-                    raise ImportFailed("文件表头有误，请重新上传并预览。未写入任何数据。")
-                continue
-            record, errors = check_row(src, scope, as_of)
-            if errors or record is None:
-                detail = "；".join(str(e) for e in errors) or "无法读取"
-                raise ImportFailed(
-                    f"第 {src.number} 行：{detail}。文件或数据在预览后发生了变化，请重新上传。未写入任何数据。"
-                )
-            processed += 1
-            if src.number in unchanged:
-                pass
-            elif src.number in updates:
-                cid, version = updates[src.number]
-                update_rows.append((src.number, record, cid, version))
-                if len(update_rows) >= UPDATE_CHUNK:
-                    flush_updates()
-            else:
-                new_rows.append((src.number, record))
-                if len(new_rows) >= batch_size:
-                    flush_new()
-            if on_progress is not None and processed % PROGRESS_EVERY == 0:
-                on_progress(processed)
+    with transaction.atomic(), write_cache():
+        registrar = Registrar(actor=actor, effective=as_of)
+        try:
+            for number, record in rows:
+                processed += 1
+                if number in unchanged:
+                    pass
+                elif number in updates:
+                    cid, version = updates[number]
+                    update_rows.append((number, record, cid, version))
+                    if len(update_rows) >= UPDATE_CHUNK:
+                        flush_updates()
+                else:
+                    new_rows.append((number, record))
+                    if len(new_rows) >= batch_size:
+                        flush_new(registrar)
+                if on_progress is not None and processed % PROGRESS_EVERY == 0:
+                    on_progress(processed)
+        except import_records.RecordsChanged:
+            raise ImportFailed("导入的中间结果在确认期间被改动。导入已全部取消，未写入任何数据；请重新上传。") from None
         if new_rows:
-            flush_new()
+            flush_new(registrar)
         if update_rows:
             flush_updates()
         audit.record(
@@ -591,7 +679,45 @@ def commit_file(
         )
     if on_progress is not None:
         on_progress(processed)
-    return CommitResult(created=created, updated=updated)
+    return CommitResult(created=created, updated=updated, from_preview=kept is not None)
+
+
+def _validated_rows(path: Path, fmt: str, scope: Scope, as_of: datetime.date) -> Iterator[tuple[int, ChildRecord]]:
+    """Every row read and validated again; the first problem fails the commit."""
+    for src in iter_source(path, fmt):
+        if src.is_header:
+            if src.errors:
+                raise ImportFailed("文件表头有误，请重新上传并预览。未写入任何数据。")
+            continue
+        record, errors = check_row(src, scope, as_of)
+        if errors or record is None:
+            raise ImportFailed(_changed_row(src.number, errors))
+        yield src.number, record
+
+
+def _rechecked(kept: Iterator[tuple[int, ChildRecord]], scope: Scope, fmt: str) -> Iterator[tuple[int, ChildRecord]]:
+    """The preview's records, with the checks that depend on more than the file done again: the
+    region (as `parse_record` and `Scope.region_errors` check it), once per region."""
+    tabular = fmt != "jsonl"
+    verdicts: dict[str, list[FieldError]] = {}
+    for number, record in kept:
+        errors = verdicts.get(record.region_code)
+        if errors is None:
+            if record.region_code not in scope.regions:
+                errors = [FieldError("region_code", f"区划代码 {record.region_code} 不存在")]
+            else:
+                errors = scope.region_errors(record)
+            errors = verdicts[record.region_code] = [
+                FieldError(layout.column_of(e.field) if tabular else jsonl_field(e.field), e.message) for e in errors
+            ]
+        if errors:
+            raise ImportFailed(_changed_row(number, errors))
+        yield number, record
+
+
+def _changed_row(number: int, errors: list[FieldError]) -> str:
+    detail = "；".join(str(e) for e in errors) or "无法读取"
+    return f"第 {number} 行：{detail}。文件或数据在预览后发生了变化，请重新上传。未写入任何数据。"
 
 
 def queue_duplicates(child_ids: list[int]) -> None:
@@ -745,7 +871,13 @@ def import_run_validate(run: ImportRun) -> ImportRun:
         ImportRun.objects.filter(pk=run.pk).update(progress=rows)
 
     try:
-        result = validate_file(_check_file(run), fmt=run.file_format, actor=run.created_by, on_progress=progress)
+        result = validate_file(
+            _check_file(run),
+            fmt=run.file_format,
+            actor=run.created_by,
+            on_progress=progress,
+            records=records_path(run),
+        )
     except (ImportFileError, ImportFailed, PermissionDenied) as error:
         return _fail(run, str(error))
     errors = [e.as_dict() for e in result.errors]
@@ -822,11 +954,13 @@ def import_run_commit(run: ImportRun) -> ImportRun:
             as_of=run.as_of or today(),
             source_name=run.original_name,
             on_progress=progress,
+            records=records_path(run),
         )
     except (ImportFailed, ImportFileError, PermissionDenied) as error:
         marker.unlink(missing_ok=True)
         return _fail(run, str(error))
     marker.unlink(missing_ok=True)
+    records_path(run).unlink(missing_ok=True)
     run.state = ImportState.DONE
     run.new_count, run.updated_count = len(result.created), result.updated
     run.progress = run.total_rows
@@ -837,7 +971,14 @@ def import_run_commit(run: ImportRun) -> ImportRun:
     return run
 
 
+def records_path(run: ImportRun) -> Path:
+    """The preview's sealed records (import_records.py), beside the upload until the commit."""
+    path = Path(run.file.path)
+    return path.with_name(f"{path.name}.records")
+
+
 def _fail(run: ImportRun, message: str) -> ImportRun:
+    records_path(run).unlink(missing_ok=True)
     ImportRun.objects.filter(pk=run.pk).update(
         state=ImportState.FAILED, message=message[:500], finished_at=timezone.now()
     )
@@ -851,6 +992,7 @@ def import_run_cancel(*, actor: User, run: ImportRun) -> ImportRun:
         raise PermissionDenied("只能取消自己上传的导入")
     if not _claim(run, expected=ImportState.PREVIEWED, to=ImportState.FAILED):
         raise ValidationError("该导入已不能取消")
+    records_path(run).unlink(missing_ok=True)
     with transaction.atomic():
         run.message = "已取消，未写入任何数据"
         run.finished_at = timezone.now()

@@ -53,7 +53,8 @@ class Child(TimeStampedModel):
         Region, verbose_name="居住地", on_delete=models.PROTECT, related_name="resident_children"
     )
     # Denormalised from region.code: scoping is `region_code LIKE '<prefix>%'` without a join.
-    region_code = models.CharField("居住地代码", max_length=12, db_index=True)
+    # Indexed by `child_scope_status` and `child_list_order` below (region_code first).
+    region_code = models.CharField("居住地代码", max_length=12)
     hukou_region_code = models.CharField("户籍地代码", max_length=12, blank=True)
     phone = EncryptedTextField("联系电话", blank=True, default="")
     address = EncryptedTextField("详细住址", blank=True, default="")
@@ -77,7 +78,18 @@ class Child(TimeStampedModel):
         verbose_name_plural = "儿童"
         ordering = ["region_code", "name_pinyin", "id"]
         indexes = [
-            models.Index(fields=["region_code", "status"], name="child_region_status"),
+            # Scope counts (`region_code LIKE '<prefix>%'`): pattern ops, so PostgreSQL can range-scan
+            # the prefix whatever the database's collation (other databases ignore opclasses).
+            models.Index(
+                fields=["region_code", "status"],
+                name="child_scope_status",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            # The lists' order (region, pinyin, id) with what their filters read, so a page's keys
+            # come from the index alone and the keyset links seek into it (web/pagination.py).
+            models.Index(
+                fields=["region_code", "name_pinyin", "id", "status", "name_initials"], name="child_list_order"
+            ),
             models.Index(fields=["birth_date", "sex"], name="child_birth_sex"),
         ]
 

@@ -15,6 +15,8 @@ from .facts import Fact, in_force, record_fields_from_facts
 from .identity import age_on
 from .models import Child, Circumstance
 
+CODE_LENGTH = 12  # region codes (GB/T 2260 + township and village digits)
+
 
 def situation_on(child: Child, on: datetime.date, rows: Iterable[Circumstance] | None = None) -> ChildRecord:
     """The child as an exchange-format record on a date: identity plus the facts in force then."""
@@ -92,7 +94,8 @@ def search_children(
     if region_code:
         from shouhu.regions.models import prefix_of_code
 
-        children = children.filter(region_code__startswith=prefix_of_code(region_code))
+        prefix = prefix_of_code(region_code)
+        children = children.filter(within_prefix("region_code", prefix), region_code__startswith=prefix)
     if sex:
         children = children.filter(sex=sex)
     if status:
@@ -109,6 +112,13 @@ def search_children(
             circumstances__valid_from__lte=on,
         )
     return children.distinct() if flags else children
+
+
+def within_prefix(field: str, prefix: str) -> Q:
+    """The codes under a region prefix as a range (12-digit codes: `prefix` padded with 0s to 9s).
+    Said beside `LIKE '<prefix>%'` it lets an ordered index start and stop at the prefix: the lists'
+    `child_list_order` index serves the region's page without reading the other regions."""
+    return Q(**{f"{field}__gte": prefix.ljust(CODE_LENGTH, "0"), f"{field}__lte": prefix.ljust(CODE_LENGTH, "9")})
 
 
 def _birth_date_for_age(age: int, on: datetime.date) -> datetime.date:

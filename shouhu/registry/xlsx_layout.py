@@ -15,8 +15,9 @@ columns too.
 from __future__ import annotations
 
 import datetime
+import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -316,10 +317,119 @@ def read_value(column: Column, value: Any, errors: list[FieldError]) -> Any:
     return _choice(value, column, errors)
 
 
+# -- the per-cell fast paths -------------------------------------------------------------------
+# A roster has tens of cells a row and a province's roster a million rows: the usual cell values
+# (text, an Excel date, 是/否, a label from the list) are looked up or converted directly, and
+# everything else goes through `read_value` above, which stays the definition. Every fast answer
+# is computed by `read_value` itself when the module loads, so the two cannot disagree.
+
+_SLOW = object()
+Converter = Callable[[Any, list[FieldError]], Any]
+
+
+def _known_answers(column: Column, words: Iterable[str]) -> dict[str, Any]:
+    answers = {}
+    for word in words:
+        problems: list[FieldError] = []
+        value = read_value(column, word, problems)
+        if not problems:
+            answers[word] = value
+    return answers
+
+
+def _converter(column: Column) -> Converter:
+    header = column.header
+    if column.kind == "bool":
+        known = _known_answers(column, [*TRUE_WORDS, *FALSE_WORDS, YES, NO])
+
+        def convert_bool(value: Any, errors: list[FieldError]) -> Any:
+            if type(value) is str:
+                answer = known.get(value, _SLOW)
+                if answer is not _SLOW:
+                    return answer
+            return _bool(value, header, errors)
+
+        return convert_bool
+    if column.kind == "choice":
+        known = _known_answers(column, [*column.labels, *column.labels.values()])
+
+        def convert_choice(value: Any, errors: list[FieldError]) -> Any:
+            if type(value) is str:
+                answer = known.get(value, _SLOW)
+                if answer is not _SLOW:
+                    return answer
+            return _choice(value, column, errors)
+
+        return convert_choice
+    if column.kind in ("text", "code"):
+        slow = _text if column.kind == "text" else _code
+
+        def convert_text(value: Any, errors: list[FieldError]) -> Any:
+            if type(value) is str:
+                return value.strip() or None
+            return slow(value)
+
+        return convert_text
+    if column.kind == "date":
+
+        def convert_date(value: Any, errors: list[FieldError]) -> Any:
+            if type(value) is datetime.date:
+                return value.isoformat()
+            return _date(value)
+
+        return convert_date
+    if column.kind == "id":
+
+        def convert_id(value: Any, errors: list[FieldError]) -> Any:
+            if type(value) is str:
+                text = value.strip().upper()
+                if "E+" not in text:  # not what Excel shows for a long number
+                    return text or None
+            return _id_number(value, header, errors)
+
+        return convert_id
+    return lambda value, errors: read_value(column, value, errors)
+
+
+class RowReader:
+    """Converts the rows of one sheet to exchange-format objects. The columns' positions come from
+    its header row (`check_headers`), found once; each cell goes through its column's converter.
+    `read(cells)` gives the same FlatRow as `row_to_dict` of the same values."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        positions = [index[c.header] for c in COLUMNS]
+        self.width = max(positions) + 1
+        self.pick = operator.itemgetter(*positions)
+        self.converters = [_converter(c) for c in COLUMNS]
+
+    def read(self, cells: Sequence[Any]) -> FlatRow:
+        errors: list[FieldError] = []
+        if len(cells) < self.width:
+            cells = [*cells, *[None] * (self.width - len(cells))]
+        # Every kind reads an empty cell as None, without an error.
+        values = [
+            None if value is None or value == "" else convert(value, errors)
+            for value, convert in zip(self.pick(cells), self.converters, strict=True)
+        ]
+        return _assemble(dict(zip(HEADERS, values, strict=True)), errors)
+
+
 def row_to_dict(values: dict[str, Any]) -> FlatRow:
     """Convert one row ({header: cell value}) to an exchange-format object."""
     errors: list[FieldError] = []
     v = {c.header: read_value(c, values.get(c.header), errors) for c in COLUMNS}
+    return _assemble(v, errors)
+
+
+_PARENT_HEADERS = tuple(
+    (role, who, f"{who}状况", f"{who}状况起始", f"{who}状况结束", f"{who}残疾类别", f"{who}残疾等级")
+    for role, who in PARENT_ROLE_NAMES.items()
+)
+
+
+def _assemble(v: dict[str, Any], errors: list[FieldError]) -> FlatRow:
+    """The exchange-format object from the converted values ({header: value}), with the checks
+    that span columns."""
     obj: dict[str, Any] = {
         "id_number": v["身份证号"],
         "no_id_reason": v["无身份证号原因"],
@@ -336,12 +446,12 @@ def row_to_dict(values: dict[str, Any]) -> FlatRow:
     }
     parents: list[dict[str, Any]] = []
     roles: list[str] = []
-    for role, who in PARENT_ROLE_NAMES.items():
-        status, since, until = v[f"{who}状况"], v[f"{who}状况起始"], v[f"{who}状况结束"]
-        d_type, d_grade = v[f"{who}残疾类别"], v[f"{who}残疾等级"]
+    for role, who, status_h, since_h, until_h, type_h, grade_h in _PARENT_HEADERS:
+        status, since, until = v[status_h], v[since_h], v[until_h]
+        d_type, d_grade = v[type_h], v[grade_h]
         if status is None:
             if any(x is not None for x in (since, until, d_type, d_grade)):
-                errors.append(FieldError(f"{who}状况", f"填写了{who}的日期或残疾情况时不能为空"))
+                errors.append(FieldError(status_h, f"填写了{who}的日期或残疾情况时不能为空"))
             continue
         parent: dict[str, Any] = {"role": role, "status": status}
         if since is not None:
@@ -349,7 +459,7 @@ def row_to_dict(values: dict[str, Any]) -> FlatRow:
         if until is not None:
             parent["until"] = until
         if status == "severe_disability":
-            for header, value in ((f"{who}残疾类别", d_type), (f"{who}残疾等级", d_grade)):
+            for header, value in ((type_h, d_type), (grade_h, d_grade)):
                 if value is None and not any(e.field == header for e in errors):
                     errors.append(FieldError(header, f"{who}状况为重残时不能为空"))
         if d_type is not None or d_grade is not None or status == "severe_disability":

@@ -1,19 +1,169 @@
+"""Pagination for the lists: numbered pages (`?page=N`, 50 rows each), kept cheap when a list
+holds tens of thousands of rows (issue 7, "Web under load"):
+
+- **Counts.** A list's total ("共 N 条", and so the number of pages) is counted once and, when it
+  is large (at least `COUNT_CACHE_FROM` rows), remembered for `COUNT_CACHE_SECONDS`: counting a
+  province's children or a township's eligible children is the costliest query of such a page,
+  and a total a minute old is as useful. Small lists are counted every time.
+- **Keyset links.** A list that names its ordering (`keys=`, ending in a unique key) links to the
+  next and previous pages by the last and first row's keys (`?page=N&after=…` / `&before=…`), so
+  page 500 is read from the index at that position instead of counting past 24,950 rows. The rows
+  are the same as page N by position; a page number alone (typed, bookmarked) still works, by
+  OFFSET.
+- **Deferred rows.** A keyed list selects its page's unique keys in a subquery (which an index
+  can answer without reading the table) and the rows by those keys, in one query.
+"""
+
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleGreaterThanOrEqual,
+    TupleLessThan,
+    TupleLessThanOrEqual,
+)
 from django.http import HttpRequest
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
+
+COUNT_CACHE_FROM = 1000
+COUNT_CACHE_SECONDS = 60
+CURSOR_PARAMS = ("page", "after", "before")
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> Page:
-    paginator = Paginator(items, per_page or settings.SHOUHU_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+def cached_count(items: Any) -> int:
+    """`items.count()`, remembered for a minute when it is at least `COUNT_CACHE_FROM` (per
+    process, keyed by the query's SQL and parameters, so it never answers for another query)."""
+    if not isinstance(items, QuerySet):
+        return len(items)
+    try:
+        sql, params = items.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    key = "shouhu:count:" + hashlib.sha256(f"{items.db}\n{sql}\n{params!r}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return int(found)
+    count = items.count()
+    if count >= COUNT_CACHE_FROM:
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
+
+class CountingPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        return cached_count(self.object_list)
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int | None = None, *, keys: Sequence[str] = ()) -> Page:
+    """The requested page of `items`. With `keys` (the list's ordering, the last one unique) the
+    page is read by keyset from the cursor in the link, and its rows are fetched by their keys."""
+    paginator = CountingPaginator(items, per_page or settings.SHOUHU_PAGE_SIZE)
+    if not keys or not isinstance(items, QuerySet):
+        page = paginator.get_page(request.GET.get("page"))
+        _plain_links(page)
+        return page
+    try:
+        number = paginator.validate_number(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    ordered = items.order_by(*keys)
+    rows: list[Any] = []
+    after, before = _cursor(request.GET.get("after"), keys), _cursor(request.GET.get("before"), keys)
+    if after is not None and number > 1:
+        rows = _rows(ordered, keys, ordered.filter(_beyond(keys, after, forward=True)), 0, paginator.per_page)
+    elif before is not None:
+        backwards = ordered.filter(_beyond(keys, before, forward=False)).order_by(*(f"-{k}" for k in keys))
+        rows = _rows(ordered, keys, backwards, 0, paginator.per_page)
+    if not rows:  # no cursor, or nothing left at it: by position
+        rows = _rows(ordered, keys, ordered, (number - 1) * paginator.per_page, paginator.per_page)
+    page = Page(rows, number, paginator)
+    first, last = (_keys(rows[0], keys), _keys(rows[-1], keys)) if rows else (None, None)
+    page.previous_params = _params(number - 1, before=first) if number > 2 and first else "page=1"  # type: ignore[attr-defined]
+    page.next_params = _params(number + 1, after=last) if last else ""  # type: ignore[attr-defined]
+    return page
 
 
 def query_without_page(request: HttpRequest) -> str:
     """The current filters as a query string, for pagination links that keep them."""
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in CURSOR_PARAMS:
+        params.pop(name, None)
     return params.urlencode()
+
+
+def _plain_links(page: Page) -> None:
+    page.previous_params = f"page={page.number - 1}"  # type: ignore[attr-defined]
+    page.next_params = f"page={page.number + 1}"  # type: ignore[attr-defined]
+
+
+def _beyond(keys: Sequence[str], values: list[Any], *, forward: bool) -> Q:
+    """Rows after (or before) the cursor in the keys' order: `(k1…kn) > (v1…vn)`, said as
+    `(k1…kn-1) >= (v1…vn-1) AND ((k1…kn-1) > (v1…vn-1) OR kn > vn)` so that the leading keys can
+    start an index scan even when the unique last key lives in another table (a join's foreign key)."""
+    last = Q(**{f"{keys[-1]}__{'gt' if forward else 'lt'}": values[-1]})
+    if len(keys) == 1:
+        return last
+    lead = Tuple(*(F(k) for k in keys[:-1]))
+    reach = (TupleGreaterThanOrEqual if forward else TupleLessThanOrEqual)(lead, values[:-1])
+    past = (TupleGreaterThan if forward else TupleLessThan)(lead, values[:-1])
+    return Q(reach) & (Q(past) | last)
+
+
+def _rows(ordered: QuerySet[Any], keys: Sequence[str], window: QuerySet[Any], start: int, size: int) -> list[Any]:
+    """The page: `window`'s unique keys `start…start+size` (a subquery an index can answer without
+    reading the table), then those rows in the list's order, in one query."""
+    unique = keys[-1]
+    chosen = window.values(unique)[start : start + size]
+    return list(ordered.filter(**{f"{unique}__in": chosen}))
+
+
+def _keys(obj: Any, keys: Sequence[str]) -> tuple[Any, ...]:
+    values = []
+    for path in keys:
+        value = obj
+        for part in path.split("__"):
+            value = getattr(value, part)
+        values.append(value)
+    return tuple(values)
+
+
+def _params(number: int, **cursor: tuple[Any, ...]) -> str:
+    (name, values), *_ = cursor.items()
+    return urlencode({"page": str(number), name: _encode(values)})
+
+
+def _encode(values: tuple[Any, ...]) -> str:
+    raw = json.dumps(list(values), ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor(raw: str | None, keys: Sequence[str]) -> list[Any] | None:
+    """The key values in a link's cursor, or None when absent or not a cursor for these keys."""
+    if not raw:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        return None
+    return values

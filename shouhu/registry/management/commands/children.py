@@ -10,6 +10,8 @@ errors by row and field); on any error it exits non-zero having written nothing.
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +76,19 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
+        # The preview's validated records, sealed, for the commit (importing.commit_file).
+        records = Path(tempfile.mkdtemp(prefix="shouhu-import-")) / "records"
+        try:
+            self.import_file(path, records, actor=actor, dry_run=dry_run, errors_xlsx=errors_xlsx)
+        finally:
+            shutil.rmtree(records.parent, ignore_errors=True)
+
+    def import_file(
+        self, path: Path, records: Path, *, actor: User | None, dry_run: bool, errors_xlsx: str | None
+    ) -> None:
         try:
             fmt = detect_format(path.name)
-            result = validate_file(path, fmt=fmt, actor=actor)
+            result = validate_file(path, fmt=fmt, actor=actor, records=None if dry_run else records)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
@@ -101,7 +113,13 @@ class Command(BaseCommand):
             return
         try:
             outcome = commit_file(
-                path, fmt=fmt, actor=actor, plan=result.plan(), as_of=result.as_of, source_name=path.name
+                path,
+                fmt=fmt,
+                actor=actor,
+                plan=result.plan(),
+                as_of=result.as_of,
+                source_name=path.name,
+                records=records,
             )
         except ImportFailed as error:
             raise CommandError(str(error)) from None
