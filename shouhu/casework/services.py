@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from django.utils import timezone
 from shouhu.accounts.access import Capability, can, may_handle_referral, may_take_intake
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.eligibility.models import ScreeningRun
+from shouhu.regions.models import Region
 from shouhu.registry.models import Child
 
 from .calendar import WorkingCalendar
@@ -70,11 +73,62 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def next_reference(township_code: str, on: datetime.date) -> str:
-    """SH-<township 9 digits>-<year>-<sequence>: unique, readable on a receipt."""
-    prefix = f"SH{township_code[6:9]}-{on.year}-"
-    count = Intake.objects.filter(reference__startswith=prefix).count()
-    return f"{prefix}{count + 1:05d}"
+def next_references(township: Region, on: datetime.date, count: int = 1) -> list[str]:
+    """The window's next `count` references, SH<township's 3 digits>-<year>-<sequence>: unique,
+    readable on a receipt. Call inside the transaction that creates the intakes: the township's
+    row is locked until it commits, so two windows (or workers) cannot take the same numbers."""
+    list(Region.objects.select_for_update().filter(pk=township.pk).values_list("pk"))
+    prefix = f"SH{township.code[6:9]}-{on.year}-"
+    # A range rather than LIKE, so PostgreSQL counts from the unique index under any collation.
+    taken = Intake.objects.filter(reference__gte=prefix, reference__lt=prefix[:-1] + ".").count()
+    return [f"{prefix}{taken + n:05d}" for n in range(1, count + 1)]
+
+
+def window_of(child: Child) -> Region:
+    """The township whose window takes the child's intakes."""
+    return child.region.parent if child.region.parent else child.region
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    child: Child
+    proposals: dict[str, str]  # measure code → why screening proposes it
+
+
+@transaction.atomic
+def suggestions_create(*, run: ScreeningRun, suggestions: list[Suggestion]) -> list[Intake]:
+    """Draft intakes of kind "suggestion" for a screening run, as `intake_create` would make them
+    one at a time (with no actor), but a batch in a few statements: a first run over a large
+    registry drafts one for most children with a measure."""
+    facts = f"筛查 #{run.pk}（基准日 {run.as_of}）发现新符合条件的措施，请核实后确认转办。"
+    by_township: dict[int, list[Suggestion]] = defaultdict(list)
+    for suggestion in suggestions:
+        by_township[window_of(suggestion.child).pk].append(suggestion)
+    intakes: list[Intake] = []
+    for group in by_township.values():
+        township = window_of(group[0].child)
+        references = next_references(township, today(), len(group))
+        intakes += [
+            Intake(reference=reference, child=s.child, kind=IntakeKind.SUGGESTION, township=township, facts=facts,
+                   screening_run=run)
+            for reference, s in zip(references, group, strict=True)
+        ]  # fmt: skip
+    Intake.objects.bulk_create(intakes, batch_size=1000)
+    proposals = {s.child.pk: s.proposals for s in suggestions}
+    IntakeMeasure.objects.bulk_create(
+        [
+            IntakeMeasure(intake=intake, code=code, proposed=True, explanation=text)
+            for intake in intakes
+            for code, text in proposals[intake.child_id].items()
+        ],
+        batch_size=2000,
+    )
+    audit.record_many(
+        actor=None,
+        action="intake.create",
+        targets=[(intake, f"受理 {intake.reference}：{intake.child.name}") for intake in intakes],
+    )
+    return intakes
 
 
 def deadlines_for(code: str, start: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -102,9 +156,9 @@ def intake_create(
     screening proposes (code → explanation); the officer confirms them later."""
     if actor is not None and not may_take_intake(actor, child):
         raise PermissionDenied("您不能为辖区外的儿童受理")
-    township = child.region.parent if child.region.parent else child.region
+    township = window_of(child)
     intake = Intake.objects.create(
-        reference=next_reference(township.code, today()),
+        reference=next_references(township, today())[0],
         child=child,
         kind=kind,
         township=township,

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import transaction
-
 from shouhu.accounts.models import Role, User
 from shouhu.core.notifications import notify
 from shouhu.eligibility.models import ChangeKind, EligibilityChange, Rule, RuleKind, ScreeningRun
 from shouhu.registry.models import Child, ChildStatus
 
-from .models import OPEN_STATES, Intake, IntakeKind, IntakeMeasure, IntakeState, Referral
+from .models import OPEN_STATES, Intake, IntakeMeasure, IntakeState, Referral
+from .services import Suggestion, suggestions_create
 
 
 def _taken(child_ids: list[int]) -> dict[int, set[str]]:
@@ -35,14 +34,16 @@ def _taken(child_ids: list[int]) -> dict[int, set[str]]:
     return taken
 
 
+BATCH = 500  # children per transaction: a crash loses at most one batch, and a rerun skips the rest
+
+
 def create_suggestions(run: ScreeningRun, *, region_prefix: str = "") -> int:
     """Create the run's suggestions (one draft intake per child), for the children under
-    `region_prefix` only when given (a part's township); returns how many were created."""
+    `region_prefix` only when given (a part's township); returns how many were created.
+    Written a batch of children per transaction; running it again creates only what is missing."""
     from shouhu.eligibility.rules import ruleset_on
     from shouhu.eligibility.screening import explain_codes
-    from shouhu.registry.selectors import situation_on
-
-    from .services import intake_create
+    from shouhu.registry.selectors import situations
 
     measures = set(Rule.objects.filter(kind=RuleKind.MEASURE).values_list("code", flat=True))
     gained: dict[int, set[str]] = defaultdict(set)
@@ -54,26 +55,21 @@ def create_suggestions(run: ScreeningRun, *, region_prefix: str = "") -> int:
     if not gained:
         return 0
     already = set(Intake.objects.filter(screening_run=run).values_list("child_id", flat=True))
-    child_ids = [c for c in gained if c not in already]
-    taken = _taken(child_ids)
+    child_ids = sorted(c for c in gained if c not in already)
     ruleset = ruleset_on(run.as_of)
     created_by_township: dict[int, int] = defaultdict(int)
-    children = Child.objects.filter(pk__in=child_ids, status=ChildStatus.ACTIVE).select_related("region__parent")
-    for child in children.order_by("pk"):
-        codes = sorted(gained[child.pk] - taken.get(child.pk, set()))
-        if not codes:
-            continue
-        explanations = explain_codes(ruleset, situation_on(child, run.as_of), run.as_of, codes)
-        with transaction.atomic():
-            intake = intake_create(
-                actor=None,
-                child=child,
-                kind=IntakeKind.SUGGESTION,
-                screening_run=run,
-                facts=f"筛查 #{run.pk}（基准日 {run.as_of}）发现新符合条件的措施，请核实后确认转办。",
-                proposals={code: explanations.get(code, "") for code in codes},
-            )
-        created_by_township[intake.township_id] += 1
+    for start in range(0, len(child_ids), BATCH):
+        batch = child_ids[start : start + BATCH]
+        taken = _taken(batch)
+        drafts: list[Suggestion] = []
+        children = Child.objects.filter(pk__in=batch, status=ChildStatus.ACTIVE).select_related("region__parent")
+        for child, record in situations(children, run.as_of, batch=BATCH):
+            codes = sorted(gained[child.pk] - taken.get(child.pk, set()))
+            if codes:
+                explanations = explain_codes(ruleset, record, run.as_of, codes)
+                drafts.append(Suggestion(child, {code: explanations.get(code, "") for code in codes}))
+        for intake in suggestions_create(run=run, suggestions=drafts):
+            created_by_township[intake.township_id] += 1
     for township_id, count in created_by_township.items():
         notify(
             recipients=User.objects.filter(is_active=True, role=Role.TOWNSHIP_SUPERVISOR, region_id=township_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -27,14 +28,31 @@ def record(
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
+    event = _event(actor, action, object_type, str(object_id), summary, detail)
+    event.save()
+    return event
+
+
+def record_many(*, actor: User | None, action: str, targets: Iterable[tuple[models.Model, str]]) -> int:
+    """One audit row per (target, summary), written with one INSERT: for changes made in bulk
+    (a screening run's suggestions), inside their transaction as with `record`."""
+    events = [
+        _event(actor, action, target._meta.label_lower, str(target.pk), summary, None) for target, summary in targets
+    ]
+    return len(AuditEvent.objects.bulk_create(events, batch_size=1000))
+
+
+def _event(
+    actor: User | None, action: str, object_type: str, object_id: str, summary: str, detail: dict[str, Any] | None
+) -> AuditEvent:
     origin = current_origin.get()
     actor_obj = actor if actor is not None and actor.pk is not None else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor_obj,
         actor_label=(actor.get_username() if actor is not None else "系统")[:150],
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
         summary=summary[:500],
         detail=detail or {},
         ip_address=origin.ip_address,

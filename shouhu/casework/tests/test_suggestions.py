@@ -79,3 +79,70 @@ def test_the_command_line_screening_suggests_too(personas: dict[str, User]) -> N
     call_command("screen", "--all", stdout=out)
     assert "已为 1 名儿童生成受理建议" in out.getvalue()
     assert Intake.objects.filter(child=a, kind=IntakeKind.SUGGESTION).count() == 1
+
+
+def test_suggestions_are_drafted_in_batches_with_the_windows_next_numbers(
+    personas: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run drafts many suggestions a batch at a time: every child gets one, numbered on
+    from what its window already issued, one audit row each; a window's next intake follows on."""
+    from shouhu.casework import suggestions
+    from shouhu.casework.services import intake_create
+    from shouhu.core.models import AuditEvent
+
+    import_table()
+    monkeypatch.setattr(suggestions, "BATCH", 2)  # 5 children → 3 batches
+    a = [child(f"孙小{n}", "20150601", i + 1) for i, n in enumerate("甲乙丙")]
+    b = [child(f"周小{n}", "20150701", 3 + i, region=VILLAGE_B) for i, n in enumerate("丁戊")]
+    earlier = intake_create(actor=personas["supervisor_a"], child=a[0], facts="来访")
+    run = _run()
+    drafted = {i.child_id: i.reference for i in Intake.objects.filter(screening_run=run)}
+    assert set(drafted) == {c.pk for c in a + b}
+    year = timezone.localdate().year
+    window_a = sorted(drafted[c.pk] for c in a)
+    assert earlier.reference == f"SH100-{year}-00001"
+    assert window_a == [f"SH100-{year}-0000{n}" for n in (2, 3, 4)]
+    assert sorted(drafted[c.pk] for c in b) == [f"SH101-{year}-0000{n}" for n in (1, 2)]
+    audited = AuditEvent.objects.filter(action="intake.create", object_type="casework.intake")
+    assert sorted(audited.values_list("summary", flat=True)) == sorted(
+        [f"受理 {earlier.reference}：{earlier.child.name}"]
+        + [f"受理 {i.reference}：{i.child.name}" for i in Intake.objects.filter(screening_run=run)]
+    )
+    assert Intake.objects.get(child=a[1]).measures.filter(proposed=True, code="T02").exists()
+    later = intake_create(actor=personas["supervisor_a"], child=a[1], facts="来访")
+    assert later.reference == f"SH100-{year}-00005"
+    assert create_suggestions(run) == 0
+
+
+def test_a_batch_that_fails_leaves_nothing_half_written(
+    personas: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch is one transaction: an error in a batch rolls back its intakes, measures and
+    audit rows; the batches before it stay, and running it again drafts only what is missing."""
+    from shouhu.casework import services, suggestions
+    from shouhu.core.models import AuditEvent
+
+    import_table()
+    monkeypatch.setattr(suggestions, "BATCH", 2)
+    kids = [child(f"孙小{n}", "20150601", i + 1) for i, n in enumerate("甲乙丙丁")]
+    run = screening_request(actor=None, region_code=COUNTY, as_of=timezone.localdate())
+    run_screening(run)
+    real = services.audit.record_many
+    calls = []
+
+    def fail_second(**kwargs: object) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("磁盘已满")
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services.audit, "record_many", fail_second)
+    with pytest.raises(RuntimeError):
+        create_suggestions(run)
+    assert Intake.objects.filter(screening_run=run).count() == 2
+    assert AuditEvent.objects.filter(action="intake.create").count() == 2
+    monkeypatch.setattr(services.audit, "record_many", real)
+    assert create_suggestions(run) == 2
+    assert sorted(Intake.objects.filter(screening_run=run).values_list("child_id", flat=True)) == sorted(
+        k.pk for k in kids
+    )
