@@ -201,11 +201,15 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     prefix = region_prefix(user) if can(user, Capability.VIEW_CHILDREN) else None
     if prefix is None:
         return Child.objects.none()
-    # The same subtree as a range of the 12-digit codes too: an ordered index can then start and
-    # stop at the prefix, which PostgreSQL cannot do from LIKE under a non-C collation (issue 7).
-    return Child.objects.filter(
-        region_code__startswith=prefix, region_code__gte=prefix.ljust(12, "0"), region_code__lte=prefix.ljust(12, "9")
-    )
+    return Child.objects.filter(in_subtree("region_code", prefix))
+
+
+def in_subtree(field: str, prefix: str) -> Q:
+    """Region codes under `prefix`: the LIKE, and the same subtree as a range of the 12-digit codes,
+    so an ordered index can start and stop at the prefix — which PostgreSQL cannot do from LIKE
+    under a non-C collation (issue 7)."""
+    lowest, highest = prefix.ljust(12, "0"), prefix.ljust(12, "9")
+    return Q(**{f"{field}__startswith": prefix, f"{field}__gte": lowest, f"{field}__lte": highest})
 
 
 def access_child(user: User, child_id: int, *, for_write: bool = False) -> Child:
@@ -260,7 +264,7 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     prefix = region_prefix(user)
     if prefix is None:
         return Referral.objects.none()
-    return Referral.objects.filter(child__region_code__startswith=prefix)
+    return Referral.objects.filter(in_subtree("child__region_code", prefix))
 
 
 def access_referral(user: User, referral_id: int) -> Referral:
@@ -282,7 +286,7 @@ def intakes_visible_to(user: User) -> QuerySet[Intake]:
     prefix = region_prefix(user)
     if not can(user, Capability.VIEW_REFERRALS) or prefix is None or user.role == R.DEPARTMENT_OFFICER:
         return Intake.objects.none()
-    return Intake.objects.filter(child__region_code__startswith=prefix)
+    return Intake.objects.filter(in_subtree("child__region_code", prefix))
 
 
 def access_intake(user: User, intake_id: int) -> Intake:
