@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import random
+from difflib import SequenceMatcher
+from itertools import combinations
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
@@ -12,13 +17,13 @@ from shouhu.core.periodic import registered_jobs
 from shouhu.registry import services
 from shouhu.registry.bulk import bulk_register
 from shouhu.registry.duplicate_tasks import scan_duplicates
-from shouhu.registry.duplicates import duplicates_visible_to, scan
+from shouhu.registry.duplicates import NAME_SIMILARITY, _may_be_similar, duplicates_visible_to, scan, similar_names
 from shouhu.registry.exchange import parse_record
 from shouhu.registry.merge import duplicate_dismiss, duplicate_merge, plan_merge
 from shouhu.registry.models import Child, ChildStatus, Circumstance, CloseReason, DuplicateCandidate, DuplicateState
 from shouhu.registry.selectors import situation_on
 
-from .misc_helpers import DAY, child_data, register
+from .misc_helpers import DAY, child_data, id_number, register
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +73,13 @@ def test_scan_finds_the_same_id_number_even_when_the_indexes_differ() -> None:
     assert scan() == 1 and pairs() == {(a.pk, b.pk, "身份证号相同")}
 
 
+def test_the_same_name_is_a_pair_even_when_the_stored_pinyins_differ() -> None:
+    a, b = bulk(child_data("乐乐", "2015-03-15", 15), child_data("乐乐", "2015-03-15", 17))
+    Child.objects.filter(pk=b.pk).update(name_pinyin="yueyue")  # 乐 is le or yue
+    assert a.name_pinyin == "lele" and SequenceMatcher(None, "lele", "yueyue").ratio() < NAME_SIMILARITY
+    assert scan() == 1 and pairs() == {(a.pk, b.pk, "出生日期、性别相同，姓名相近（乐乐 / 乐乐）")}
+
+
 def test_scan_of_some_children_only_looks_at_their_pairs() -> None:
     _a, _b, c, d = bulk(
         child_data("孙浩然", "2016-01-02", 13),
@@ -77,6 +89,105 @@ def test_scan_of_some_children_only_looks_at_their_pairs() -> None:
     )
     assert scan(child_ids=[c.pk]) == 1 and pairs() == {(c.pk, d.pk, "出生日期、性别相同，姓名相近（周欣怡 / 周欣怡）")}
     assert scan() == 1 and len(pairs()) == 2
+
+
+# Surnames and given-name characters that share or nearly share their pinyin (xiao/xiao, ming/min,
+# zi/zi, yu/yu, …), so a few hundred children make many near pairs, some exactly at the 0.8 line.
+SURNAMES = "王汪张章李黎杨"
+GIVEN = "小晓筱明敏鸣雨语宇萱轩涵晗子梓紫怡依一航"
+DATES = ("2015-03-15", "2016-07-01", "2018-12-31")
+
+
+def near_names_registry() -> list[Child]:
+    """~300 children on three birth dates with many near names; some without ID number; some
+    sharing an ID number with a row whose blind index is under another key (a rotation under way);
+    some whose masked number equals another child's although the numbers differ."""
+    rng = random.Random(2026)
+    sequence = {date: 0 for date in DATES}
+
+    def next_child(date: str, sex: str, **changes: Any) -> dict[str, Any]:
+        sequence[date] += 1
+        number = 2 * sequence[date] + (1 if sex == "male" else 0)
+        name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2, 2, 2))))
+        return child_data(name, date, None if rng.random() < 0.1 else number, sex=sex, parents=[], **changes)
+
+    first = bulk(*(next_child(rng.choice(DATES), rng.choice(("male", "female"))) for _ in range(280)))
+    rotated = [c for c in first if c.id_number][:6]
+    for k, child in enumerate(rotated):  # indexes computed under an earlier key
+        Child.objects.filter(pk=child.pk).update(id_number_index=f"{k:064x}")
+    again = [
+        child_data(
+            rng.choice(SURNAMES) + rng.choice(GIVEN),
+            str(c.birth_date),
+            None,
+            sex=c.sex,
+            id_number=c.id_number,
+            no_id_reason=None,
+        )
+        for c in rotated
+    ]
+    # Numbers of 南芬区 (210505) and 本溪县 (210521) with the same birth date and sequence have the
+    # same check digit, so the same masked number: a pair to confirm on the numbers, which differ.
+    masked_alike = [
+        child_data(name, date, None, sex=sex, id_number=id_number(date, sequence, prefix=prefix), no_id_reason=None)
+        for k, (date, sex) in enumerate(zip(DATES * 2, ("male", "female") * 3, strict=True))
+        for sequence in [900 + 2 * k + (sex == "male")]
+        for name, prefix in (("罗" + GIVEN[k], "210505"), ("罗" + GIVEN[k + (k > 0)], "210521"))
+    ]
+    bulk(*again, *masked_alike)
+    return list(Child.objects.all())
+
+
+def brute_force(children: list[Child]) -> set[tuple[int, int, str]]:
+    """Every pair compared the plain way: `similar_names` and the decrypted ID numbers."""
+    found = set()
+    for a, b in combinations(sorted(children, key=lambda c: c.pk), 2):
+        if (a.birth_date, a.sex) != (b.birth_date, b.sex):
+            continue
+        if a.id_number and a.id_number == b.id_number:
+            found.add((a.pk, b.pk, "身份证号相同"))
+        elif similar_names(a, b):
+            found.add((a.pk, b.pk, f"出生日期、性别相同，姓名相近（{a.name} / {b.name}）"))
+    return found
+
+
+def test_the_scan_queues_exactly_the_pairs_a_brute_force_comparison_finds() -> None:
+    children = near_names_registry()
+    expected = brute_force(children)
+    by_pk = {c.pk: c for c in children}
+    reasons = [r for *_, r in expected]
+    assert reasons.count("身份证号相同") == 6 and len(reasons) > 300  # the data exercises both paths
+    assert any(  # a pair exactly on the 0.8 line: a rounding cut-off would lose it
+        SequenceMatcher(None, by_pk[a].name_pinyin, by_pk[b].name_pinyin).ratio() == NAME_SIMILARITY
+        and by_pk[a].name_pinyin != by_pk[b].name_pinyin
+        for a, b, _ in expected
+    )
+    masks = {(a.pk, b.pk) for a, b in combinations(children, 2) if a.id_number_masked == b.id_number_masked != ""}
+    assert len(masks) > 6  # equal masks with different numbers are there, and are not "same ID"
+    assert scan() == len(expected)
+    assert pairs() == expected
+    assert scan() == 0
+
+
+def test_a_scan_of_some_children_queues_the_brute_force_pairs_that_involve_them() -> None:
+    children = near_names_registry()
+    some = {c.pk for c in children[::7]}
+    expected = {p for p in brute_force(children) if p[0] in some or p[1] in some}
+    assert len(expected) > 30
+    assert scan(child_ids=some) == len(expected)
+    assert pairs() == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="aghinouxyz", max_size=16), min_size=2, max_size=10))
+def test_the_c_prefilter_keeps_every_pair_sequence_matcher_accepts(pinyins: list[str]) -> None:
+    """The rapidfuzz bound (5·Indel distance ≤ la+lb) must never drop a pair whose ratio reaches
+    the threshold, or the scan would miss duplicates."""
+    kept = set(_may_be_similar([(i, "", p, "") for i, p in enumerate(pinyins)]))
+    for j in range(len(pinyins)):
+        for i in range(j):
+            if SequenceMatcher(None, pinyins[i], pinyins[j], autojunk=False).ratio() >= NAME_SIMILARITY:
+                assert (i, j) in kept
 
 
 def test_closed_children_and_other_counties_are_not_scanned(personas: dict[str, User]) -> None:

@@ -1,0 +1,76 @@
+"""The duplicate scan beside its floor at province size (issue 7): suite.py's duplicates figures on a
+copy of the 1,000,000-child database instead of a freshly generated one.
+
+    .venv/bin/python benchmarks/duplicates_province.py [--template shouhu_1m] [--scratch NAME]
+                                                       [--runs 3] [--keep]
+
+Copies the PostgreSQL database `--template` (built once with `shouhu demo generate --children
+1000000 --seed 2026` when it does not exist) to `--scratch` with CREATE DATABASE … TEMPLATE (no other
+session may be connected to the template then), migrates the copy, runs `suite.bench_duplicates`
+(the exact-key GROUP BY floor, `duplicates.scan()` with the queue emptied before each run, and
+`scan()` again with every pair queued) and drops the copy unless --keep. An existing scratch
+database is reused as it is. Writes benchmarks/results/postgresql-1000000-duplicates.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import suite
+from _setup import PG_HOST, ROOT, ensure_generated_database, setup_django
+
+
+def admin(sql: str) -> None:
+    with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def exists(database: str) -> bool:
+    with psycopg.connect(f"{PG_HOST}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--template", default="shouhu_1m")
+    parser.add_argument("--children", type=int, default=1_000_000, help="when the template must be built")
+    parser.add_argument("--scratch", default="shouhu_bench_duplicates")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copy afterwards")
+    args = parser.parse_args()
+    ensure_generated_database(args.template, args.children)
+    if not exists(args.scratch):
+        print(f"copying {args.template} to {args.scratch} …", flush=True)
+        admin(f'CREATE DATABASE "{args.scratch}" TEMPLATE "{args.template}"')
+    setup_django(Path(tempfile.mkdtemp(prefix="shouhu-bench-")), args.scratch, fresh=False)
+    suite.raw("ANALYZE registry_child")
+    print(f"postgresql {args.scratch}: median of {args.runs}; load {suite.load():.2f}", flush=True)
+    try:
+        suite.bench_duplicates(args.runs)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            admin(f'DROP DATABASE "{args.scratch}" WITH (FORCE)')
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    target = out / f"postgresql-{args.children}-duplicates.json"
+    target.write_text(json.dumps({"backend": "postgresql", "children": args.children, "runs": args.runs,
+                                  "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                                  "database": f"copy of {args.template}", "results": suite.RESULTS},
+                                 ensure_ascii=False, indent=1))  # fmt: skip
+    print(f"→ {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
