@@ -4,8 +4,10 @@
 parameter values. `check()` compiles every rule and refuses anything it cannot resolve (fail
 closed). Then:
 - `decide(record, as_of)` evaluates in memory for one child and explains each decision in Chinese;
-- `matching(code, as_of, children)` compiles one rule to one SQL query over the registry.
-The property test (tests/test_agreement.py) checks both agree.
+- `matching(code, as_of, children)` compiles one rule to one SQL query over the registry;
+- `row(code, as_of)` compiles one rule to a boolean SQL expression over a child's facts row (one
+  materialised row per child, vocabulary.py "Facts rows"): what screening runs.
+The property test (tests/test_agreement.py) checks all three agree.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from shouhu.registry.exchange import ChildRecord
 from shouhu.registry.models import Child
 
 from . import language as L
-from .vocabulary import BLOCKS, FIELDS, PARENTS, Context, SqlContext, block_phrase
+from .vocabulary import BLOCKS, FIELDS, PARENTS, Context, RowSql, SqlContext, block_phrase, row_all, row_any, row_not
 
 KINDS = ("category", "measure", "block")
 
@@ -291,6 +293,41 @@ class RuleSet:
             return FIELDS[node.left.name].sql(ctx, node.op, self._value(node.right))  # type: ignore[attr-defined]
         if isinstance(node, L.InSet):
             return FIELDS[node.left.name].sql(ctx, "not in" if node.negated else "in", node.values)  # type: ignore[attr-defined]
+        raise AssertionError(node)
+
+    # -- over a facts row ------------------------------------------------------------------------
+
+    def row(self, code: str, as_of: datetime.date) -> RowSql:
+        """The rule as a boolean SQL expression over a facts row, as of a date. Rules it names are
+        inlined: every expression reads the same row, so nothing is probed twice per child."""
+        return self._rule_row(code, SqlContext(as_of, self.params), {})
+
+    def _rule_row(self, code: str, ctx: SqlContext, memo: dict[str, RowSql]) -> RowSql:
+        if code not in memo:
+            row = self._row(self.trees[code], ctx, memo)
+            if self.rules[code].minor_only:
+                row = row_all([FIELDS["age"].row(ctx, "<", self.params["adult_age"]), row])
+            memo[code] = row
+        return memo[code]
+
+    def _row(self, node: L.Node, ctx: SqlContext, memo: dict[str, RowSql]) -> RowSql:
+        if isinstance(node, L.And):
+            return row_all(self._row(n, ctx, memo) for n in node.items)
+        if isinstance(node, L.Or):
+            return row_any(self._row(n, ctx, memo) for n in node.items)
+        if isinstance(node, L.Not):
+            return row_not(self._row(node.item, ctx, memo))
+        if isinstance(node, L.Name):
+            if node.name in FIELDS:
+                return FIELDS[node.name].row(ctx)
+            return self._rule_row(node.name, ctx, memo)
+        if isinstance(node, L.Call):
+            return BLOCKS[node.function].row(ctx, node.argument)
+        if isinstance(node, L.Compare):
+            return FIELDS[node.left.name].row(ctx, node.op, self._value(node.right))  # type: ignore[attr-defined]
+        if isinstance(node, L.InSet):
+            op = "not in" if node.negated else "in"
+            return FIELDS[node.left.name].row(ctx, op, node.values)  # type: ignore[attr-defined]
         raise AssertionError(node)
 
 

@@ -1,20 +1,22 @@
 """What rules can talk about: fields and parent building blocks, each with its in-memory value,
-its SQL over the registry (as of a date), and a Chinese phrase naming the fact.
+its SQL over the registry (as of a date), its SQL over a facts row, and a Chinese phrase naming the
+fact.
 
-The SQL side reads `registry.Circumstance` rows in force on the as-of date; a kind with no row has
-its default (see shouhu/registry/facts.py): flags false, parent status unknown, no guardian, no
-disability, not in school, living with family.
+The SQL side (`sql`) reads `registry.Circumstance` rows in force on the as-of date through EXISTS;
+the facts-row side (`row`) reads one materialised row per child (see "Facts rows" below). A kind
+with no row has its default (see shouhu/registry/facts.py): flags false, parent status unknown, no
+guardian, no disability, not in school, living with family.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import DateField as DateFieldType
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from shouhu.registry.exchange import (
@@ -28,7 +30,7 @@ from shouhu.registry.exchange import (
 )
 from shouhu.registry.identity import age_on
 from shouhu.registry.labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, STAGE_LABELS
-from shouhu.registry.models import Circumstance
+from shouhu.registry.models import FLAG_KINDS, Circumstance, Kind
 
 from .dates import add_months, birth_date_limit, latest_start_for
 
@@ -58,12 +60,132 @@ class SqlContext:
 
 
 def in_force(kind: str, ctx: SqlContext, *conditions: Q, **filters: Any) -> Exists:
-    """A row of `kind` in force on the as-of date, for the outer child, matching the filters."""
-    rows = Circumstance.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.as_of), *conditions,
-        child=OuterRef("pk"), kind=kind, valid_from__lte=ctx.as_of, **filters,
+    """The outer child's row of `kind` in force on the as-of date matches the filters."""
+    return Exists(_row_in_force(kind, ctx).filter(*conditions, **filters))
+
+
+def _row_in_force(kind: str, ctx: SqlContext) -> QuerySet[Circumstance]:
+    """The outer child's row of `kind` in force on the as-of date: when a correction left several,
+    only the latest started (valid_from, then id), as `registry.facts.in_force` picks it."""
+    in_force_then = Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.as_of)
+    later = Circumstance.objects.filter(
+        in_force_then,
+        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), pk__gt=OuterRef("pk")),
+        child=OuterRef("child"), kind=kind, valid_from__lte=ctx.as_of,
     )  # fmt: skip
-    return Exists(rows)
+    return Circumstance.objects.filter(
+        in_force_then, ~Exists(later), child=OuterRef("pk"), kind=kind, valid_from__lte=ctx.as_of
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts rows (issue 7): the third compile target
+#
+# Screening a part first materialises ONE row per child (shouhu/eligibility/screening.py, the temp
+# table `shouhu_screening_facts`, alias `f`): id, birth date, sex and, per kind, the values of the
+# child's row in force on the as-of date, chosen as `registry.facts.in_force` chooses (the latest
+# (valid_from, id) when corrections left overlaps), with the kind's default when there is none
+# (FACT_COLUMNS below). Each field and block has a `row` form: a boolean SQL expression over that
+# row. Row forms are never NULL — a value that can be absent is tested `IS NOT NULL AND …` — so
+# NOT, AND and OR mean what `not`, `and`, `or` mean in memory.
+
+
+@dataclass(frozen=True)
+class RowSql:
+    """A boolean SQL expression over the facts row `f`, never NULL, with its parameters."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+def row_all(items: Iterable[RowSql]) -> RowSql:
+    return _row_join(" AND ", list(items))
+
+
+def row_any(items: Iterable[RowSql]) -> RowSql:
+    return _row_join(" OR ", list(items))
+
+
+def row_not(item: RowSql) -> RowSql:
+    return RowSql(f"NOT {item.sql}", item.params)
+
+
+def _row_join(operator: str, items: list[RowSql]) -> RowSql:
+    if len(items) == 1:
+        return items[0]
+    return RowSql("(" + operator.join(i.sql for i in items) + ")", tuple(p for i in items for p in i.params))
+
+
+def _marks(values: tuple[Any, ...]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+@dataclass(frozen=True)
+class FactColumn:
+    """A column of the facts row: its type (the same words on SQLite and PostgreSQL) and how it is
+    taken from the child's rows in force (alias `c`, at most one per kind; no row: no `c` at all)."""
+
+    name: str
+    type: str
+    pivot: str
+
+
+def fact_columns(vendor: str) -> list[FactColumn]:
+    """The facts row's columns after id, birth_date and sex. Defaults as in registry/facts.py."""
+
+    def of(kind: str, value: str) -> str:
+        return f"MAX(CASE WHEN c.kind = '{kind}' THEN {value} END)"
+
+    def present(kind: str, condition: str = "") -> str:
+        return f"MAX(CASE WHEN c.kind = '{kind}'{condition} THEN 1 ELSE 0 END)"
+
+    columns = [FactColumn(str(kind), "integer", present(kind, " AND c.flag")) for kind in FLAG_KINDS]
+    for role in PARENTS:
+        columns += [
+            FactColumn(f"{role}_status", "varchar(30)", f"COALESCE({of(role, 'c.status')}, 'unknown')"),
+            FactColumn(f"{role}_detail", "varchar(30)", f"COALESCE({of(role, 'c.detail')}, '')"),
+            FactColumn(f"{role}_grade", "integer", of(role, "c.grade")),
+            FactColumn(f"{role}_since", "date", of(role, "c.since")),
+            FactColumn(f"{role}_until", "date", of(role, "c.until")),
+            FactColumn(f"{role}_months", "integer", of(role, _whole_months_sql(vendor, "c.since", "c.until"))),
+        ]
+    return [
+        *columns,
+        FactColumn("guardian", "integer", present(Kind.GUARDIAN)),
+        FactColumn("guardian_able", "integer", present(Kind.GUARDIAN, " AND c.flag")),
+        FactColumn("disability", "integer", present(Kind.DISABILITY)),
+        FactColumn("disability_type", "varchar(30)", of(Kind.DISABILITY, "c.detail")),  # NULL: none
+        FactColumn("disability_grade", "integer", of(Kind.DISABILITY, "COALESCE(c.grade, 0)")),  # as in memory
+        FactColumn("schooling_stage", "varchar(30)", f"COALESCE({of(Kind.SCHOOLING, 'c.detail')}, 'none')"),
+        FactColumn("schooling_enrolled", "integer", present(Kind.SCHOOLING, " AND c.flag")),
+        FactColumn(
+            "living_arrangement", "varchar(30)", f"COALESCE({of(Kind.LIVING_ARRANGEMENT, 'c.status')}, 'family')"
+        ),
+    ]
+
+
+def _whole_months_sql(vendor: str, since: str, until: str) -> str:
+    """The largest n with add_months(since, n) <= until (NULL when either is NULL): the month
+    difference, less one when `until` falls short of since's day — unless `until` is its month's last
+    day, where add_months clamps. So `until >= add_months(since, m)` is `this >= m`."""
+    if vendor == "postgresql":
+
+        def part(name: str, column: str) -> str:
+            return f"EXTRACT({name} FROM {column})::integer"
+
+        month_end = f"EXTRACT(DAY FROM {until} + 1) = 1"
+    else:
+        formats = {"YEAR": "%%Y", "MONTH": "%%m", "DAY": "%%d"}  # %% : executed with parameters
+
+        def part(name: str, column: str) -> str:
+            return f"CAST(strftime('{formats[name]}', {column}) AS INTEGER)"
+
+        month_end = f"strftime('%%d', {until}, '+1 day') = '01'"
+    months = (
+        f"({part('YEAR', until)} * 12 + {part('MONTH', until)}) - ({part('YEAR', since)} * 12 + {part('MONTH', since)})"
+    )
+    short = f"CASE WHEN {part('DAY', until)} >= {part('DAY', since)} OR {month_end} THEN 0 ELSE 1 END"
+    return f"({months} - {short})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,6 +203,8 @@ class Field:
     values: tuple[str, ...] = ()
     labels: dict[str, str] | None = None
     phrase: Callable[[Context], str] | None = None
+    # The same test over a facts row: (ctx) -> RowSql, or (ctx, op, value) -> RowSql
+    row: Callable[..., RowSql] = field(kw_only=True)
 
     def describe_value(self, value: Any) -> str:
         if value is None:
@@ -150,6 +274,48 @@ def _sex_sql(ctx: SqlContext, op: str, value: Any) -> Q:
     return q if op in ("==", "in") else ~q
 
 
+def _flag_row(column: str) -> Callable[[SqlContext], RowSql]:
+    return lambda ctx: RowSql(f"f.{column} = 1")
+
+
+def _enum_row(column: str, *, absent: bool = False) -> Callable[[SqlContext, str, Any], RowSql]:
+    """==, !=, in, not in on a column of the facts row; `absent`: the column is NULL when the kind
+    has no row, and then every test is false (as in memory)."""
+
+    def build(ctx: SqlContext, op: str, value: Any) -> RowSql:
+        values = tuple(value) if isinstance(value, tuple) else (value,)
+        test = f"f.{column} {'IN' if op in ('==', 'in') else 'NOT IN'} ({_marks(values)})"
+        return RowSql(f"(f.{column} IS NOT NULL AND {test})" if absent else test, values)
+
+    return build
+
+
+def _int_row(column: str) -> Callable[[SqlContext, str, int], RowSql]:
+    """A comparison on a column that is NULL when the kind has no row (then false, as in memory)."""
+    operators = {"==": "=", "!=": "<>"}
+
+    def build(ctx: SqlContext, op: str, value: int) -> RowSql:
+        return RowSql(f"(f.{column} IS NOT NULL AND f.{column} {operators.get(op, op)} %s)", (value,))
+
+    return build
+
+
+def _age_row(ctx: SqlContext, op: str, value: int) -> RowSql:
+    # as _age_sql: age >= n  <=>  birth_date <= birth_date_limit(as_of, n)
+    def at_least(n: int) -> RowSql:
+        return RowSql("f.birth_date <= %s", (birth_date_limit(ctx.as_of, n),))
+
+    exactly = row_all([at_least(value), row_not(at_least(value + 1))])
+    return {
+        ">=": lambda: at_least(value),
+        ">": lambda: at_least(value + 1),
+        "<": lambda: row_not(at_least(value)),
+        "<=": lambda: row_not(at_least(value + 1)),
+        "==": lambda: exactly,
+        "!=": lambda: row_not(exactly),
+    }[op]()
+
+
 def _disability_type(c: Context) -> str | None:
     return c.record.disability.type if c.record.disability else None
 
@@ -186,39 +352,51 @@ def _in_school_sql(ctx: SqlContext) -> Q:
 FIELDS: dict[str, Field] = {
     f.name: f
     for f in [
-        Field("age", "年龄", "int", lambda c: age_on(c.record.birth_date, c.as_of), _age_sql),
-        Field("sex", "性别", "enum", lambda c: c.record.sex, _sex_sql, SEXES, {"male": "男", "female": "女"}),
-        Field("household.low_income", "低保家庭", "bool", lambda c: c.record.low_income, _flag("low_income")),
+        Field("age", "年龄", "int", lambda c: age_on(c.record.birth_date, c.as_of), _age_sql, row=_age_row),
+        Field("sex", "性别", "enum", lambda c: c.record.sex, _sex_sql, SEXES, {"male": "男", "female": "女"},
+              row=_enum_row("sex")),
+        Field("household.low_income", "低保家庭", "bool", lambda c: c.record.low_income, _flag("low_income"),
+              row=_flag_row("low_income")),
         Field("household.extreme_poverty", "特困供养", "bool", lambda c: c.record.extreme_poverty,
-              _flag("extreme_poverty")),
+              _flag("extreme_poverty"), row=_flag_row("extreme_poverty")),
         Field("household.temporary_hardship", "临时困难家庭", "bool", lambda c: c.record.temporary_hardship,
-              _flag("temporary_hardship")),
-        Field("serious_illness", "患重病", "bool", lambda c: c.record.serious_illness, _flag("serious_illness")),
-        Field("migrant", "随迁子女", "bool", lambda c: c.record.migrant, _flag("migrant")),
-        Field("left_behind", "留守儿童", "bool", lambda c: c.record.left_behind, _flag("left_behind")),
-        Field("safety.abuse", "遭受虐待", "bool", lambda c: c.record.abuse, _flag("abuse")),
-        Field("safety.neglect", "被忽视", "bool", lambda c: c.record.neglect, _flag("neglect")),
-        Field("safety.abandoned", "被遗弃", "bool", lambda c: c.record.abandoned, _flag("abandoned")),
+              _flag("temporary_hardship"), row=_flag_row("temporary_hardship")),
+        Field("serious_illness", "患重病", "bool", lambda c: c.record.serious_illness, _flag("serious_illness"),
+              row=_flag_row("serious_illness")),
+        Field("migrant", "随迁子女", "bool", lambda c: c.record.migrant, _flag("migrant"), row=_flag_row("migrant")),
+        Field("left_behind", "留守儿童", "bool", lambda c: c.record.left_behind, _flag("left_behind"),
+              row=_flag_row("left_behind")),
+        Field("safety.abuse", "遭受虐待", "bool", lambda c: c.record.abuse, _flag("abuse"), row=_flag_row("abuse")),
+        Field("safety.neglect", "被忽视", "bool", lambda c: c.record.neglect, _flag("neglect"),
+              row=_flag_row("neglect")),
+        Field("safety.abandoned", "被遗弃", "bool", lambda c: c.record.abandoned, _flag("abandoned"),
+              row=_flag_row("abandoned")),
         Field("disability", "残疾", "bool", lambda c: c.record.disability is not None,
-              lambda ctx: Q(in_force("disability", ctx)), phrase=_disability),
+              lambda ctx: Q(in_force("disability", ctx)), phrase=_disability, row=_flag_row("disability")),
         Field("disability.type", "残疾类别", "enum", _disability_type,
-              _enum_sql("disability", "detail", None), DISABILITY_TYPES, DISABILITY_LABELS),
+              _enum_sql("disability", "detail", None), DISABILITY_TYPES, DISABILITY_LABELS,
+              row=_enum_row("disability_type", absent=True)),
         Field("disability.grade", "残疾等级", "int", _disability_grade,
-              _int_sql("disability", "grade")),
+              _int_sql("disability", "grade"), row=_int_row("disability_grade")),
         Field("guardian", "有实际监护人", "bool", lambda c: c.record.guardian is not None,
-              lambda ctx: Q(in_force("guardian", ctx))),
+              lambda ctx: Q(in_force("guardian", ctx)), row=_flag_row("guardian")),
         Field("guardian.able", "实际监护人有监护能力", "bool", _guardian_able,
-              lambda ctx: Q(in_force("guardian", ctx, flag=True))),
+              lambda ctx: Q(in_force("guardian", ctx, flag=True)), row=_flag_row("guardian_able")),
         Field("schooling.stage", "就学阶段", "enum", lambda c: c.record.school_stage,
-              _enum_sql("schooling", "detail", "none"), SCHOOL_STAGES, STAGE_LABELS),
+              _enum_sql("schooling", "detail", "none"), SCHOOL_STAGES, STAGE_LABELS,
+              row=_enum_row("schooling_stage")),
         Field("schooling.enrolled", "在读", "bool", lambda c: c.record.school_enrolled,
-              lambda ctx: Q(in_force("schooling", ctx, flag=True)), phrase=_school),
+              lambda ctx: Q(in_force("schooling", ctx, flag=True)), phrase=_school,
+              row=_flag_row("schooling_enrolled")),
         Field("living_arrangement", "生活安置", "enum", lambda c: c.record.living_arrangement,
-              _enum_sql("living_arrangement", "status", "family"), LIVING_ARRANGEMENTS, LIVING_LABELS),
+              _enum_sql("living_arrangement", "status", "family"), LIVING_ARRANGEMENTS, LIVING_LABELS,
+              row=_enum_row("living_arrangement")),
         Field("father.status", "父亲状况", "enum", _parent_status("father"),
-              _enum_sql("father", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS),
+              _enum_sql("father", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS,
+              row=_enum_row("father_status")),
         Field("mother.status", "母亲状况", "enum", _parent_status("mother"),
-              _enum_sql("mother", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS),
+              _enum_sql("mother", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS,
+              row=_enum_row("mother_status")),
     ]
 }  # fmt: skip
 
@@ -276,8 +454,7 @@ def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
     months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
     long_enough, annotations = _months_between_at_least(months)
     rows = (
-        Circumstance.objects.filter(child=OuterRef("pk"), kind=role, valid_from__lte=ctx.as_of)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.as_of))
+        _row_in_force(role, ctx)
         .annotate(**annotations)
         .filter(
             Q(status="severe_disability", grade__lte=grade_max)
@@ -289,6 +466,35 @@ def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
         )
     )
     return Q(Exists(rows))
+
+
+def parent_unable_row(ctx: SqlContext, role: str) -> RowSql:
+    """`parent_unable` over the facts row (no row: status unknown, which is never unable)."""
+    months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
+    p = f"f.{role}"
+    grade = f"COALESCE(NULLIF({p}_grade, 0), 99)"  # in memory: `disability_grade or 99`
+    unable = [
+        RowSql(
+            f"({p}_status = 'severe_disability' AND ({grade} <= %s OR ({grade} <= 4 AND {p}_detail IN "
+            f"({_marks(MENTAL)}))))",
+            (grade_max, *MENTAL),
+        ),
+        RowSql(f"{p}_status IN ('serious_illness', 'guardianship_revoked', 'deported')"),
+        RowSql(
+            f"({p}_status IN ({_marks(RESTRICTED)}) AND ({p}_until IS NULL OR ({p}_since IS NOT NULL "
+            f"AND {p}_months >= %s)))",
+            (*RESTRICTED, months),
+        ),
+        RowSql(
+            f"({p}_status = 'lost_contact' AND {p}_since IS NOT NULL AND {p}_since <= %s)",
+            (latest_start_for(ctx.as_of, months),),
+        ),
+    ]
+    return row_any(unable)
+
+
+def _status_row(statuses: tuple[str, ...]) -> Callable[[SqlContext, str], RowSql]:
+    return lambda ctx, role: RowSql(f"f.{role}_status IN ({_marks(statuses)})", statuses)
 
 
 def _parent_phrase(ctx: Context, role: str) -> str:
@@ -319,18 +525,19 @@ class Block:
     label: str
     test: Callable[[Context, str], bool]
     sql: Callable[[SqlContext, str], Q]
+    row: Callable[[SqlContext, str], RowSql]
 
 
 BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
         Block("parent_gone", "父母一方死亡或查找不到", lambda c, r: _status(c, r) in GONE,
-              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=GONE)))),
+              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=GONE))), _status_row(GONE)),
         Block("parent_away_or_missing", "父母一方死亡、失踪或查找不到", lambda c, r: _status(c, r) in AWAY_OR_MISSING,
-              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=AWAY_OR_MISSING)))),
-        Block("parent_unable", "父母一方无法履行抚养义务", parent_unable, parent_unable_sql),
+              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=AWAY_OR_MISSING))), _status_row(AWAY_OR_MISSING)),
+        Block("parent_unable", "父母一方无法履行抚养义务", parent_unable, parent_unable_sql, parent_unable_row),
         Block("parent_alive", "父母一方健在", lambda c, r: _status(c, r) == "alive",
-              lambda ctx, r: Q(in_force(r, ctx, status="alive"))),
+              lambda ctx, r: Q(in_force(r, ctx, status="alive")), _status_row(("alive",))),
     ]
 }  # fmt: skip
 

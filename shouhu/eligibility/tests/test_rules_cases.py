@@ -1,7 +1,8 @@
 """Every category and measure of the contract, with at least one child who matches and one who
-just misses (a day, a grade, a status), decided by both evaluators: in memory for the exchange
-record, and in the database for the registered child (`screen_database`), which must also agree
-with the in-memory decision on everything else."""
+just misses (a day, a grade, a status), decided in memory for the exchange record, and in the
+database for the registered child by both SQL targets (`screen_database`: a query per rule;
+`screen_facts`: expressions over the child's facts row, as screening runs them), which must also
+agree with the in-memory decision on everything else."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from shouhu.eligibility.engine import contract_ruleset, screen_database
 from shouhu.eligibility.rules import ruleset_on
+from shouhu.eligibility.screening import screen_facts
 from shouhu.registry.exchange import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.selectors import situation_on
@@ -309,3 +311,5 @@ def test_in_the_database(case: Case) -> None:
     assert decided(categories, measures, case.code) is case.expected
     memory = ruleset.decide(situation_on(child, case.as_of), case.as_of)
     assert (categories, measures) == (memory.categories, memory.measures)
+    by_facts = screen_facts(ruleset, case.as_of, Child.objects.filter(pk=child.pk))[child.pk]
+    assert by_facts == (memory.categories, memory.measures)
