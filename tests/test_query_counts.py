@@ -824,13 +824,16 @@ def test_list_page_queries_do_not_grow(case: Case, personas: dict[str, User], lo
 
 
 # The home page of each role: its ceiling (panels are counts, never rows).
+# Inside the test's transaction the task table is not kept across requests (shouhu/web/caching.py),
+# only within one: served outside a transaction the officer's, supervisor's and leader's pages need
+# fewer still (docs/performance.md, "Web under load").
 HOME_CEILINGS = {
-    "admin": 23,
-    "caseworker": 23,
-    "officer_a": 30,
-    "supervisor_a": 36,
+    "admin": 16,
+    "caseworker": 16,
+    "officer_a": 18,
+    "supervisor_a": 25,
     "director_a": 21,
-    "leader": 26,
+    "leader": 19,
     "community_a": 3,
     "reporter_a": 3,
 }

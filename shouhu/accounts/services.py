@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shouhu.core import audit
 from shouhu.regions.models import Level, Region
+from shouhu.web.caching import POLICY, bump
 
 from .models import ApiToken, Department, Role, User
 
@@ -136,6 +137,7 @@ def department_update(*, actor: User, department: Department, official_name: str
     before = department.official_name
     department.official_name, department.note = official_name, note.strip()
     department.save()
+    bump(POLICY)  # departments are kept with the task table's reads (shouhu/web/caching.py)
     audit.record(
         actor=actor,
         action="departments.update",

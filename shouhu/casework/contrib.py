@@ -9,6 +9,7 @@ from django.urls import reverse
 from shouhu.accounts.access import Capability, can, referrals_visible_to
 from shouhu.accounts.models import User
 from shouhu.web.home import Panel, home_contributor
+from shouhu.web.pagination import cached_count
 
 from . import selectors
 from .models import ReferralState
@@ -29,7 +30,8 @@ def referral_panels(user: User) -> list[Panel]:
             )
         )
     if can(user, Capability.TAKE_INTAKE):
-        waiting = selectors.suggestions_for(user).count()
+        # A first screening drafts thousands per township: a large total is remembered for a minute.
+        waiting = cached_count(selectors.suggestions_for(user).prefetch_related(None))
         returned = referrals_visible_to(user).filter(state=ReferralState.RETURNED).count()
         link = f"{reverse('referrals:inbox')}?tab=in_progress" if can(user, Capability.HANDLE_REFERRALS) else ""
         items = [(f"退回补充材料、待窗口补充的转介 {returned} 件", link)] if returned else []

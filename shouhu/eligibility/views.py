@@ -7,6 +7,7 @@ exporting.py. Scope: `access_*` loaders raise 404 outside the user's jurisdictio
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,9 @@ from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shouhu.accounts.access import Capability, access_child, can, children_visible_to
@@ -23,6 +27,7 @@ from shouhu.core import audit
 from shouhu.registry.identity import age_on
 from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate, query_without_page
+from shouhu.web.rows import url_for_id
 
 from . import exporting, selectors
 from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, RunStartForm
@@ -375,15 +380,58 @@ def _list_target(request: AuthedRequest) -> tuple[Any, str, str]:
     return region, code, labels[code][0]
 
 
+# What the eligible-children list shows (and orders by): 50 full rows with their children, regions
+# and timestamps cost more to load than to show, and the child's encrypted fields are decrypted on load.
+LIST_COLUMNS = (
+    "child_id",
+    "since",
+    "found_by_id",
+    "rule_version",
+    "child__name",
+    "child__name_pinyin",
+    "child__id_number_masked",
+    "child__sex",
+    "child__birth_date",
+    "child__region_code",
+    "child__region__name",
+    "child__region__parent__name",
+)
+
+
+def _list_row_html(row: Any, age: int, child_url: Callable[[Any], str], run_url: Callable[[Any], str]) -> str:
+    """One row of the eligible-children list (what its template rendered per row; shouhu/web/rows.py)."""
+    child = row.child
+    parent = child.region.parent
+    return format_html(
+        '<tr>\n    <td><a href="{}">{}</a><br><small class="muted mono">{}</small></td>\n'
+        "    <td>{} · {}</td>\n"
+        "    <td>{}{}</td>\n"
+        "    <td>{}</td>\n"
+        '    <td><a href="{}">{}</a></td>\n  </tr>',
+        child_url(row.child_id),
+        child.name,
+        child.id_number_masked or "无身份证号",
+        child.get_sex_display(),
+        gettext("%(age)s 岁") % {"age": age},
+        child.region.name,
+        format_html('<br><small class="muted">{}</small>', parent.name) if parent else "",
+        row.since.strftime("%Y-%m-%d") if row.since else "",
+        run_url(row.found_by_id),
+        gettext("第 %(v)s 版（筛查 #%(n)s）") % {"v": row.rule_version, "n": row.found_by_id},
+    )
+
+
 @access_rule(Capability.VIEW_CHILDREN)
 def counts_list(request: AuthedRequest) -> HttpResponse:
     region, code, label = _list_target(request)
     page = paginate(
         request,
-        selectors.eligible_children(request.user, region, code),
+        selectors.eligible_children(request.user, region, code).only(*LIST_COLUMNS),
         keys=("child__region_code", "child__name_pinyin", "child_id"),  # its order; one open row per child
     )
     today = selectors.today()
+    rows = [(row, age_on(row.child.birth_date, today)) for row in page]
+    child_url, run_url = url_for_id("eligibility:child"), url_for_id("eligibility:run")
     return _page(
         request,
         "eligibility/counts_list.html",
@@ -392,7 +440,8 @@ def counts_list(request: AuthedRequest) -> HttpResponse:
             "code": code,
             "label": label,
             "page": page,
-            "rows": [(row, age_on(row.child.birth_date, today)) for row in page],
+            "rows": rows,
+            "rows_html": mark_safe("".join(_list_row_html(row, age, child_url, run_url) for row, age in rows)),  # noqa: S308  (format_html escaped each value)
             "query": query_without_page(request),
             "may_export": can(request.user, Capability.EXPORT_CHILDREN),
             "active": "counts",

@@ -10,10 +10,12 @@ from django.urls import reverse
 from shouhu.accounts.access import Capability, can
 from shouhu.accounts.department_page import department_section
 from shouhu.accounts.models import Department, Role, User
+from shouhu.web.caching import POLICY, shared
 from shouhu.web.home import Panel, home_contributor
 
 from . import explore
-from .selectors import current_document
+from .models import PolicyDocument
+from .selectors import current_document, today
 
 SECTION_TEMPLATE = "policy/explore_department_section.html"
 
@@ -43,6 +45,13 @@ def department_policy_tasks(user: User, department: Department) -> list[dict[str
     return sections
 
 
+def _counts(user: User, document: PolicyDocument) -> tuple[int, int, int]:
+    """How many tasks the user's department leads, cooperates in and answers for by its duty."""
+    assert user.department is not None
+    groups = explore.department_tasks(user.department, document)
+    return (len(groups[explore.LEADS]), len(groups[explore.COOPERATES]), len(groups[explore.BY_DUTY]))
+
+
 @home_contributor
 def policy_panels(user: User) -> list[Panel]:
     if not can(user, Capability.VIEW_POLICY):
@@ -61,8 +70,8 @@ def policy_panels(user: User) -> list[Panel]:
             )
         ]
     if user.role == Role.DEPARTMENT_OFFICER and user.department is not None:
-        groups = explore.department_tasks(user.department, document)
-        lead, cooperating, by_duty = (len(groups[k]) for k in (explore.LEADS, explore.COOPERATES, explore.BY_DUTY))
+        key = ("department_task_counts", user.department.pk, document.pk, today())
+        lead, cooperating, by_duty = shared(POLICY, key, lambda: _counts(user, document))
         return [
             Panel(
                 title="本单位承担的任务",
@@ -76,7 +85,9 @@ def policy_panels(user: User) -> list[Panel]:
         township = explore.township_of(user)
         if township is None:
             return []
-        count = len(explore.township_tasks(document))
+        count = shared(
+            POLICY, ("township_task_count", document.pk, today()), lambda: len(explore.township_tasks(document))
+        )
         return [
             Panel(
                 title=f"{township.name}承担的任务",

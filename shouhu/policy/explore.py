@@ -27,7 +27,15 @@ from shouhu.core import audit
 from shouhu.regions.models import Level, Region
 
 from .models import Mode, PolicyDocument, PolicyTask, Reorganisation, ResponsibilityRole, TaskResponsibility
-from .selectors import ReorganisationGraph, current_document, document_versions, tasks_of, today
+from .selectors import (
+    ReorganisationGraph,
+    current_document,
+    document_versions,
+    reorganisation_graph,
+    task_list,
+    tasks_of,
+    today,
+)
 
 # How a unit answers for a task: the badge (and matrix letter) it gets.
 LEAD, COOPERATING, EACH_BY_DUTY, EACH_TOWNSHIP, SOLE = "lead", "cooperating", "each_by_duty", "each_township", "sole"
@@ -285,7 +293,7 @@ def task_groups(
 ) -> list[AreaGroup]:
     """The (filtered) tasks grouped by area, areas in the table's order. A fixed number of
     queries whatever the number of tasks (tasks, their units, the reorganisations)."""
-    graph = graph or ReorganisationGraph()
+    graph = graph or reorganisation_graph()
     groups: dict[str, AreaGroup] = {}
     tasks = filtered_tasks(document, q=q, area=area, department=department, view=view, graph=graph)
     for task in sorted(tasks, key=lambda t: (t.area_order, t.number)):
@@ -382,7 +390,7 @@ def build_matrix(
     """Rows: units (as written, or as resolved on the view's date) in order of first
     appearance; columns: tasks. With a department filter, only its row(s) and the tasks it
     answers for."""
-    graph = graph or ReorganisationGraph()
+    graph = graph or reorganisation_graph()
     tasks = filtered_tasks(document, area=area, view=view, graph=graph)
     cells: dict[int, dict[int, str]] = {}
     departments: dict[int, Department] = {}
@@ -553,11 +561,11 @@ def department_tasks(
     """What `department` leads, cooperates in or answers for by its duty in `document` on
     `on` (today), including tasks the table writes against its predecessors. A dissolved
     unit's page still lists what the table gave it, with who carries it now."""
-    graph = graph or ReorganisationGraph()
+    graph = graph or reorganisation_graph()
     on = on or today()
-    dates = sorted(set(Reorganisation.objects.filter(effective_on__lte=on).values_list("effective_on", flat=True)))
+    dates = [d for d in graph.dates if d <= on]
     groups: dict[str, list[DepartmentTask]] = {LEADS: [], COOPERATES: [], BY_DUTY: []}
-    for task in tasks_of(document):
+    for task in task_list(document):
         best: DepartmentTask | None = None
         for row in _ordered_rows(task):
             resolved = graph.resolve_ids(row.department_id, on)
@@ -633,9 +641,9 @@ class TownshipTask:
 def township_tasks(document: PolicyDocument, graph: ReorganisationGraph | None = None) -> list[TownshipTask]:
     """Tasks every township answers for: 各乡镇（街道）分头落实, or 各乡镇（街道） named as lead
     or cooperating unit."""
-    graph = graph or ReorganisationGraph()
+    graph = graph or reorganisation_graph()
     result = []
-    for task in tasks_of(document):
+    for task in task_list(document):
         kind = EACH_TOWNSHIP if task.mode == Mode.EACH_TOWNSHIP else None
         for row in _ordered_rows(task):
             if row.department.kind == DepartmentKind.TOWNSHIPS:

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 
 from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core.audit import record
+from shouhu.web.caching import POLICY, bump
 
 from .models import Mode, PolicyDocument, PolicyTask, ResponsibilityRole, TaskResponsibility, UnitAlias
 from .parsing import ParsedTask, detect_format, parse_policy_document
@@ -450,6 +451,7 @@ def policy_import_commit(
                     )
                 )
     TaskResponsibility.objects.bulk_create(responsibilities)
+    bump(POLICY)  # a new current table: every process drops the one it kept
 
     summary = (
         f"导入任务分工表《{document.title}》第 {document.version} 版："

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core import audit
+from shouhu.web.caching import POLICY, bump
 
 from .models import Reorganisation, ReorganisationKind
 from .selectors import ReorganisationGraph, today
@@ -198,6 +199,7 @@ def reorganisation_record(
         predecessor.dissolved_on = effective_on
         predecessor.save(update_fields=["dissolved_on", "updated_at"])
 
+    bump(POLICY)  # the kept reorganisation graph and who answers for each task
     label = ReorganisationKind(kind).label
     audit.record(
         actor=actor,
@@ -261,6 +263,7 @@ def reorganisation_correct_date(
         if unit.established_on == old:
             unit.established_on = effective_on
             unit.save(update_fields=["established_on", "updated_at"])
+    bump(POLICY)
     audit.record(
         actor=actor,
         action="policy.reorganisation_correct_date",

@@ -1,5 +1,12 @@
 """Core reads of the policy table: which version is current, and who is responsible for a
-task on a date (following departments' reorganisations)."""
+task on a date (following departments' reorganisations).
+
+The current table, its tasks, the reorganisation graph and the county's townships are the same for
+every user and change only through a few services (an import, a change of a task's reporting
+frequency, a reorganisation, a department's or region's edit), which call
+`shouhu.web.caching.bump(POLICY)`: so they are built once and kept (`shared`) instead of rebuilt
+by every page that needs them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shouhu.accounts.models import Department
+from shouhu.web.caching import POLICY, shared
 
 from .models import PolicyDocument, PolicyTask, Reorganisation, ResponsibilityRole, TaskResponsibility
 
@@ -20,7 +28,11 @@ def today() -> datetime.date:
 
 
 def current_document() -> PolicyDocument | None:
-    """The newest version of the most recently imported table."""
+    """The newest version of the most recently imported table (kept until the table changes)."""
+    return shared(POLICY, ("current_document",), _current_document)
+
+
+def _current_document() -> PolicyDocument | None:
     latest = PolicyDocument.objects.order_by("-created_at", "-id").first()
     if latest is None:
         return None
@@ -35,6 +47,16 @@ def tasks_of(document: PolicyDocument) -> QuerySet[PolicyTask]:
     return document.tasks.order_by("number").prefetch_related("responsibilities__department")
 
 
+def task_list(document: PolicyDocument) -> list[PolicyTask]:
+    """`tasks_of(document)` loaded, kept until the table changes (read-only: do not change them)."""
+    return shared(POLICY, ("tasks", document.pk), lambda: list(tasks_of(document)))
+
+
+def reorganisation_graph() -> ReorganisationGraph:
+    """The reorganisation graph, kept until a reorganisation or a department changes."""
+    return shared(POLICY, ("graph",), ReorganisationGraph)
+
+
 @dataclass(frozen=True)
 class _Step:
     effective_on: datetime.date
@@ -47,11 +69,14 @@ class ReorganisationGraph:
 
     def __init__(self) -> None:
         self._steps: dict[int, list[_Step]] = defaultdict(list)
+        dates: set[datetime.date] = set()
         for reorganisation in Reorganisation.objects.prefetch_related("predecessors", "successors"):
+            dates.add(reorganisation.effective_on)
             successors = tuple(d.pk for d in reorganisation.successors.all())
             for predecessor in reorganisation.predecessors.all():
                 self._steps[predecessor.pk].append(_Step(reorganisation.effective_on, successors))
         self._departments = {d.pk: d for d in Department.objects.all()}
+        self.dates = sorted(dates)  # every reorganisation's effective date, oldest first
 
     def resolve_ids(self, department_id: int, on: datetime.date) -> list[int]:
         result: list[int] = []
@@ -91,7 +116,7 @@ def responsible_on(
 ) -> list[Responsible]:
     """Lead units first, then cooperating, in table order; a unit reached twice (国税+地税 →
     税务局) appears once."""
-    graph = graph or ReorganisationGraph()
+    graph = graph or reorganisation_graph()
     rows: list[TaskResponsibility] = sorted(
         task.responsibilities.all(), key=lambda r: (r.role != ResponsibilityRole.LEAD, r.position)
     )

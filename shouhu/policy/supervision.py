@@ -35,6 +35,7 @@ from shouhu.accounts.models import Department, Role, User
 from shouhu.core.audit import record
 from shouhu.core.notifications import notify
 from shouhu.regions.models import Region
+from shouhu.web.caching import POLICY, bump
 
 from .models import (
     EvidenceFile,
@@ -350,6 +351,7 @@ def task_set_report_frequency(*, actor: User, task: PolicyTask, frequency: str) 
         return task
     PolicyTask.objects.filter(pk=task.pk).update(report_frequency=frequency)
     task.report_frequency = frequency
+    bump(POLICY)  # the kept tasks carry their reporting frequency
     record(
         actor=actor,
         action="policy.task_frequency",

@@ -22,9 +22,10 @@ from shouhu.accounts.access import Capability, can
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Level, Region
+from shouhu.web.caching import POLICY, shared
 
 from .models import EvidenceFile, PolicyDocument, PolicyTask, ProgressReport, ReviewState
-from .selectors import ReorganisationGraph, current_document, responsible_on
+from .selectors import ReorganisationGraph, current_document, reorganisation_graph, responsible_on, task_list
 from .supervision import Period, can_open_report, period_for, period_for_task, recent_periods, reports_for_unit, today
 
 
@@ -46,8 +47,12 @@ class ObligationState:
 
 
 def county_townships() -> list[Region]:
-    """The county's townships and subdistrict (13 for 桓仁), not demo data."""
-    return list(
+    """The county's townships and subdistrict (13 for 桓仁), not demo data (kept until regions change)."""
+    return list(shared(POLICY, ("county_townships",), _county_townships))
+
+
+def _county_townships() -> tuple[Region, ...]:
+    return tuple(
         Region.objects.filter(level=Level.TOWNSHIP, parent__code=settings.SHOUHU_COUNTY_CODE, is_demo=False).order_by(
             "code"
         )
@@ -96,7 +101,7 @@ def unit_answers_for(
         return False
     if township is not None and not department.is_townships:
         return False
-    units = task_units(task, on or today(), ReorganisationGraph(), [township] if township is not None else [])
+    units = task_units(task, on or today(), reorganisation_graph(), [township] if township is not None else [])
     return any(u.department.pk == department.pk and (u.township is None) == (township is None) for u in units)
 
 
@@ -221,19 +226,23 @@ def build_obligations(
     document = document or current_document()
     if document is None:
         return []
-    tasks = document.tasks.order_by("number").prefetch_related("responsibilities__department")
-    if area:
-        tasks = tasks.filter(area=area)
-    if task_ids is not None:
-        tasks = tasks.filter(pk__in=list(task_ids))
-    graph = ReorganisationGraph()
+    wanted = set(task_ids) if task_ids is not None else None
+    tasks = [t for t in task_list(document) if (not area or t.area == area) and (wanted is None or t.pk in wanted)]
+    graph = reorganisation_graph()
     townships = county_townships()
     if township is not None:
         townships = [t for t in townships if t.pk == township.pk]
     result: list[Obligation] = []
+    township_ids = tuple(t.pk for t in townships)
     for task in tasks:
         for period in periods_for(task):
-            for unit in task_units(task, min(on, period.end), graph, townships):
+            day = min(on, period.end)
+            units = shared(
+                POLICY,
+                ("task_units", task.pk, day, township_ids),
+                lambda task=task, day=day: tuple(task_units(task, day, graph, townships)),  # type: ignore[misc]
+            )
+            for unit in units:
                 if department is not None and unit.department.pk != department.pk:
                     continue
                 if (township is not None or townships_only) and unit.township is None:

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.web.caching import POLICY, bump
 
 from .models import Level, Region, level_of_code, prefix_of_code
 
@@ -129,6 +130,7 @@ def regions_import_csv(*, actor: User | None, text: str, dry_run: bool = False) 
     if dry_run:
         transaction.set_rollback(True)
     else:
+        bump(POLICY)  # the county's townships (supervision) and region counts (home) are kept
         audit.record(
             actor=actor,
             action="regions.import",
@@ -149,6 +151,7 @@ def region_create(*, actor: User, code: str, name: str, parent: Region) -> Regio
         raise ValueError(f"「代码」：{code} 已存在")
     region = Region(code=code, name=name.strip(), parent=parent, kind=guess_kind(name))
     region.save()
+    bump(POLICY)
     audit.record(actor=actor, action="regions.create", target=region, summary=f"新增区划 {code} {name}")
     return region
 
@@ -158,5 +161,6 @@ def region_rename(*, actor: User, region: Region, name: str) -> Region:
     old = region.name
     region.name = name.strip()
     region.save()
+    bump(POLICY)
     audit.record(actor=actor, action="regions.rename", target=region, summary=f"区划更名：{old} → {region.name}")
     return region

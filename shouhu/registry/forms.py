@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from shouhu.accounts.access import regions_in_jurisdiction
 from shouhu.accounts.models import User
 from shouhu.regions.models import Level
+from shouhu.web import widgets as fast
 
 from .documents import ACCEPT_ATTRIBUTE, MAX_DOCUMENT_MB, document_errors
 from .exchange import (
@@ -428,36 +429,42 @@ SHOW_WHEN = {
 
 
 class ChildFilterForm(forms.Form):
+    """The children list's filters. Its widgets render in Python (shouhu/web/widgets.py): the same
+    HTML, without a template per village option."""
+
     q = forms.CharField(
         label=_("搜索"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "姓名、拼音（如 zxm）或身份证号"}),
+        widget=fast.TextInput(attrs={"type": "search", "placeholder": "姓名、拼音（如 zxm）或身份证号"}),
     )
-    region = forms.ChoiceField(label=_("乡镇 / 村"), required=False)
-    sex = forms.ChoiceField(label=_("性别"), required=False, choices=[("", "性别不限"), *Sex.choices])
+    region = forms.ChoiceField(label=_("乡镇 / 村"), required=False, widget=fast.Select)
+    sex = forms.ChoiceField(
+        label=_("性别"), required=False, widget=fast.Select, choices=[("", "性别不限"), *Sex.choices]
+    )
     age_min = forms.IntegerField(
         label=_("最小年龄"),
         required=False,
         min_value=0,
         max_value=30,
-        widget=forms.NumberInput(attrs={"placeholder": "从", "aria-label": "最小年龄"}),
+        widget=fast.NumberInput(attrs={"placeholder": "从", "aria-label": "最小年龄"}),
     )
     age_max = forms.IntegerField(
         label=_("最大年龄"),
         required=False,
         min_value=0,
         max_value=30,
-        widget=forms.NumberInput(attrs={"placeholder": "到", "aria-label": "最大年龄"}),
+        widget=fast.NumberInput(attrs={"placeholder": "到", "aria-label": "最大年龄"}),
     )
     status = forms.ChoiceField(
         label=_("档案状态"),
         required=False,
+        widget=fast.Select,
         choices=[("active", "在册"), ("closed", "已销档"), ("all", "全部")],
     )
     flags = forms.MultipleChoiceField(
         label=_("情况"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=fast.CheckboxSelectMultiple,
         choices=[
             (Kind.LOW_INCOME, "低保"),
             (Kind.EXTREME_POVERTY, "特困"),
@@ -474,6 +481,7 @@ class ChildFilterForm(forms.Form):
     parents = forms.ChoiceField(
         label=_("父母情况"),
         required=False,
+        widget=fast.Select,
         choices=[("", "父母情况不限"), *((k, v[0]) for k, v in PARENT_SITUATIONS.items())],
     )
 

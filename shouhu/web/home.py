@@ -10,6 +10,8 @@ from shouhu.accounts.access import Capability, can, jurisdiction, regions_in_jur
 from shouhu.accounts.models import Role, User
 from shouhu.regions.models import Level
 
+from .caching import POLICY, shared
+
 
 @dataclass
 class Panel:
@@ -47,9 +49,7 @@ def region_panels(user: User) -> list[Panel]:
     region = jurisdiction(user)
     if region is None or not can(user, Capability.VIEW_REGIONS):
         return []
-    subtree = regions_in_jurisdiction(user)
-    townships = subtree.filter(level=Level.TOWNSHIP).count()
-    villages = subtree.filter(level=Level.VILLAGE).count()
+    townships, villages = shared(POLICY, ("regions_under", region.pk), lambda: _regions_under(user))
     parts = []
     if townships:
         parts.append(f"{townships} 个乡镇（街道）")
@@ -63,6 +63,13 @@ def region_panels(user: User) -> list[Panel]:
             link_label="查看辖区",
         )
     ]
+
+
+def _regions_under(user: User) -> tuple[int, int]:
+    """How many townships and villages the user's jurisdiction holds (the same for everyone with
+    that jurisdiction, so kept per region until regions change)."""
+    subtree = regions_in_jurisdiction(user)
+    return subtree.filter(level=Level.TOWNSHIP).count(), subtree.filter(level=Level.VILLAGE).count()
 
 
 def department_panels(user: User) -> list[Panel]:

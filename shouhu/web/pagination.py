@@ -9,7 +9,7 @@ holds tens of thousands of rows (issue 7, "Web under load"):
   next and previous pages by the last and first row's keys (`?page=N&after=…` / `&before=…`), so
   page 500 is read from the index at that position instead of counting past 24,950 rows. The rows
   are the same as page N by position; a page number alone (typed, bookmarked) still works, by
-  OFFSET.
+  OFFSET, and a deep one remembers where it starts for a minute (`_by_position`).
 - **Deferred rows.** A keyed list selects its page's unique keys in a subquery (which an index
   can answer without reading the table) and the rows by those keys, in one query.
 """
@@ -41,6 +41,7 @@ from django.utils.http import urlencode
 
 COUNT_CACHE_FROM = 1000
 COUNT_CACHE_SECONDS = 60
+ANCHOR_FROM = 1000  # rows before a page from which its start is remembered (see _by_position)
 CURSOR_PARAMS = ("page", "after", "before")
 
 
@@ -92,7 +93,7 @@ def paginate(request: HttpRequest, items: Any, per_page: int | None = None, *, k
         backwards = ordered.filter(_beyond(keys, before, forward=False)).order_by(*(f"-{k}" for k in keys))
         rows = _rows(ordered, keys, backwards, 0, paginator.per_page)
     if not rows:  # no cursor, or nothing left at it: by position
-        rows = _rows(ordered, keys, ordered, (number - 1) * paginator.per_page, paginator.per_page)
+        rows = _by_position(ordered, keys, number, paginator.per_page)
     page = Page(rows, number, paginator)
     first, last = (_keys(rows[0], keys), _keys(rows[-1], keys)) if rows else (None, None)
     page.previous_params = _params(number - 1, before=first) if number > 2 and first else "page=1"  # type: ignore[attr-defined]
@@ -113,17 +114,42 @@ def _plain_links(page: Page) -> None:
     page.next_params = f"page={page.number + 1}"  # type: ignore[attr-defined]
 
 
-def _beyond(keys: Sequence[str], values: list[Any], *, forward: bool) -> Q:
+def _beyond(keys: Sequence[str], values: Sequence[Any], *, forward: bool, inclusive: bool = False) -> Q:
     """Rows after (or before) the cursor in the keys' order: `(k1…kn) > (v1…vn)`, said as
     `(k1…kn-1) >= (v1…vn-1) AND ((k1…kn-1) > (v1…vn-1) OR kn > vn)` so that the leading keys can
-    start an index scan even when the unique last key lives in another table (a join's foreign key)."""
-    last = Q(**{f"{keys[-1]}__{'gt' if forward else 'lt'}": values[-1]})
+    start an index scan even when the unique last key lives in another table (a join's foreign key).
+    `inclusive`: the cursor's own row too (`kn >= vn`)."""
+    last = Q(**{f"{keys[-1]}__{'gt' if forward else 'lt'}{'e' if inclusive else ''}": values[-1]})
     if len(keys) == 1:
         return last
     lead = Tuple(*(F(k) for k in keys[:-1]))
     reach = (TupleGreaterThanOrEqual if forward else TupleLessThanOrEqual)(lead, values[:-1])
     past = (TupleGreaterThan if forward else TupleLessThan)(lead, values[:-1])
     return Q(reach) & (Q(past) | last)
+
+
+def _by_position(ordered: QuerySet[Any], keys: Sequence[str], number: int, size: int) -> list[Any]:
+    """Page `number` by OFFSET. A deep page (from `ANCHOR_FROM` rows on) also remembers its first
+    row's keys for `COUNT_CACHE_SECONDS` (per process, keyed by the query's SQL, so per scope), and
+    is read from there by keyset the next time: a typed `?page=500` walks 24,950 rows once a minute,
+    not on every request. Like a remembered total, it may be a minute behind."""
+    start = (number - 1) * size
+    if start < ANCHOR_FROM:
+        return _rows(ordered, keys, ordered, start, size)
+    try:
+        sql, params = ordered.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    key = "shouhu:anchor:" + hashlib.sha256(f"{ordered.db}\n{sql}\n{params!r}\n{start}".encode()).hexdigest()
+    anchor = cache.get(key)
+    if anchor is not None:
+        rows = _rows(ordered, keys, ordered.filter(_beyond(keys, anchor, forward=True, inclusive=True)), 0, size)
+        if rows:
+            return rows
+    rows = _rows(ordered, keys, ordered, start, size)
+    if rows:
+        cache.set(key, list(_keys(rows[0], keys)), COUNT_CACHE_SECONDS)
+    return rows
 
 
 def _rows(ordered: QuerySet[Any], keys: Sequence[str], window: QuerySet[Any], start: int, size: int) -> list[Any]:

@@ -102,3 +102,26 @@ def test_large_counts_are_remembered_for_a_minute_and_small_ones_never(db: None)
     assert cached_count(big.filter(summary="x")) == COUNT_CACHE_FROM + 1  # another query: counted
     assert cached_count(small) == 4
     cache.clear()
+
+
+@pytest.mark.parametrize("target", ["children", "eligible"])
+def test_typed_deep_pages_remember_where_they_start(
+    children: list[Any], login: Any, monkeypatch: Any, target: str
+) -> None:
+    """A page number without a cursor is found by OFFSET once, then from its remembered first row:
+    the same rows either way."""
+    from shouhu.web import pagination
+
+    cache.clear()
+    monkeypatch.setattr(pagination, "ANCHOR_FROM", 2)  # from page 2 on (2 rows a page)
+    client = login("caseworker")
+    if target == "eligible":
+        run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+        base, link = f"/eligibility/counts/children/?region={COUNTY}&code=T21", "/eligibility/children/"
+    else:
+        base, link = "/children/?status=active", "/children/"
+    first, _forward, _backward, _links = walk(client, base, link)
+    assert any(k.startswith(":1:shouhu:anchor:") for k in cache._cache)  # type: ignore[attr-defined]
+    again, _forward, _backward, _links = walk(client, base, link)  # read from the remembered starts
+    assert again == first and every(again) == ids(children)
+    cache.clear()
