@@ -64,3 +64,17 @@ def ensure_generated_database(name: str, children: int, seed: int = 2026) -> Non
         subprocess.run([*shouhu, *args], env=env, cwd=ROOT, check=True)  # noqa: S603
     with psycopg.connect(f"{PG_HOST}/{name}", autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (0 on SQLite); read from
+    /proc, so only when the server runs on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

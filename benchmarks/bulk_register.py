@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import setup_django
+from _setup import backend_cpu, setup_django
 
 
 def main() -> None:
@@ -48,19 +48,6 @@ def main() -> None:
         f"{vendor} bulk_register {args.children} rows: {elapsed:.1f} s, {args.children / elapsed:.0f} rows/s "
         f"(load {load:.2f}); cpu: python {cpu:.1f} s" + (f" + server {server:.1f} s" if args.postgres else "")
     )
-
-
-def backend_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL backend so far (0 on SQLite)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import setup_django
+from _setup import backend_cpu, setup_django
 
 
 def main() -> None:
@@ -35,7 +35,6 @@ def main() -> None:
     setup_django(data_dir, "shouhu_bench_suggestions" if args.backend == "postgresql" else None)
 
     from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
 
     from shouhu.casework.models import Intake, IntakeMeasure
@@ -46,23 +45,14 @@ def main() -> None:
     call_command("demo", "generate", "--children", str(args.children), "--seed", "2026", verbosity=0)
     run = run_screening(screening_request(actor=None, region_code=COUNTY_CODE, as_of=timezone.localdate()))
 
-    def server_cpu() -> float:
-        if connection.vendor != "postgresql":
-            return 0.0
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / 100
-
     times, cpus, made = [], [], 0
     for _ in range(args.runs):
         IntakeMeasure.objects.all().delete()
         Intake.objects.all().delete()
         load = Path("/proc/loadavg").read_text().split()[0]
-        wall, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
+        wall, cpu, server = time.perf_counter(), time.process_time(), backend_cpu()
         made = create_suggestions(run)
-        wall, cpu, server = time.perf_counter() - wall, time.process_time() - cpu, server_cpu() - server
+        wall, cpu, server = time.perf_counter() - wall, time.process_time() - cpu, backend_cpu() - server
         times.append(wall)
         cpus.append(cpu + server)
         rate = made / wall

@@ -41,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import ROOT, setup_django
+from _setup import backend_cpu as server_cpu
 
 SEED = 2026
 IMPORT_SEED = 4242
@@ -91,17 +92,6 @@ def empty(*tables: str) -> None:
 
 
 # -- import -----------------------------------------------------------------------------------
-
-
-def server_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend (0 on SQLite)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    pid = raw("SELECT pg_backend_pid()")[0][0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed_work(
