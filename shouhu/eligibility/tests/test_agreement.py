@@ -162,8 +162,10 @@ def _register(as_of: datetime.date, children: list[tuple[dict[str, Any], list[di
 
 
 @pytest.mark.django_db
+# 40 examples (each a handful of children screened three ways on up to five as-of dates): the
+# suite's largest single test, kept so CI stays well inside its 30 minutes on 2 cores.
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(scenario())
 def test_all_three_targets_agree(data: Scenario) -> None:
