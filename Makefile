@@ -8,14 +8,18 @@ setup:
 run:
 	scripts/run.sh
 
+# One pytest worker per core (pytest-xdist), a test file at a time: module fixtures (a served
+# app, a replica) start once per file. conftest.py restores the data a transactional test flushes.
+PYTEST = .venv/bin/pytest -q -n auto --dist loadfile
+
 test: setup
 	scripts/system-deps.sh
-	.venv/bin/pytest -q
+	$(PYTEST)
 
 test-postgres: setup
 	scripts/system-deps.sh
 	scripts/postgres.sh
-	SHOUHU_DATABASE_URL=$(PG_URL) .venv/bin/pytest -q
+	SHOUHU_DATABASE_URL=$(PG_URL) $(PYTEST)
 
 lint: setup
 	.venv/bin/ruff check .

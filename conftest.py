@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from pytest_django.plugin import blocking_manager_key
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import DEMO_PASSWORD, ensure_personas
@@ -20,6 +21,28 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_db_blocker.unblock():
         ensure_personas()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Put the reference data back after a transactional test's flush.
+
+    One process runs transactional tests last, so nothing after them needs what the flush removed
+    (the migrations' units, regions and table; the personas and their villages). Under
+    pytest-xdist a worker may run other tests after one, so the data is reloaded from the copy
+    Django took when it created the database, and the personas are made again."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from django.db import connections
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for connection in connections.all(initialized_only=True):
+                contents = getattr(connection, "_test_serialized_contents", None)
+                if contents and not connection.settings_dict.get("TEST", {}).get("MIRROR"):
+                    connection.creation.deserialize_db_from_string(contents)
+            ensure_personas()  # and what django_db_setup added after that copy
+    return result
 
 
 @pytest.fixture
