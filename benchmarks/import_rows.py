@@ -3,7 +3,13 @@ layout) validated and committed the way `ImportRun` does it (the preview keeps i
 records, the commit uses them), into an empty registry on a scratch database, as the system user.
 
     .venv/bin/python benchmarks/import_rows.py [--rows 50000] [--formats jsonl,xlsx] [--postgres]
-        [--database shouhu_bench_import] [--roster-dir DIR] [--measure-memory]
+        [--database shouhu_bench_import] [--roster-dir DIR] [--measure-memory] [--floor] [--runs 1]
+
+`--floor` also times the floor in the same run (as `suite.py`'s import floor: python-calamine
+reads the .xlsx, the raw cells go into a scratch table with one COPY / `executemany`), so the
+ratio compares figures taken under the same load. `--runs 3` repeats everything and prints the
+medians. Beside each wall time: the CPU seconds of the importing process and of its PostgreSQL
+backend (from /proc), the figures to compare when the machine is shared.
 
 Each format's import runs in a fresh child process (`python -c` of this file's `import_one`), so
 `--measure-memory` can report the import's own peak resident memory (the child's maxrss; the
@@ -26,6 +32,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import ROOT, setup_django
+from _setup import ROOT, backend_cpu, setup_django
 
 SEED = 4242
 
@@ -74,6 +81,15 @@ def _villages() -> list[str]:
     return ensure_villages()
 
 
+def _phase() -> tuple[float, float, float]:
+    return time.perf_counter(), time.process_time(), backend_cpu()
+
+
+def _spent(start: tuple[float, float, float]) -> list[float]:
+    """[wall, python cpu, server cpu] since `start`."""
+    return [now - then for now, then in zip(_phase(), start, strict=True)]
+
+
 def import_one(path: str, fmt: str, rows: int, as_of: str) -> None:
     """In the child process: validate (keeping the records) and commit; prints one JSON line."""
     import django
@@ -83,17 +99,49 @@ def import_one(path: str, fmt: str, rows: int, as_of: str) -> None:
 
     day = datetime.date.fromisoformat(as_of)
     records = Path(path + ".records")
-    started = time.perf_counter()
+    started = _phase()
     result = validate_file(Path(path), fmt=fmt, actor=None, on=day, records=records)
-    validated = time.perf_counter()
+    validated = _spent(started)
     assert result.ok and result.new == rows, (result.new, [str(e) for e in result.errors[:5]])
     peak_validate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = _phase()
     outcome = commit_file(Path(path), fmt=fmt, actor=None, plan=result.plan(), as_of=day, records=records)
-    committed = time.perf_counter()
+    committed = _spent(started)
     assert len(outcome.created) == rows and outcome.from_preview
     records.unlink()
-    print(json.dumps({"validate": validated - started, "commit": committed - validated,
-                      "peak_validate_kib": peak_validate}), flush=True)  # fmt: skip
+    print(json.dumps({"validate": validated, "commit": committed, "peak_validate_kib": peak_validate}), flush=True)
+
+
+def floor_one(path: str, rows: int) -> None:
+    """In the child process: the floor (as `suite.py`'s import floor); prints one JSON line."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from python_calamine import CalamineWorkbook
+
+    from shouhu.registry import xlsx_layout
+
+    started = _phase()
+    sheet = CalamineWorkbook.from_path(path).get_sheet_by_name(xlsx_layout.SHEET_NAME)
+    cells = iter(sheet.iter_rows())
+    width = len(next(cells))
+    columns = ", ".join(f"c{i} text" for i in range(width))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_roster")
+        cursor.execute(f"CREATE TABLE bench_raw_roster ({columns})")
+        data = [tuple(None if v == "" else str(v) for v in row) for row in cells]
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY bench_raw_roster FROM STDIN") as copy:
+                for row in data:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * width)
+            cursor.executemany(f"INSERT INTO bench_raw_roster VALUES ({marks})", data)
+        cursor.execute("DROP TABLE bench_raw_roster")
+    spent = _spent(started)
+    assert len(data) == rows, len(data)
+    print(json.dumps({"floor": spent}), flush=True)
 
 
 def main() -> None:
@@ -104,6 +152,8 @@ def main() -> None:
     parser.add_argument("--database", default="shouhu_bench_import")
     parser.add_argument("--roster-dir", help="where rosters are written and reused (default: a temporary directory)")
     parser.add_argument("--measure-memory", action="store_true", help="report each import's peak resident memory")
+    parser.add_argument("--floor", action="store_true", help="also time the floor (.xlsx only) in the same run")
+    parser.add_argument("--runs", type=int, default=1, help="repeat and print medians")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="shouhu-import-bench-"))
     try:
@@ -125,35 +175,66 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
     paths = write_rosters(roster_dir, args.rows, formats, as_of)
     vendor = connection.vendor
     connection.close()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    here = str(Path(__file__).resolve().parent)
     for fmt in formats:
-        code = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import import_rows; " \
-               f"import_rows.import_one({str(paths[fmt])!r}, {fmt!r}, {args.rows}, {as_of.isoformat()!r})"  # fmt: skip
-        load_before = os.getloadavg()[0]
-        with tempfile.TemporaryFile("w+") as out:
-            child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage (maxrss in KiB)
-            child.returncode = os.waitstatus_to_exitcode(status)
-            out.seek(0)
-            text = out.read()
-        if child.returncode != 0:
-            print(text, file=sys.stderr)
-            raise SystemExit(f"{fmt} import failed")
-        figures = json.loads(text.strip().splitlines()[-1])
-        v, c = figures["validate"], figures["commit"]
-        peak = usage.ru_maxrss / 1024
         size = paths[fmt].stat().st_size / 1e6
-        print(
-            f"{vendor} {fmt:5} {args.rows} rows ({size:.0f} MB): validate {v:7.1f} s ({args.rows / v:6.0f} rows/s)  "
-            f"commit {c:7.1f} s ({args.rows / c:6.0f} rows/s)  total {v + c:7.1f} s ({args.rows / (v + c):6.0f} rows/s)"
-            + (f"  peak RSS {peak:.0f} MB (validate {figures['peak_validate_kib'] / 1024:.0f} MB)"
-               if args.measure_memory else "")
-            + f"  load {load_before:.2f} → {os.getloadavg()[0]:.2f}",
-            flush=True,
-        )  # fmt: skip
-        with connection.cursor() as cursor:  # the next format starts from an empty registry again
-            for table in ("registry_circumstance", "registry_duplicatecandidate", "registry_child", "core_auditevent"):
-                cursor.execute(f"DELETE FROM {table}")
+        runs: list[dict[str, object]] = []
+        for _ in range(args.runs):
+            figures: dict[str, object] = {}
+            if args.floor and fmt == "xlsx":
+                call = f"import_rows.floor_one({str(paths[fmt])!r}, {args.rows})"
+                figures.update(_in_child(here, call)[0])
+            call = f"import_rows.import_one({str(paths[fmt])!r}, {fmt!r}, {args.rows}, {as_of.isoformat()!r})"
+            found, peak, loads = _in_child(here, call)
+            figures.update(found, peak=peak, loads=loads)
+            runs.append(figures)
+            _print(vendor, fmt, args, size, figures, "run")
+            with connection.cursor() as cursor:  # the next run starts from an empty registry again
+                for table in ("registry_circumstance", "registry_duplicatecandidate", "registry_child",
+                              "core_auditevent"):  # fmt: skip
+                    cursor.execute(f"DELETE FROM {table}")
+        if args.runs > 1:
+            median = {key: [statistics.median(r[key][i] for r in runs) for i in range(3)]  # type: ignore[index]
+                      for key in ("floor", "validate", "commit") if key in runs[0]}  # fmt: skip
+            loads = [load for r in runs for load in r["loads"]]  # type: ignore[attr-defined]
+            median.update(peak=max(r["peak"] for r in runs), loads=[min(loads), max(loads)])  # type: ignore[arg-type]
+            _print(vendor, fmt, args, size, median, f"median of {args.runs}")
+
+
+def _in_child(here: str, call: str) -> tuple[dict[str, object], float, list[float]]:
+    """Runs `import_rows.<call>` in a fresh Python; its JSON line, peak RSS (MB) and the load before/after."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = f"import sys; sys.path.insert(0, {here!r}); import import_rows; {call}"
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage (maxrss in KiB)
+        out.seek(0)
+        text = out.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        print(text, file=sys.stderr)
+        raise SystemExit(f"{call} failed")
+    return json.loads(text.strip().splitlines()[-1]), usage.ru_maxrss / 1024, [load_before, os.getloadavg()[0]]
+
+
+def _print(vendor: str, fmt: str, args: argparse.Namespace, size: float, f: dict[str, object], what: str) -> None:
+    def one(name: str, figure: list[float]) -> str:
+        wall, python, server = figure
+        cpu = f"cpu {python:.1f}" + (f"+{server:.1f}" if server else "")
+        return f"{name} {wall:6.1f} s ({args.rows / wall:6.0f} rows/s, {cpu})"
+
+    v, c = f["validate"], f["commit"]
+    total = [a + b for a, b in zip(v, c, strict=True)]  # type: ignore[call-overload]
+    parts = [one("validate", v), one("commit", c), one("total", total)]  # type: ignore[arg-type]
+    if "floor" in f:
+        floor = f["floor"]
+        parts.insert(0, one("floor", floor))  # type: ignore[arg-type]
+        parts.append(f"ratio {total[0] / floor[0]:.2f}× (cpu {sum(total[1:]) / sum(floor[1:]):.2f}×)")  # type: ignore[index]
+    if args.measure_memory:
+        parts.append(f"peak RSS {f['peak']:.0f} MB")
+    loads = f["loads"]
+    parts.append(f"load {loads[0]:.2f} → {loads[1]:.2f}")  # type: ignore[index]
+    print(f"[{what}] {vendor} {fmt} {args.rows} rows ({size:.0f} MB): " + "  ".join(parts), flush=True)
 
 
 if __name__ == "__main__":
