@@ -11,6 +11,7 @@ from shouhu.accounts.access import Capability, can
 from shouhu.accounts.models import User
 from shouhu.core.demo import demo_loader
 from shouhu.web.home import Panel, home_contributor
+from shouhu.web.pagination import cached_count
 
 from . import duplicate_tasks  # noqa: F401  (registers the periodic job)
 
@@ -36,7 +37,9 @@ def duplicates_panel(user: User) -> list[Panel]:
     from .duplicates import duplicates_visible_to
     from .models import DuplicateState
 
-    waiting = duplicates_visible_to(user).filter(state=DuplicateState.OPEN).count()
+    # A county's first scan queues hundreds of thousands of pairs at province size, and scoping each
+    # pair reads both children: a large count is remembered for a minute (as the list's own is).
+    waiting = cached_count(duplicates_visible_to(user).filter(state=DuplicateState.OPEN))
     return [
         Panel(
             title="疑似重复档案",
