@@ -32,12 +32,12 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from shouhu.accounts.models import User
-from shouhu.core import crypto
+from shouhu.core import crypto, dbstats
 from shouhu.regions.models import Level, Region
 
 from .bulk import bulk_register
 from .exchange import ChildRecord, Disability, Guardian, Parent
-from .models import Child
+from .models import Child, Circumstance
 
 COUNTY_PREFIX = "210522"
 COUNTY_CODE = COUNTY_PREFIX + "000000"
@@ -550,6 +550,9 @@ def generate_children(
         progress = partial(_offset_progress, on_progress, written) if on_progress else None
         bulk_register(actor=actor, records=batch, effective=today, action="children.generate", on_progress=progress)
         written += len(batch)
+    if written:
+        # What is read next (screening, lists) must not be planned for the registry before this.
+        dbstats.analyze([Child, Circumstance])
     return written
 
 
