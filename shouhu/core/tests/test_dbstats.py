@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 
@@ -28,11 +30,12 @@ def test_a_table_is_stale_by_autovacuums_rule(live: int, changed: int, analyzed:
     assert dbstats.needs_analyze(live_rows=live, changed_rows=changed, analyzed_before=analyzed) is stale
 
 
-def _last_analyzed(table: str) -> object:
+def _last_analyzed(table: str) -> datetime.datetime | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
-        return cursor.fetchone()[0]
+        found: datetime.datetime | None = cursor.fetchone()[0]
+        return found
 
 
 @ON_POSTGRESQL
