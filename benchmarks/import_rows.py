@@ -9,7 +9,9 @@ records, the commit uses them), into an empty registry on a scratch database, as
 reads the .xlsx, the raw cells go into a scratch table with one COPY / `executemany`), so the
 ratio compares figures taken under the same load. `--runs 3` repeats everything and prints the
 medians. Beside each wall time: the CPU seconds of the importing process and of its PostgreSQL
-backend (from /proc), the figures to compare when the machine is shared.
+backend (from /proc), the figures to compare when the machine is shared. The imports run with
+`SHOUHU_DEBUG=0`, as in production (`--debug`: Django's DEBUG on, as `suite.py` runs; at
+100,000 rows it made no difference beyond the noise: the import sends few queries).
 
 Each format's import runs in a fresh child process (`python -c` of this file's `import_one`), so
 `--measure-memory` can report the import's own peak resident memory (the child's maxrss; the
@@ -38,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -154,6 +157,7 @@ def main() -> None:
     parser.add_argument("--measure-memory", action="store_true", help="report each import's peak resident memory")
     parser.add_argument("--floor", action="store_true", help="also time the floor (.xlsx only) in the same run")
     parser.add_argument("--runs", type=int, default=1, help="repeat and print medians")
+    parser.add_argument("--debug", action="store_true", help="run the imports with Django's DEBUG on")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="shouhu-import-bench-"))
     try:
@@ -178,14 +182,14 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
     here = str(Path(__file__).resolve().parent)
     for fmt in formats:
         size = paths[fmt].stat().st_size / 1e6
-        runs: list[dict[str, object]] = []
+        runs: list[dict[str, Any]] = []
         for _ in range(args.runs):
-            figures: dict[str, object] = {}
+            figures: dict[str, Any] = {}
             if args.floor and fmt == "xlsx":
                 call = f"import_rows.floor_one({str(paths[fmt])!r}, {args.rows})"
-                figures.update(_in_child(here, call)[0])
+                figures.update(_in_child(here, call, args.debug)[0])
             call = f"import_rows.import_one({str(paths[fmt])!r}, {fmt!r}, {args.rows}, {as_of.isoformat()!r})"
-            found, peak, loads = _in_child(here, call)
+            found, peak, loads = _in_child(here, call, args.debug)
             figures.update(found, peak=peak, loads=loads)
             runs.append(figures)
             _print(vendor, fmt, args, size, figures, "run")
@@ -194,16 +198,16 @@ def run(args: argparse.Namespace, data_dir: Path) -> None:
                               "core_auditevent"):  # fmt: skip
                     cursor.execute(f"DELETE FROM {table}")
         if args.runs > 1:
-            median = {key: [statistics.median(r[key][i] for r in runs) for i in range(3)]  # type: ignore[index]
+            median = {key: [statistics.median(r[key][i] for r in runs) for i in range(3)]
                       for key in ("floor", "validate", "commit") if key in runs[0]}  # fmt: skip
-            loads = [load for r in runs for load in r["loads"]]  # type: ignore[attr-defined]
-            median.update(peak=max(r["peak"] for r in runs), loads=[min(loads), max(loads)])  # type: ignore[arg-type]
+            loads = [load for r in runs for load in r["loads"]]
+            median.update(peak=max(r["peak"] for r in runs), loads=[min(loads), max(loads)])
             _print(vendor, fmt, args, size, median, f"median of {args.runs}")
 
 
-def _in_child(here: str, call: str) -> tuple[dict[str, object], float, list[float]]:
+def _in_child(here: str, call: str, debug: bool) -> tuple[dict[str, Any], float, list[float]]:
     """Runs `import_rows.<call>` in a fresh Python; its JSON line, peak RSS (MB) and the load before/after."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHOUHU_DEBUG": "1" if debug else "0"}
     code = f"import sys; sys.path.insert(0, {here!r}); import import_rows; {call}"
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryFile("w+") as out:
@@ -217,23 +221,23 @@ def _in_child(here: str, call: str) -> tuple[dict[str, object], float, list[floa
     return json.loads(text.strip().splitlines()[-1]), usage.ru_maxrss / 1024, [load_before, os.getloadavg()[0]]
 
 
-def _print(vendor: str, fmt: str, args: argparse.Namespace, size: float, f: dict[str, object], what: str) -> None:
+def _print(vendor: str, fmt: str, args: argparse.Namespace, size: float, f: dict[str, Any], what: str) -> None:
     def one(name: str, figure: list[float]) -> str:
         wall, python, server = figure
         cpu = f"cpu {python:.1f}" + (f"+{server:.1f}" if server else "")
         return f"{name} {wall:6.1f} s ({args.rows / wall:6.0f} rows/s, {cpu})"
 
     v, c = f["validate"], f["commit"]
-    total = [a + b for a, b in zip(v, c, strict=True)]  # type: ignore[call-overload]
-    parts = [one("validate", v), one("commit", c), one("total", total)]  # type: ignore[arg-type]
+    total = [a + b for a, b in zip(v, c, strict=True)]
+    parts = [one("validate", v), one("commit", c), one("total", total)]
     if "floor" in f:
         floor = f["floor"]
-        parts.insert(0, one("floor", floor))  # type: ignore[arg-type]
-        parts.append(f"ratio {total[0] / floor[0]:.2f}× (cpu {sum(total[1:]) / sum(floor[1:]):.2f}×)")  # type: ignore[index]
+        parts.insert(0, one("floor", floor))
+        parts.append(f"ratio {total[0] / floor[0]:.2f}× (cpu {sum(total[1:]) / sum(floor[1:]):.2f}×)")
     if args.measure_memory:
         parts.append(f"peak RSS {f['peak']:.0f} MB")
     loads = f["loads"]
-    parts.append(f"load {loads[0]:.2f} → {loads[1]:.2f}")  # type: ignore[index]
+    parts.append(f"load {loads[0]:.2f} → {loads[1]:.2f}")
     print(f"[{what}] {vendor} {fmt} {args.rows} rows ({size:.0f} MB): " + "  ".join(parts), flush=True)
 
 

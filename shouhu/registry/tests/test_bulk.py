@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -117,6 +118,18 @@ def test_a_failing_batch_writes_nothing(personas: dict[str, User]) -> None:
         bulk_register(actor=None, records=[*records, records[0]], effective=DAY, batch_size=3)
     assert Child.objects.count() == 0 and Circumstance.objects.count() == 0
     assert not AuditEvent.objects.filter(action="children.import").exists()
+
+
+def test_a_row_failing_while_its_batch_streams_writes_nothing(personas: dict[str, User]) -> None:
+    """The rows go to the database as they are built (PostgreSQL: into an open COPY); a row that
+    cannot be built halfway through a batch still leaves nothing behind, and the connection works."""
+    records = generated(6)
+    records[4] = dataclasses.replace(records[4], region_code="999999999999")  # no such region
+    with pytest.raises(KeyError, match="999999999999"):
+        bulk_register(actor=None, records=records, effective=DAY, batch_size=6)
+    assert Child.objects.count() == 0 and Circumstance.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="children.import").exists()
+    assert len(bulk_register(actor=None, records=generated(3, seed=8), effective=DAY)) == 3
 
 
 def test_the_backend_path(personas: dict[str, User]) -> None:

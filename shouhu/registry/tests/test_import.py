@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import io
 import json
 from pathlib import Path
@@ -18,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import User
-from shouhu.registry import services, xlsx_layout
+from shouhu.registry import bulk, importing, services, xlsx_layout
 from shouhu.registry.exchange import parse_record, record_to_dict
 from shouhu.registry.importing import (
     ImportFailed,
@@ -88,6 +89,25 @@ def test_a_jsonl_roster_registers_every_child(tmp_path: Path, personas: dict[str
     child = services.find_by_id_number(rows[3]["id_number"])
     assert child is not None and record_to_dict(situation_on(child, today())) == rows[3]
     assert child.created_by == personas["supervisor_a"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps its planner heuristics (core/dbstats)")
+@pytest.mark.parametrize(("threshold", "analyzed"), [(5, True), (6, False)])
+def test_a_large_import_refreshes_the_planners_statistics(
+    tmp_path: Path, personas: dict[str, User], monkeypatch: pytest.MonkeyPatch, threshold: int, analyzed: bool
+) -> None:
+    """The next screening is planned from statistics autovacuum may not have refreshed yet."""
+    monkeypatch.setattr(importing, "ANALYZE_FROM_ROWS", threshold)
+    before = _last_analyzed("registry_circumstance")
+    run_import(write_jsonl(tmp_path / "roster.jsonl", list(varied_children(5))), personas["supervisor_a"])
+    assert (_last_analyzed("registry_circumstance") != before) is analyzed
+
+
+def _last_analyzed(table: str) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
 
 
 def test_the_template_has_the_layout_dropdowns_and_instructions(tmp_path: Path, personas: dict[str, User]) -> None:
@@ -283,6 +303,36 @@ def test_a_child_registered_since_the_preview_fails_the_whole_import(tmp_path: P
     with pytest.raises(ImportFailed, match=r"第 3 行（王子轩）：身份证号 .* 在预览后已被登记"):
         commit_file(path, fmt="jsonl", actor=None, plan=result.plan(), as_of=result.as_of)
     assert Child.objects.count() == 1
+
+
+def test_the_collector_runs_less_often_while_rows_go_through(tmp_path: Path, personas: dict[str, User]) -> None:
+    """`bulk.fewer_collections`: raised during the preview and the commit (`on_progress` is called
+    inside), as before afterwards, also when the commit fails."""
+    before = gc.get_threshold()
+    rows = list(varied_children(1000))
+    path = write_jsonl(tmp_path / "r.jsonl", rows)
+    seen: list[int] = []
+
+    def progress(_: int) -> None:
+        seen.append(gc.get_threshold()[0])
+
+    result = validate_file(path, fmt="jsonl", actor=None, on_progress=progress)
+    assert gc.get_threshold() == before
+    register(personas["caseworker"], rows[999])
+    with pytest.raises(ImportFailed, match="在预览后已被登记"):
+        commit_file(path, fmt="jsonl", actor=None, plan=result.plan(), as_of=result.as_of, on_progress=progress)
+    assert gc.get_threshold() == before and before[0] != bulk.YOUNG_COLLECTION_EVERY
+    assert seen == [bulk.YOUNG_COLLECTION_EVERY, before[0], bulk.YOUNG_COLLECTION_EVERY]
+    assert Child.objects.count() == 1
+
+
+def test_overlapping_imports_restore_the_threshold_once_both_are_done() -> None:
+    before = gc.get_threshold()
+    with bulk.fewer_collections():
+        with bulk.fewer_collections():
+            assert gc.get_threshold()[0] == bulk.YOUNG_COLLECTION_EVERY
+        assert gc.get_threshold()[0] == bulk.YOUNG_COLLECTION_EVERY
+    assert gc.get_threshold() == before
 
 
 def test_changing_a_fact_twice_on_one_day_is_an_error_at_preview(tmp_path: Path, personas: dict[str, User]) -> None:
