@@ -160,7 +160,11 @@ class ScreeningPart(models.Model):
 
 class Eligibility(models.Model):
     """A child in a category or measure, from `since` (the as-of date of the run that first found
-    it) until `until` (the as-of date of the run that no longer did; null while it holds)."""
+    it) until `until` (the as-of date of the run that no longer did; null while it holds).
+
+    On PostgreSQL the foreign keys of this table and of `EligibilityChange` are checked once per
+    statement instead of once per row (migration 0004: a screening writes hundreds of thousands of
+    rows at a time, and the per-row checks cost more than the rows' own writes)."""
 
     child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="eligibilities")
     code = models.CharField("类别/措施", max_length=40)
@@ -168,13 +172,19 @@ class Eligibility(models.Model):
     until = models.DateField("至", null=True, blank=True)
     rule_version = models.PositiveIntegerField("规则版本")
     found_by = models.ForeignKey(ScreeningRun, on_delete=models.PROTECT, related_name="+")
-    ended_by = models.ForeignKey(ScreeningRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed by `eligibility_ended_by` below: only closed rows, so a new (open) result writes no entry.
+    ended_by = models.ForeignKey(
+        ScreeningRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = "资格"
         verbose_name_plural = "资格"
         ordering = ["child", "code", "-since"]
-        indexes = [models.Index(fields=["code", "until"], name="eligibility_code_open")]
+        indexes = [
+            models.Index(fields=["code", "until"], name="eligibility_code_open"),
+            models.Index(fields=["ended_by"], condition=models.Q(ended_by__isnull=False), name="eligibility_ended_by"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["child", "code"], condition=models.Q(until__isnull=True), name="eligibility_one_open_per_code"
@@ -191,7 +201,8 @@ class ChangeKind(models.TextChoices):
 
 
 class EligibilityChange(models.Model):
-    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="changes")
+    # Indexed by `eligibility_change_run` below (run first), which serves the foreign key's lookups too.
+    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="changes", db_index=False)
     child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="eligibility_changes")
     code = models.CharField("类别/措施", max_length=40)
     change = models.CharField("变化", max_length=10, choices=ChangeKind.choices)
