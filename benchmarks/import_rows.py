@@ -116,34 +116,19 @@ def import_one(path: str, fmt: str, rows: int, as_of: str) -> None:
 
 
 def floor_one(path: str, rows: int) -> None:
-    """In the child process: the floor (as `suite.py`'s import floor); prints one JSON line."""
+    """In the child process: `suite.py`'s import floor itself, timed; prints one JSON line."""
     import django
 
     django.setup()
-    from django.db import connection, transaction
-    from python_calamine import CalamineWorkbook
-
-    from shouhu.registry import xlsx_layout
+    from django.db import connection
+    from suite import import_floor
 
     started = _phase()
-    sheet = CalamineWorkbook.from_path(path).get_sheet_by_name(xlsx_layout.SHEET_NAME)
-    cells = iter(sheet.iter_rows())
-    width = len(next(cells))
-    columns = ", ".join(f"c{i} text" for i in range(width))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_raw_roster")
-        cursor.execute(f"CREATE TABLE bench_raw_roster ({columns})")
-        data = [tuple(None if v == "" else str(v) for v in row) for row in cells]
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy("COPY bench_raw_roster FROM STDIN") as copy:
-                for row in data:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * width)
-            cursor.executemany(f"INSERT INTO bench_raw_roster VALUES ({marks})", data)
+    written = import_floor(Path(path))
+    with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_raw_roster")
     spent = _spent(started)
-    assert len(data) == rows, len(data)
+    assert written == rows, written
     print(json.dumps({"floor": spent}), flush=True)
 
 
