@@ -65,13 +65,14 @@ def analyze_stale(models: Iterable[type[Model]], *, using: str = DEFAULT_DB_ALIA
             for name, live, changed, analyzed in cursor.fetchall()
             if needs_analyze(live_rows=live, changed_rows=changed, analyzed_before=analyzed)
         ]
-    return analyze_tables(stale, using=using)
+    return analyze_tables(sorted(stale), using=using)
 
 
 def analyze_tables(tables: list[str], *, using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """One ANALYZE of the named tables (PostgreSQL), inside the caller's transaction if any."""
+    """One ANALYZE of the named tables (PostgreSQL; callers pass them sorted), inside the caller's
+    transaction if any."""
     connection = connections[using]
     if tables:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in sorted(tables)))
-    return sorted(tables)
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+    return tables

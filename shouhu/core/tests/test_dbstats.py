@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 
 from shouhu.core import dbstats
+from shouhu.core.testing.dbstats import last_analyzed
 from shouhu.registry.models import Child, Circumstance
 
 ON_POSTGRESQL = pytest.mark.skipif(
@@ -30,20 +29,12 @@ def test_a_table_is_stale_by_autovacuums_rule(live: int, changed: int, analyzed:
     assert dbstats.needs_analyze(live_rows=live, changed_rows=changed, analyzed_before=analyzed) is stale
 
 
-def _last_analyzed(table: str) -> datetime.datetime | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
-        found: datetime.datetime | None = cursor.fetchone()[0]
-        return found
-
-
 @ON_POSTGRESQL
 @pytest.mark.django_db
 def test_analyze_refreshes_the_tables_statistics() -> None:
-    before = _last_analyzed("registry_circumstance")
+    before = last_analyzed("registry_circumstance")
     assert dbstats.analyze([Child, Circumstance, Child]) == ["registry_child", "registry_circumstance"]
-    after = _last_analyzed("registry_circumstance")
+    after = last_analyzed("registry_circumstance")
     assert after is not None and (before is None or after > before)
 
 
@@ -71,7 +62,7 @@ def test_sqlite_keeps_its_heuristics() -> None:
 def test_generated_children_leave_fresh_statistics() -> None:
     from shouhu.registry.generator import generate_children
 
-    before = _last_analyzed("registry_child")
+    before = last_analyzed("registry_child")
     assert generate_children(count=5, seed=7) == 5
-    after = _last_analyzed("registry_child")
+    after = last_analyzed("registry_child")
     assert after is not None and (before is None or after > before)

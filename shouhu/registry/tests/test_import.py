@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import User
+from shouhu.core.testing.dbstats import last_analyzed
 from shouhu.registry import bulk, importing, services, xlsx_layout
 from shouhu.registry.exchange import parse_record, record_to_dict
 from shouhu.registry.importing import (
@@ -98,16 +99,9 @@ def test_a_large_import_refreshes_the_planners_statistics(
 ) -> None:
     """The next screening is planned from statistics autovacuum may not have refreshed yet."""
     monkeypatch.setattr(importing, "ANALYZE_FROM_ROWS", threshold)
-    before = _last_analyzed("registry_circumstance")
+    before = last_analyzed("registry_circumstance")
     run_import(write_jsonl(tmp_path / "roster.jsonl", list(varied_children(5))), personas["supervisor_a"])
-    assert (_last_analyzed("registry_circumstance") != before) is analyzed
-
-
-def _last_analyzed(table: str) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
-        return cursor.fetchone()[0]
+    assert (last_analyzed("registry_circumstance") != before) is analyzed
 
 
 def test_the_template_has_the_layout_dropdowns_and_instructions(tmp_path: Path, personas: dict[str, User]) -> None:
