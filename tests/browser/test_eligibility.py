@@ -88,7 +88,9 @@ def test_widening_the_rehab_age_limit_changes_the_preview_and_after_screening_th
     screenshot(page, "eligibility-5-child")
 
     page.get_by_role("link", name="资格筛查", exact=True).click()
+    page.wait_for_url(f"{served_app}/eligibility/")
     page.get_by_role("link", name="人数统计").click()
+    page.wait_for_url(f"{served_app}/eligibility/counts/")
     assert t21_total(page) == after
     screenshot(page, "eligibility-6-counts-after")
 

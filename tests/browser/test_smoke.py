@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -24,8 +25,10 @@ def test_admin_sees_the_county_and_administration(page: Any, served_app: str) ->
     assert "我的辖区：桓仁满族自治县" in page.content()
     screenshot(page, "home-admin")
     page.click("text=用户")
+    page.wait_for_url(f"{served_app}/users/")  # read the new page, not the one being left
     assert page.locator("table tbody tr").count() >= 11
     page.click("text=审计日志")
+    page.wait_for_url(re.compile(r".*/audit/.*"))
     assert "登录成功" in page.content()
 
 
@@ -34,6 +37,9 @@ def test_township_supervisor_sees_only_their_township(page: Any, served_app: str
     assert "我的辖区：桓仁镇" in page.content()
     assert "用户" not in nav_labels(page)
     page.click("text=查看辖区")
+    # the click returns once the navigation commits: wait for the region page to load before
+    # reading its rows (CI once read the home page's tables here)
+    page.wait_for_url(f"{served_app}/regions/210522100000/")
     rows = page.locator("table tbody tr").all_inner_texts()
     assert any("东关村" in r for r in rows) and not any("普乐堡" in r for r in rows)
     response = page.goto(f"{served_app}/regions/210522101000/")
