@@ -33,7 +33,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     Django took when it created the database, and the personas are made again."""
     result = yield
     marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    # After the session's last test the test database is already gone (pytest-django tears its
+    # session fixtures down inside this hook's yield): nothing to put back.
+    if nextitem is not None and marker is not None and marker.kwargs.get("transaction"):
         from django.db import connections
 
         with item.config.stash[blocking_manager_key].unblock():

@@ -77,7 +77,7 @@ def plan_parts(run: ScreeningRun) -> list[ScreeningPart]:
     """Record the rules in force and split the run into parts (idempotent). A run with nothing on
     record under its region is finished at once."""
     with transaction.atomic():
-        run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
+        run = ScreeningRun.objects.select_for_update(no_key=True).get(pk=run.pk)  # see _complete_if_last
         if run.parts.exists() or run.state != RunState.QUEUED:
             return list(run.parts.all())
         prefixes = part_prefixes(run.region_prefix)
@@ -161,7 +161,7 @@ def requeue_expired_parts(now: datetime.datetime | None = None) -> list[int]:
     )
     for part_id in expired.values_list("pk", flat=True):
         with transaction.atomic():
-            part = ScreeningPart.objects.select_for_update(skip_locked=True).filter(pk=part_id).first()
+            part = _locked_part(part_id, skip_locked=True)
             if part is None or part.state == RunState.DONE or part.lease_expires_at >= now:  # type: ignore[operator]
                 continue
             if part.attempts >= settings.SCREENING_PART_MAX_ATTEMPTS:
@@ -179,10 +179,17 @@ def _lease_from_now() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=settings.SCREENING_PART_LEASE_SECONDS)
 
 
+def _locked_part(part_id: int, *, skip_locked: bool = False) -> ScreeningPart | None:
+    """The part's row, locked until commit — only its row: the parts' default ordering joins their
+    run, and FOR UPDATE would lock the run too, waiting for every part in progress (each holds the
+    run FOR KEY SHARE while it writes results that name it)."""
+    return ScreeningPart.objects.select_for_update(of=("self",), skip_locked=skip_locked).filter(pk=part_id).first()
+
+
 def _claim(part_id: int) -> bool:
     """Mark the part taken (committed at once, so the lease is visible while the work runs)."""
     with transaction.atomic():
-        part = ScreeningPart.objects.select_for_update().filter(pk=part_id).first()
+        part = _locked_part(part_id)
         if part is None or part.state in (RunState.DONE, RunState.FAILED):
             return False
         ScreeningPart.objects.filter(pk=part_id).update(
@@ -195,7 +202,9 @@ def _part_failed(part_id: int, error: Exception) -> None:
     from django.conf import settings
 
     with transaction.atomic():
-        part = ScreeningPart.objects.select_for_update().get(pk=part_id)
+        part = _locked_part(part_id)
+        if part is None:
+            return
         if part.attempts >= settings.SCREENING_PART_MAX_ATTEMPTS:
             _fail(part, str(error))
         else:  # taken again once the lease runs out
@@ -211,7 +220,10 @@ def _fail(part: ScreeningPart, error: str) -> None:
 
 def _complete_if_last(run_id: int) -> ScreeningRun | None:
     """Count the finished parts; when all are done, add up their results and finish the run."""
-    run = ScreeningRun.objects.select_for_update().get(pk=run_id)
+    # FOR NO KEY UPDATE, not FOR UPDATE: every other part in progress holds the run FOR KEY SHARE
+    # (its results' reference check, until it commits); FOR UPDATE waited for them, and two parts
+    # finishing at once deadlocked. Parts finishing still take turns here.
+    run = ScreeningRun.objects.select_for_update(no_key=True).get(pk=run_id)
     parts = list(run.parts.values("state", "counts", "gained", "lost"))
     done = [p for p in parts if p["state"] == RunState.DONE]
     run.progress_done = len(done)
@@ -446,7 +458,7 @@ def screening_start(*, actor: User, region_code: str, as_of: datetime.date) -> S
     if scope is None or not region.code.startswith(scope.prefix):
         raise PermissionDenied("只能筛查您辖区内的儿童")
     with transaction.atomic():
-        busy = ScreeningRun.objects.select_for_update().filter(
+        busy = ScreeningRun.objects.select_for_update(no_key=True).filter(  # see _complete_if_last
             state__in=(RunState.QUEUED, RunState.RUNNING), created_at__gte=timezone.now() - STALE_AFTER
         )
         for other in busy:

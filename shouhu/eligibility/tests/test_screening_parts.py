@@ -5,8 +5,10 @@ put back on the queue when its lease runs out."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -108,3 +110,48 @@ def test_an_empty_region_finishes_at_once() -> None:
     run = run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
     assert run.state == RunState.DONE and run.progress_total == 0
     assert run.counts["T21"] == 0 and run.gained == run.lost == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="Row locks: SQLite has one writer at a time, so two parts never hold the run at once",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_part_finishes_while_another_part_still_holds_the_run() -> None:
+    """A part's results name its run, and on PostgreSQL their reference check holds the run's row
+    FOR KEY SHARE until the part commits. Finishing a part must not wait for that: with FOR UPDATE
+    two workers finishing at once deadlocked (the 1,000,000-child benchmark lost 6 of 13 parts)."""
+    _two_townships()
+    run = screening_request(actor=None, region_code=COUNTY, as_of=today())
+    first, second = plan_parts(run)
+    child = Child.objects.get(region_code=VILLAGE_B)
+    holding, release = threading.Event(), threading.Event()
+
+    def a_part_in_progress() -> None:  # what the second part's transaction holds while it writes
+        try:
+            with transaction.atomic():
+                EligibilityChange.objects.create(run=run, child=child, code="T21", change=ChangeKind.GAINED)
+                holding.set()
+                release.wait(30)
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=a_part_in_progress)
+    other.start()
+    try:
+        assert holding.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait here is the bug: fail, do not hang
+        try:
+            assert screen_part(first.pk) is None  # done, and not the last part
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        other.join()
+    first.refresh_from_db()
+    assert first.state == RunState.DONE
+    finished = screen_part(second.pk)
+    assert finished is not None and (finished.state, finished.progress_done) == (RunState.DONE, 2)
