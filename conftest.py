@@ -3,6 +3,7 @@ django_db_setup), and every test runs in a transaction that rolls back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,19 @@ from pytest_django.plugin import blocking_manager_key
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import DEMO_PASSWORD, ensure_personas
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """This test process's own file cache: the product's is shared by every process using the
+    DATA_DIR, and a test that clears it, or reads back what it remembered, must not meet another
+    xdist worker's entries (or a developer's server's)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    own = {**settings.CACHES["default"], "LOCATION": str(tmp_path_factory.mktemp("cache"))}
+    with override_settings(CACHES={"default": own}):
+        yield
 
 
 @pytest.fixture(scope="session")

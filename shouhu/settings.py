@@ -158,6 +158,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root; SQLite needs DATA_DIR too
+
+# Large list totals and deep-page starts are remembered for a minute (shouhu/web/pagination.py).
+# In files under DATA_DIR, so every web process on the machine shares them: counting 214,147
+# duplicate pairs takes ~0.8 s at province size, and with a per-process cache each gunicorn worker
+# paid it every minute (docs/performance.md, "Session 5"). No other service is needed. Keys name
+# the database (`cache_key`), so tests and the product sharing a DATA_DIR never mix answers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "KEY_FUNCTION": "shouhu.web.caching.cache_key",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -60,6 +60,14 @@ def generation(family: str) -> str | None:
     return token
 
 
+def cache_key(key: str, key_prefix: str, version: int) -> str:
+    """Django's cache key, naming the database: the cache is shared by every process on the machine
+    (settings.CACHES), and a count or a page start is true only of the database it was read from."""
+    from django.db import connections
+
+    return f"{connections['default'].settings_dict['NAME']}:{key_prefix}:{version}:{key}"
+
+
 def shared(family: str, key: Hashable, build: Callable[[], T]) -> T:
     """`build()`, remembered for the request and, outside transactions, across requests until
     the family's next `bump`. The value must not depend on the user, and callers must not change it."""

@@ -2,9 +2,11 @@
 holds tens of thousands of rows (issue 7, "Web under load"):
 
 - **Counts.** A list's total ("共 N 条", and so the number of pages) is counted once and, when it
-  is large (at least `COUNT_CACHE_FROM` rows), remembered for `COUNT_CACHE_SECONDS`: counting a
-  province's children or a township's eligible children is the costliest query of such a page,
-  and a total a minute old is as useful. Small lists are counted every time.
+  is large (at least `COUNT_CACHE_FROM` rows), remembered for `COUNT_CACHE_SECONDS` in the cache
+  every web process shares: counting a province's children or a township's eligible children is
+  the costliest query of such a page, and a total a minute old is as useful. When it is older,
+  one request recounts while the others still show it (`cached_count`). Small lists are counted
+  every time.
 - **Keyset links.** A list that names its ordering (`keys=`, ending in a unique key) links to the
   next and previous pages by the last and first row's keys (`?page=N&after=…` / `&before=…`), so
   page 500 is read from the index at that position instead of counting past 24,950 rows. The rows
@@ -20,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,27 +44,49 @@ from django.utils.http import urlencode
 
 COUNT_CACHE_FROM = 1000
 COUNT_CACHE_SECONDS = 60
+COUNT_KEEP_SECONDS = 600  # how long a total past its minute may still be shown while one request recounts
+RECOUNT_SECONDS = 60  # a recount that never finished (its process died) is taken again after this
 ANCHOR_FROM = 1000  # rows before a page from which its start is remembered (see _by_position)
 CURSOR_PARAMS = ("page", "after", "before")
 
 
 def cached_count(items: Any) -> int:
-    """`items.count()`, remembered for a minute when it is at least `COUNT_CACHE_FROM` (per
-    process, keyed by the query's SQL and parameters, so it never answers for another query)."""
+    """`items.count()`, remembered for a minute when it is at least `COUNT_CACHE_FROM` (in the
+    cache all web processes share, keyed by the query's SQL and parameters, so it never answers for
+    another query). Past the minute, the first request to take the recount counts again while the
+    others go on showing the remembered total (kept up to `COUNT_KEEP_SECONDS`): each total is
+    counted about once a minute on the machine, not once per process, and requests do not pile
+    up behind a count."""
     if not isinstance(items, QuerySet):
         return len(items)
+    key = count_key(items)
+    if key is None:
+        return 0
+    found = cache.get(key)
+    if found is not None:
+        count, fresh_until = found
+        if _now() < fresh_until or not cache.add(f"{key}:recount", True, RECOUNT_SECONDS):
+            return int(count)
+    count = items.count()
+    if count >= COUNT_CACHE_FROM:
+        cache.set(key, (count, _now() + COUNT_CACHE_SECONDS), COUNT_KEEP_SECONDS)
+    elif found is not None:
+        cache.delete(key)  # now small: counted every time again
+    cache.delete(f"{key}:recount")
+    return count
+
+
+def count_key(items: QuerySet[Any]) -> str | None:
+    """The cache key of `items`' total (None: the query cannot match anything)."""
     try:
         sql, params = items.query.sql_with_params()
     except EmptyResultSet:
-        return 0
-    key = "shouhu:count:" + hashlib.sha256(f"{items.db}\n{sql}\n{params!r}".encode()).hexdigest()
-    found = cache.get(key)
-    if found is not None:
-        return int(found)
-    count = items.count()
-    if count >= COUNT_CACHE_FROM:
-        cache.set(key, count, COUNT_CACHE_SECONDS)
-    return count
+        return None
+    return "shouhu:count:" + hashlib.sha256(f"{items.db}\n{sql}\n{params!r}".encode()).hexdigest()
+
+
+def _now() -> float:
+    return time.time()
 
 
 class CountingPaginator(Paginator):
@@ -130,7 +155,7 @@ def _beyond(keys: Sequence[str], values: Sequence[Any], *, forward: bool, inclus
 
 def _by_position(ordered: QuerySet[Any], keys: Sequence[str], number: int, size: int) -> list[Any]:
     """Page `number` by OFFSET. A deep page (from `ANCHOR_FROM` rows on) also remembers its first
-    row's keys for `COUNT_CACHE_SECONDS` (per process, keyed by the query's SQL, so per scope), and
+    row's keys for `COUNT_CACHE_SECONDS` (shared by the web processes, keyed by the query's SQL, so per scope), and
     is read from there by keyset the next time: a typed `?page=500` walks 24,950 rows once a minute,
     not on every request. Like a remembered total, it may be a minute behind."""
     start = (number - 1) * size
