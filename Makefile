@@ -47,5 +47,5 @@ bench: setup
 # and `shouhu demo load` first (the script says so and stops otherwise; docs/performance.md).
 bench-province: setup
 	.venv/bin/python benchmarks/screening_workers.py --template shouhu_1m --workers 1,2
-	.venv/bin/python benchmarks/duplicates_province.py --template shouhu_1m
+	.venv/bin/python benchmarks/province.py --template shouhu_1m
 	.venv/bin/python benchmarks/web_load.py

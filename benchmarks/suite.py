@@ -23,8 +23,8 @@ runs, with the ratio to its floor) and writes them as JSON to benchmarks/results
   `RuleSet.decide`) on a 10,000-child sample, extrapolated to all children.
 - duplicates: `duplicates.scan()` over the county (candidates emptied before each run), and again
   with every pair already queued (the daily job's usual case), vs. an exact-key GROUP BY (birth
-  date, sex, name) on the same children. `benchmarks/duplicates_province.py` runs the same on a
-  copy of the 1,000,000-child database.
+  date, sex, name) on the same children. `benchmarks/province.py` runs the screening and
+  duplicates figures on a copy of the 1,000,000-child database.
 """
 
 from __future__ import annotations
