@@ -62,17 +62,18 @@ def cached_count(items: Any) -> int:
     key = count_key(items)
     if key is None:
         return 0
-    found = cache.get(key)
+    found, recount = cache.get(key), f"{key}:recount"
     if found is not None:
         count, fresh_until = found
-        if _now() < fresh_until or not cache.add(f"{key}:recount", True, RECOUNT_SECONDS):
+        if _now() < fresh_until or not cache.add(recount, True, RECOUNT_SECONDS):
             return int(count)
     count = items.count()
     if count >= COUNT_CACHE_FROM:
         cache.set(key, (count, _now() + COUNT_CACHE_SECONDS), COUNT_KEEP_SECONDS)
-    elif found is not None:
-        cache.delete(key)  # now small: counted every time again
-    cache.delete(f"{key}:recount")
+    if found is not None:  # this request took the recount
+        if count < COUNT_CACHE_FROM:
+            cache.delete(key)  # now small: counted every time again
+        cache.delete(recount)
     return count
 
 
