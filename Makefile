@@ -42,9 +42,9 @@ bench: setup
 	.venv/bin/python benchmarks/bulk_register.py --children 50000 --postgres
 
 # Province size (not part of CI): 1,000,000 children in PostgreSQL `shouhu_1m` (built once, kept),
-# screening with one and two workers, the duplicate scan, then the web pages under load (gunicorn + wrk). web_load.py
-# copies shouhu_1m to shouhu_web when missing; that copy needs `shouhu migrate`, `shouhu screen --all`
-# and `shouhu demo load` first (the script says so and stops otherwise; docs/performance.md).
+# screening with one and two workers, screening and the duplicate scan beside their floors, then the
+# web pages under load (gunicorn + wrk). web_load.py builds shouhu_web from shouhu_1m when missing
+# (screened, suggestions drafted, duplicates scanned, demo personas; docs/performance.md).
 bench-province: setup
 	.venv/bin/python benchmarks/screening_workers.py --template shouhu_1m --workers 1,2
 	.venv/bin/python benchmarks/province.py --template shouhu_1m

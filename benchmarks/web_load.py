@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/web_load.py [--database shouhu_web] [--template shouhu_1m]
         [--workers 4] [--worker-class sync] [--connections 16] [--duration 30] [--runs 3] [--only search,floor,…]
 
-- Database: PostgreSQL `--database` on 127.0.0.1:5432 (user postgres) that already holds children
-  and screening results; when it does not exist it is created as a copy of `--template`
-  (`CREATE DATABASE … TEMPLATE …`; build the template with `shouhu migrate`,
-  `shouhu demo generate --children 1000000 --seed 2026` and `shouhu screen --all`). The script
-  never drops anything.
+- Database: PostgreSQL `--database` on 127.0.0.1:5432 (user postgres), used as it is when it
+  exists. Otherwise it is built from `--template` (`shouhu_1m`, itself built first when missing:
+  `shouhu demo generate --children 1000000 --seed 2026`): a copy, migrated, `shouhu screen --all`
+  (results and every intake suggestion), the duplicate scan, `shouhu demo load` (personas, the task
+  table), VACUUM ANALYZE — about 10 minutes at a million children on 2 cores (`ensure_database`).
+  The script never drops anything.
 - Server: gunicorn (`--workers` processes) with production settings — SHOUHU_DEBUG=0, a random
   SHOUHU_SECRET_KEY, SHOUHU_ALLOWED_HOSTS=127.0.0.1, static files collected into a scratch
   SHOUHU_DATA_DIR and served by whitenoise (manifest storage), as behind the county's TLS proxy
