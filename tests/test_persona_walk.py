@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.models import ApiToken, User
 from shouhu.accounts.personas import PERSONA_KEYS
 from shouhu.api.urls import api

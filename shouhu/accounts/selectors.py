@@ -4,9 +4,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from shouhu.access import Capability, can, departments_visible_to, users_visible_to
 from shouhu.core.models import AuditEvent
 
-from .access import Capability, can, departments_visible_to, users_visible_to
 from .models import ApiToken, Department, User
 
 

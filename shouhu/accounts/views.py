@@ -7,11 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from shouhu.web.access import AuthedRequest, access_rule
+from shouhu.access import AuthedRequest, Capability, access_department, access_rule, access_user, can
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
-from .access import Capability, access_department, access_user, can
 from .forms import ApiTokenForm, DepartmentForm, PasswordForm, UserFilterForm, UserForm
 
 

@@ -1,17 +1,12 @@
-"""API authentication and the API's access rules: the same access layer as the UI."""
+"""API authentication: a bearer token or the browser session. The operations' rules are declared
+with `shouhu.access.api_access`, the same access layer as the UI."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from shouhu.accounts.access import Capability, can
 from shouhu.accounts.models import ApiToken, User
 from shouhu.accounts.services import api_token_touch
 
@@ -46,24 +41,3 @@ class SessionAuth(APIKeyCookie):
 
 
 API_AUTH = [TokenAuth(), SessionAuth()]
-
-
-def api_access(capability: Capability) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an endpoint's rule: 403 unless the caller's role has `capability`."""
-
-    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(func)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            if not can(request.auth, capability):  # type: ignore[attr-defined]
-                raise HttpError(403, "您没有执行此操作的权限")
-            return func(request, *args, **kwargs)
-
-        wrapped.access_rule = capability  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
-
-
-def api_public(func: Callable[..., Any]) -> Callable[..., Any]:
-    func.access_rule = "public"  # type: ignore[attr-defined]
-    return func

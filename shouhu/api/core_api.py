@@ -9,11 +9,10 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from shouhu.accounts.access import Capability, access_region, departments_visible_to, regions_visible_to
+from shouhu.access import Capability, access_region, api_access, api_public, departments_visible_to, regions_visible_to
 from shouhu.accounts.models import User
 from shouhu.regions.models import Region
 
-from .auth import api_access, api_public
 from .schemas import DepartmentOut, HealthOut, MeOut, RegionOut
 
 router = Router()

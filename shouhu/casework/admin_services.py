@@ -8,7 +8,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.eligibility.models import Rule, RuleKind

@@ -23,9 +23,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from shouhu.accounts.access import Capability, access_referral, may_handle_referral, referrals_visible_to
+from shouhu.access import Capability, access_referral, api_access, may_handle_referral, referrals_visible_to
 from shouhu.accounts.models import User
-from shouhu.api.auth import api_access
 
 from . import selectors, services
 from .models import Outcome, Referral, ReferralState

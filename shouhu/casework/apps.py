@@ -5,6 +5,3 @@ class CaseworkConfig(AppConfig):
     name = "shouhu.casework"
     label = "casework"
     verbose_name = "受理与转介"
-
-    def ready(self) -> None:
-        from . import contributions  # noqa: F401

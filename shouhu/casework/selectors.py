@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, When
 from django.utils import timezone
 
-from shouhu.accounts.access import (
+from shouhu.access import (
     Capability,
     can,
     intakes_visible_to,

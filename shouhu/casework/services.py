@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, can, may_handle_referral, may_take_intake
+from shouhu.access import Capability, can, may_handle_referral, may_take_intake
 from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.eligibility.models import ScreeningRun

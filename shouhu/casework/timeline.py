@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from shouhu.accounts.access import (
+from shouhu.access import (
     Capability,
     access_child,
     can,

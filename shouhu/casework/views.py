@@ -17,11 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import (
+from shouhu.access import (
+    AuthedRequest,
     Capability,
     access_child,
     access_intake,
     access_referral,
+    access_rule,
     can,
     may_handle_referral,
     may_take_intake,
@@ -31,7 +33,6 @@ from shouhu.eligibility.rules import ruleset_on
 from shouhu.policy.models import Mode
 from shouhu.registry.models import Child, ChildStatus
 from shouhu.registry.selectors import situation_on
-from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import admin_services, selectors, services

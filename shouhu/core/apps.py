@@ -7,9 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from django.utils.module_loading import autodiscover_modules
+        # Every app's checks, receivers, tasks, panels and demo loaders (core/plugins.py).
+        from .plugins import discover
 
-        from . import checks, signals  # noqa: F401  (deploy checks, login audit receivers)
-
-        # Registers every app's @periodic jobs.
-        autodiscover_modules("tasks")
+        discover()

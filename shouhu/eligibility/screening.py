@@ -445,7 +445,7 @@ def screening_start(*, actor: User, region_code: str, as_of: datetime.date) -> S
     without its task or a task without its run). Refused while an overlapping run is unfinished."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from shouhu.accounts.access import Capability, jurisdiction, require
+    from shouhu.access import Capability, jurisdiction, require
     from shouhu.regions.models import Region
 
     from .tasks import screen_region

@@ -19,7 +19,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, can, children_visible_to, jurisdiction, region_prefix
+from shouhu.access import Capability, can, children_visible_to, jurisdiction, region_prefix
 from shouhu.accounts.models import User
 from shouhu.regions.models import Level, Region
 from shouhu.registry.models import Child, ChildStatus

@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from shouhu.accounts.access import COUNTY_WIDE_ROLES, jurisdiction
+from shouhu.access import COUNTY_WIDE_ROLES, jurisdiction
 from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core import audit
 from shouhu.regions.models import Level, Region

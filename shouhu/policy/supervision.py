@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, can, require
+from shouhu.access import Capability, can, require
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.audit import record
 from shouhu.core.notifications import notify

@@ -13,7 +13,7 @@ import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.audit import record
 

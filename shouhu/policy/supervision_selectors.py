@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Level, Region

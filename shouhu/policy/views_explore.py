@@ -14,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from shouhu.accounts.access import Capability, access_department, can
+from shouhu.access import Capability, access_department, access_rule, can
 from shouhu.accounts.models import Department, DepartmentKind, Role, User
-from shouhu.web.access import access_rule
 
 from . import explore
 from .models import Reorganisation, ReorganisationKind

@@ -17,9 +17,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, access_rule, can
 from shouhu.accounts.models import Department
-from shouhu.web.access import access_rule
 from shouhu.web.pagination import paginate, query_without_page
 
 from .exporting import export_filename, export_json, export_xlsx, policy_export_record

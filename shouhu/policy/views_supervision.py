@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, access_rule, can
 from shouhu.accounts.models import Department, Role, User
 from shouhu.regions.models import Region
-from shouhu.web.access import access_rule
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import supervision as sv

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from shouhu.accounts.access import regions_visible_to
+from shouhu.access import regions_visible_to
 from shouhu.accounts.models import User
 
 from .models import Region

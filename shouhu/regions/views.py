@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from shouhu.accounts.access import Capability, access_region, can, jurisdiction
-from shouhu.web.access import AuthedRequest, access_rule
+from shouhu.access import AuthedRequest, Capability, access_region, access_rule, can, jurisdiction
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import services

@@ -23,9 +23,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from shouhu.accounts.access import Capability, access_child, can
+from shouhu.access import Capability, access_child, api_access, can
 from shouhu.accounts.models import User
-from shouhu.api.auth import api_access
 from shouhu.core import audit
 
 from . import selectors, services

@@ -5,6 +5,3 @@ class RegistryConfig(AppConfig):
     name = "shouhu.registry"
     label = "registry"
     verbose_name = "儿童信息"
-
-    def ready(self) -> None:
-        from . import contributions  # noqa: F401

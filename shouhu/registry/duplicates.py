@@ -17,7 +17,7 @@ from django.utils import timezone
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from shouhu.accounts.access import Capability, can, children_visible_to
+from shouhu.access import Capability, can, children_visible_to
 from shouhu.accounts.models import User
 
 from .models import Child, ChildStatus, DuplicateCandidate, DuplicateState

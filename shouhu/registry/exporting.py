@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, children_visible_to, require
+from shouhu.access import Capability, children_visible_to, require
 from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.regions.models import prefix_of_code

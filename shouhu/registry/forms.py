@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from shouhu.accounts.access import regions_in_jurisdiction
+from shouhu.access import regions_in_jurisdiction
 from shouhu.accounts.models import User
 from shouhu.regions.models import Level
 from shouhu.web import widgets as fast

@@ -47,7 +47,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from shouhu.accounts.access import Capability, children_visible_to, may_register_in, require
+from shouhu.access import Capability, children_visible_to, may_register_in, require
 from shouhu.accounts.models import User
 from shouhu.core import audit, crypto, dbstats
 from shouhu.regions.models import Level, Region

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from shouhu.accounts.access import children_visible_to
+from shouhu.access import children_visible_to
 from shouhu.accounts.models import User
 
 from .exchange import ChildRecord

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shouhu.accounts.access import may_register_in
+from shouhu.access import may_register_in
 from shouhu.accounts.models import User
 from shouhu.core import audit, crypto
 from shouhu.regions.models import Level, Region
@@ -305,7 +305,7 @@ def child_reopen(*, actor: User, child: Child, expected_version: int, note: str)
 
 def child_reveal(*, actor: User, child: Child, field: str) -> str:
     """The full ID number / phone / address: a logged action for roles that need it."""
-    from shouhu.accounts.access import Capability, require
+    from shouhu.access import Capability, require
 
     require(actor, Capability.REVEAL_SENSITIVE)
     if field not in {"id_number", "phone", "address"}:

@@ -1,4 +1,5 @@
-"""Background jobs of the registry: validating and committing roster imports.
+"""Background jobs of the registry: validating and committing roster imports, and the daily scan
+for potential duplicates.
 
 Both run the same functions the request uses for small files (`importing.import_run_validate`,
 `importing.import_run_commit`); a run that is not in the expected state is left alone, so a task
@@ -7,12 +8,19 @@ delivered twice does nothing the second time.
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django_tasks import task
+
+from shouhu.core.periodic import periodic
 
 from .importing import import_run_commit, import_run_validate
 from .models import ImportRun
+
+logger = logging.getLogger(__name__)
 
 
 def _summary(run: ImportRun) -> dict[str, Any]:
@@ -36,3 +44,14 @@ def validate_import(run_id: int) -> dict[str, Any]:
 def commit_import(run_id: int) -> dict[str, Any]:
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     return _summary(import_run_commit(run))
+
+
+@periodic(every=timedelta(days=1), name="registry.duplicates_scan")
+@task()
+def scan_duplicates() -> int:
+    """Queue potential duplicates among the county's active children; returns how many were new."""
+    from .duplicates import scan
+
+    queued = scan(county_prefix=settings.SHOUHU_COUNTY_CODE[:6])
+    logger.info("duplicates scan queued %d new pairs", queued)
+    return queued

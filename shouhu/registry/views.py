@@ -25,10 +25,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import Capability, access_child, can, children_visible_to
+from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, children_visible_to
 from shouhu.core import audit
 from shouhu.core.models import AuditEvent
-from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import Capability, access_region, regions_in_jurisdiction
+from shouhu.access import AuthedRequest, Capability, access_region, access_rule, regions_in_jurisdiction
 from shouhu.regions.models import Level
-from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate
 
 from . import importing, xlsx_layout

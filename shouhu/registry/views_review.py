@@ -14,9 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import Capability
+from shouhu.access import AuthedRequest, Capability, access_rule
 from shouhu.core import audit
-from shouhu.web.access import AuthedRequest, access_rule
 from shouhu.web.pagination import paginate, query_without_page
 
 from .duplicates import access_duplicate, duplicates_visible_to

@@ -1,7 +1,7 @@
-"""Reads that do not change between requests, kept instead of rebuilt (issue 7, "Web under load").
+"""Reads that do not change between requests, kept instead of rebuilt (docs/performance.md, "Web under load").
 
 - **Per request.** `shared()` remembers a value for the rest of the request (set up on
-  `request_started`, dropped on `request_finished`), so a page that asks for the current table or
+  `request_started`, dropped on `request_finished`: web/receivers.py), so a page that asks for the current table or
   the reorganisation graph five times builds it once.
 - **Across requests, per process.** Outside a transaction the value is also kept in the process
   under the *generation* of its family (`CacheGeneration`, one short query per request and
@@ -23,7 +23,6 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 
 T = TypeVar("T")
@@ -35,16 +34,12 @@ _kept: dict[tuple[str, Hashable], tuple[str, Any]] = {}  # (family, key) -> (tok
 MAX_KEPT = 20_000  # a bound on what a process keeps (tasks × days × townships stay below it)
 
 
-def _start_request(**_: Any) -> None:
+def start_request(**_: Any) -> None:
     _request_memo.set({})
 
 
-def _end_request(**_: Any) -> None:
+def end_request(**_: Any) -> None:
     _request_memo.set(None)
-
-
-request_started.connect(_start_request, dispatch_uid="shouhu.web.caching.start")
-request_finished.connect(_end_request, dispatch_uid="shouhu.web.caching.end")
 
 
 def generation(family: str) -> str | None:

@@ -11,7 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from .navigation import nav_items_for
 
     user = getattr(request, "user", None)
-    from shouhu.accounts.access import capabilities_of
+    from shouhu.access import capabilities_of
 
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "unread_notifications": 0, "user_capabilities": frozenset()}

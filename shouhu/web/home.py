@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shouhu.accounts.access import Capability, can, jurisdiction, regions_in_jurisdiction
+from shouhu.access import Capability, can, jurisdiction, regions_in_jurisdiction
 from shouhu.accounts.models import Role, User
 from shouhu.regions.models import Level
 

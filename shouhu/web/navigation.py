@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from shouhu.access import mark_public
 from shouhu.accounts import urls as accounts_urls
 from shouhu.casework import urls as casework_urls
 
-from .access import mark_public
 from .views import home, notification_list, notifications_mark_read
 
 urlpatterns = [

@@ -4,9 +4,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shouhu.accounts.access import Capability
+from shouhu.access import AuthedRequest, Capability, access_rule
 
-from .access import AuthedRequest, access_rule
 from .home import home_context
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 
+from shouhu.access import Capability, can, jurisdiction, regions_visible_to
 from shouhu.accounts import services
-from shouhu.accounts.access import Capability, can, jurisdiction, regions_visible_to
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Region

@@ -9,7 +9,7 @@ import pytest
 
 from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core.models import AuditEvent
-from shouhu.policy.contrib_import import TABLE_ISSUING_BODY, load_policy_table
+from shouhu.policy.demo import TABLE_ISSUING_BODY, load_policy_table
 from shouhu.policy.importing import (
     PolicyImportError,
     content_hash,

@@ -16,12 +16,12 @@ from shouhu.core.models import AuditEvent
 from shouhu.core.periodic import registered_jobs
 from shouhu.registry import services
 from shouhu.registry.bulk import bulk_register
-from shouhu.registry.duplicate_tasks import scan_duplicates
 from shouhu.registry.duplicates import NAME_SIMILARITY, _may_be_similar, duplicates_visible_to, scan, similar_names
 from shouhu.registry.exchange import parse_record
 from shouhu.registry.merge import duplicate_dismiss, duplicate_merge, plan_merge
 from shouhu.registry.models import Child, ChildStatus, Circumstance, CloseReason, DuplicateCandidate, DuplicateState
 from shouhu.registry.selectors import situation_on
+from shouhu.registry.tasks import scan_duplicates
 
 from .misc_helpers import DAY, child_data, id_number, register
 

@@ -1,5 +1,6 @@
-"""Registered by WebConfig.ready(): after the demo data is loaded (villages, units, the table, written
-directly by the loaders), every process drops the reads it kept (shouhu/web/caching.py)."""
+"""The web app's part of the demo (found by autodiscovery, last since `web` comes after the apps
+that load data): every process drops the reads it kept (shouhu/web/caching.py), since the
+loaders wrote villages, units and the table directly."""
 
 from __future__ import annotations
 

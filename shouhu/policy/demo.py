@@ -1,64 +1,44 @@
-"""Supervision's home-page panels and demo reports (registered by shouhu.policy.contributions)."""
+"""The policy app's demo data (found by autodiscovery): the county's real task-division table from
+the copy shipped with the product (shouhu/policy/data/huanren-task-table.txt), then a few progress
+reports for the previous period."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from shouhu.accounts.access import Capability, can
-from shouhu.accounts.models import Department, Role, User
+from shouhu.accounts.models import Department
 from shouhu.core.demo import demo_loader
 from shouhu.regions.models import Region
-from shouhu.web.home import Panel, home_contributor
 
-from .models import ProgressReport, ProgressStatus
+from .importing import content_hash, policy_import_commit
+from .models import PolicyDocument, ProgressReport, ProgressStatus
+from .parsing import parse_policy_document
 from .selectors import current_document
 from .supervision import previous_period, progress_report_review, progress_report_submit
-from .supervision_selectors import my_obligations, obligations_for_period, review_queue
+
+TABLE_FILE = Path(__file__).resolve().parent / "data" / "huanren-task-table.txt"
+TABLE_TITLE = "桓仁满族自治县困境儿童保障工作重点任务分工表"
+# A default for the county to confirm (the table itself does not name its issuing body).
+TABLE_ISSUING_BODY = "桓仁满族自治县人民政府办公室"
 
 
-@home_contributor
-def supervision_panels(user: User) -> list[Panel]:
-    if not can(user, Capability.VIEW_SUPERVISION) or current_document() is None:
-        return []
-    panels: list[Panel] = []
-    if can(user, Capability.REPORT_PROGRESS):
-        mine = my_obligations(user)
-        to_report, overdue = len(mine.to_report), len(mine.overdue)
-        panels.append(
-            Panel(
-                title="任务进展报告",
-                stat=to_report,
-                text=f"本期待报告 {to_report} 项，逾期 {overdue} 项",
-                link="/policy/supervision/mine/",
-                link_label="查看并报告",
-            )
-        )
-    if can(user, Capability.REVIEW_PROGRESS):
-        waiting = review_queue(user).count()
-        panels.append(
-            Panel(
-                title="进展报告审核",
-                stat=waiting,
-                text=f"待审核 {waiting} 份",
-                link="/policy/supervision/queue/",
-                link_label="去审核",
-            )
-        )
-    if user.role == Role.LEADER:
-        items = obligations_for_period(None)
-        reported = sum(1 for o in items if o.done)
-        accepted = sum(1 for o in items if o.report is not None and o.report.review_state == "accepted")
-        rate = f"{reported * 100 // len(items)}%" if items else "—"
-        panels.append(
-            Panel(
-                title="本期任务落实（督办）",
-                stat=rate,
-                text=f"应报告 {len(items)} 项，已报告 {reported} 项，审核通过 {accepted} 项",
-                link="/policy/supervision/",
-                link_label="查看督办情况",
-            )
-        )
-    return panels
+@demo_loader
+def load_policy_table(users: dict[str, Any]) -> str | None:
+    """Import the real table once; a later run (or a county that has since imported a revision
+    with the same title) changes nothing."""
+    data = TABLE_FILE.read_bytes()
+    digest = content_hash(parse_policy_document(data, TABLE_FILE.name).tasks)
+    existing = PolicyDocument.objects.filter(title=TABLE_TITLE).order_by("-version").first()
+    if PolicyDocument.objects.filter(title=TABLE_TITLE, content_hash=digest).exists():
+        assert existing is not None
+        return f"任务分工表：《{TABLE_TITLE}》已导入（第 {existing.version} 版），未做更改"
+    if existing is not None:
+        return f"任务分工表：《{TABLE_TITLE}》已有第 {existing.version} 版（已修订），演示数据不覆盖"
+    document = policy_import_commit(
+        actor=None, data=data, filename=TABLE_FILE.name, title=TABLE_TITLE, issuing_body=TABLE_ISSUING_BODY
+    )
+    return f"任务分工表：已导入《{document.title}》第 {document.version} 版，{document.tasks.count()} 项任务"
 
 
 # (persona, task number, unit, township code, status, narrative, review decision, comment)

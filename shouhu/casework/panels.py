@@ -1,12 +1,13 @@
-"""Home-page panels for casework: the unit's inbox, the window's suggestions and returned items,
-and county supervision of overdue referrals. Built from scoped selectors only."""
+"""What casework shows on the home page (found by autodiscovery): the unit's inbox, the window's
+suggestions and returned items, and county supervision of overdue referrals. Built from scoped
+selectors only."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 from django.urls import reverse
 
-from shouhu.accounts.access import Capability, can, referrals_visible_to
+from shouhu.access import Capability, can, referrals_visible_to
 from shouhu.accounts.models import User
 from shouhu.web.home import Panel, home_contributor
 from shouhu.web.pagination import cached_count

@@ -1,5 +1,6 @@
-"""What exploring the table adds to shared pages: a department's tasks on its page, and home
-panels (my department's task counts; my township's tasks; "no table yet" for administrators)."""
+"""What the policy app shows on shared pages (found by autodiscovery): a department's tasks on its
+page, and home panels (my department's task counts; my township's tasks; "no table yet" for
+administrators; progress reports due and waiting for review)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.department_page import department_section
 from shouhu.accounts.models import Department, Role, User
 from shouhu.web.caching import POLICY, shared
@@ -16,6 +17,7 @@ from shouhu.web.home import Panel, home_contributor
 from . import explore
 from .models import PolicyDocument
 from .selectors import current_document, today
+from .supervision_selectors import my_obligations, obligations_for_period, review_queue
 
 SECTION_TEMPLATE = "policy/explore_department_section.html"
 
@@ -98,3 +100,48 @@ def policy_panels(user: User) -> list[Panel]:
             )
         ]
     return []
+
+
+@home_contributor
+def supervision_panels(user: User) -> list[Panel]:
+    if not can(user, Capability.VIEW_SUPERVISION) or current_document() is None:
+        return []
+    panels: list[Panel] = []
+    if can(user, Capability.REPORT_PROGRESS):
+        mine = my_obligations(user)
+        to_report, overdue = len(mine.to_report), len(mine.overdue)
+        panels.append(
+            Panel(
+                title="任务进展报告",
+                stat=to_report,
+                text=f"本期待报告 {to_report} 项，逾期 {overdue} 项",
+                link="/policy/supervision/mine/",
+                link_label="查看并报告",
+            )
+        )
+    if can(user, Capability.REVIEW_PROGRESS):
+        waiting = review_queue(user).count()
+        panels.append(
+            Panel(
+                title="进展报告审核",
+                stat=waiting,
+                text=f"待审核 {waiting} 份",
+                link="/policy/supervision/queue/",
+                link_label="去审核",
+            )
+        )
+    if user.role == Role.LEADER:
+        items = obligations_for_period(None)
+        reported = sum(1 for o in items if o.done)
+        accepted = sum(1 for o in items if o.report is not None and o.report.review_state == "accepted")
+        rate = f"{reported * 100 // len(items)}%" if items else "—"
+        panels.append(
+            Panel(
+                title="本期任务落实（督办）",
+                stat=rate,
+                text=f"应报告 {len(items)} 项，已报告 {reported} 项，审核通过 {accepted} 项",
+                link="/policy/supervision/",
+                link_label="查看督办情况",
+            )
+        )
+    return panels

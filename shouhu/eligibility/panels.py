@@ -1,14 +1,12 @@
-"""Registered by EligibilityConfig.ready(): the home-page panel and the demo screening."""
+"""What eligibility shows on the home page (found by autodiscovery): the latest screening in the
+user's jurisdiction."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
-from shouhu.accounts.access import Capability, can
+from shouhu.access import Capability, can
 from shouhu.accounts.models import User
-from shouhu.core.demo import demo_loader
 from shouhu.web.home import Panel, home_contributor
 
 
@@ -44,21 +42,3 @@ def eligibility_panels(user: User) -> list[Panel]:
             items=items,
         )
     ]
-
-
-@demo_loader
-def screen_demo_children(users: dict[str, Any]) -> str | None:
-    """Screen the demo county once, as of today, so the counts and the child pages have results."""
-    from django.utils import timezone
-
-    from shouhu.regions.models import Region
-    from shouhu.registry.models import Child
-
-    from .models import ScreeningRun
-    from .screening import run_screening, screening_request
-
-    county = Region.objects.filter(parent__isnull=True).order_by("code").first()
-    if county is None or ScreeningRun.objects.exists() or not Child.objects.exists():
-        return None
-    run = run_screening(screening_request(actor=None, region_code=county.code, as_of=timezone.localdate()))
-    return f"资格筛查：已筛查 {run.children_screened} 名儿童，{run.gained} 项符合"

@@ -1,0 +1,36 @@
+"""Departments and users: who may see the units and manage the accounts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from shouhu.accounts.models import Department, User
+
+from .capabilities import Capability, can
+
+
+def departments_visible_to(user: User) -> QuerySet[Department]:
+    if not can(user, Capability.VIEW_DEPARTMENTS):
+        return Department.objects.none()
+    return Department.objects.all()
+
+
+def access_department(user: User, department_id: int) -> Department:
+    try:
+        return departments_visible_to(user).get(pk=department_id)
+    except Department.DoesNotExist:
+        raise Http404("单位不存在") from None
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    if can(user, Capability.MANAGE_USERS):
+        return User.objects.all()
+    return User.objects.none()
+
+
+def access_user(user: User, user_id: int) -> User:
+    try:
+        return users_visible_to(user).get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404("用户不存在") from None

@@ -1,0 +1,103 @@
+"""Capabilities: what each role may do at all (`can`, `require`). Deny by default: a capability
+grants nothing unless a role is listed here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from shouhu.accounts.models import Role, User
+
+
+class Capability(StrEnum):
+    VIEW_HOME = "view_home"
+    VIEW_REGIONS = "view_regions"
+    MANAGE_REGIONS = "manage_regions"
+    VIEW_DEPARTMENTS = "view_departments"
+    MANAGE_DEPARTMENTS = "manage_departments"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_POLICY = "view_policy"
+    MANAGE_POLICY = "manage_policy"
+    REPORT_PROGRESS = "report_progress"
+    REVIEW_PROGRESS = "review_progress"
+    VIEW_SUPERVISION = "view_supervision"
+    VIEW_CHILDREN = "view_children"
+    REGISTER_CHILDREN = "register_children"
+    REVEAL_SENSITIVE = "reveal_sensitive"
+    EXPORT_CHILDREN = "export_children"
+    IMPORT_CHILDREN = "import_children"
+    REVIEW_DUPLICATES = "review_duplicates"
+    MANAGE_RULES = "manage_rules"
+    RUN_SCREENING = "run_screening"
+    VIEW_ELIGIBILITY = "view_eligibility"
+    TAKE_INTAKE = "take_intake"
+    HANDLE_REFERRALS = "handle_referrals"
+    MANAGE_REFERRALS = "manage_referrals"
+    VIEW_REFERRALS = "view_referrals"
+
+
+R = Role
+STAFF_ROLES = frozenset(
+    {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
+)
+CHILD_NETWORK_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR})
+ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
+    Capability.VIEW_HOME: frozenset(Role.values),
+    Capability.VIEW_REGIONS: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
+    ),
+    Capability.MANAGE_REGIONS: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_DEPARTMENTS: STAFF_ROLES,
+    Capability.MANAGE_DEPARTMENTS: frozenset({R.COUNTY_ADMIN}),
+    Capability.MANAGE_USERS: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_AUDIT: frozenset({R.COUNTY_ADMIN}),
+    Capability.VIEW_POLICY: STAFF_ROLES,
+    Capability.MANAGE_POLICY: frozenset({R.COUNTY_ADMIN}),
+    # Progress on a task is reported by the responsible unit's officers (and a township's
+    # supervisor for tasks each township answers for); county civil affairs reviews it.
+    Capability.REPORT_PROGRESS: frozenset({R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.REVIEW_PROGRESS: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    Capability.VIEW_SUPERVISION: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}
+    ),
+    # Children's personal data: the civil-affairs network only. Leaders see aggregates; department
+    # officers will see the children referred to them (intake issue); community workers their
+    # paired children (not built yet) — until then, nothing.
+    Capability.VIEW_CHILDREN: CHILD_NETWORK_ROLES,
+    Capability.REGISTER_CHILDREN: CHILD_NETWORK_ROLES,
+    Capability.REVEAL_SENSITIVE: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.EXPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.IMPORT_CHILDREN: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.REVIEW_DUPLICATES: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    # Eligibility rules are changed by the county; screening runs are started by the county and by
+    # a township's supervisor for their own township (scope checked in the service). Leaders see
+    # eligibility counts only (no names: they have no VIEW_CHILDREN).
+    Capability.MANAGE_RULES: frozenset({R.COUNTY_ADMIN}),
+    Capability.RUN_SCREENING: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.VIEW_ELIGIBILITY: CHILD_NETWORK_ROLES | {R.LEADER},
+    # Single window: the county caseworkers and the township windows take intakes; departments
+    # (and townships, for tasks each township answers for) handle referrals; county civil affairs
+    # supervises them all.
+    Capability.TAKE_INTAKE: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.HANDLE_REFERRALS: frozenset({R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.MANAGE_REFERRALS: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
+    Capability.VIEW_REFERRALS: frozenset(
+        {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}
+    ),
+}
+COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
+
+
+def can(user: User, capability: Capability) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ()))
+
+
+def capabilities_of(user: User) -> frozenset[str]:
+    return frozenset(str(c) for c in Capability if can(user, c))
+
+
+def require(user: User, capability: Capability) -> None:
+    if not can(user, capability):
+        raise PermissionDenied("您没有执行此操作的权限")

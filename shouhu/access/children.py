@@ -1,0 +1,46 @@
+"""Children: the registry's rows a user may see (by residence code prefix, in the query)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from shouhu.accounts.models import User
+from shouhu.regions.models import Region
+
+from .capabilities import Capability, can, require
+from .regions import in_subtree, region_prefix
+
+if TYPE_CHECKING:
+    from shouhu.registry.models import Child
+
+
+def children_visible_to(user: User) -> QuerySet[Child]:
+    """Children in the user's jurisdiction (by residence code prefix, in the query)."""
+    from shouhu.registry.models import Child
+
+    prefix = region_prefix(user) if can(user, Capability.VIEW_CHILDREN) else None
+    if prefix is None:
+        return Child.objects.none()
+    return Child.objects.filter(in_subtree("region_code", prefix))
+
+
+def access_child(user: User, child_id: int, *, for_write: bool = False) -> Child:
+    """One child the user may see (404 otherwise); `for_write` also needs REGISTER_CHILDREN (403)."""
+    from shouhu.registry.models import Child
+
+    try:
+        child = children_visible_to(user).select_related("region").get(pk=child_id)
+    except Child.DoesNotExist:
+        raise Http404("儿童不存在或不在您的辖区内") from None
+    if for_write:
+        require(user, Capability.REGISTER_CHILDREN)
+    return child
+
+
+def may_register_in(user: User, region: Region) -> bool:
+    """A child may be registered (or moved) only into a village in the user's jurisdiction."""
+    prefix = region_prefix(user)
+    return can(user, Capability.REGISTER_CHILDREN) and prefix is not None and region.code.startswith(prefix)

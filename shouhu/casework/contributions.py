@@ -1,3 +1,0 @@
-"""Home panels contributed by casework (registered on import)."""
-
-from . import contrib  # noqa: F401

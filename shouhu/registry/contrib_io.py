@@ -1,1 +1,0 @@
-"""Registered by shouhu.registry.contributions."""
