@@ -1,10 +1,23 @@
+"""The whole URL map: each app's URLs under its prefix (namespaces in each app's urls.py)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
+from shouhu.accounts import urls as accounts_urls
 from shouhu.api.urls import api
+from shouhu.casework import urls as casework_urls
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("", include("shouhu.web.urls")),
+    path("", include("shouhu.web.urls")),  # home, sign-in, notifications, language
+    path("regions/", include("shouhu.regions.urls")),
+    path("users/", include(accounts_urls.users)),
+    path("departments/", include(accounts_urls.departments)),
+    path("audit/", include(accounts_urls.audit)),
+    path("policy/", include("shouhu.policy.urls")),
+    path("children/", include("shouhu.registry.urls")),
+    path("intake/", include(casework_urls.intake_patterns)),
+    path("referrals/", include(casework_urls.referral_patterns)),
+    path("eligibility/", include("shouhu.eligibility.urls")),
 ]

@@ -2,24 +2,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from shouhu.access import AuthedRequest, Capability, access_department, access_rule, access_user, can
+from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
 from .forms import ApiTokenForm, DepartmentForm, PasswordForm, UserFilterForm, UserForm
-
-
-def add_validation_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, errors in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @access_rule(Capability.MANAGE_USERS)

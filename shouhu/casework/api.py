@@ -23,8 +23,16 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from shouhu.access import Capability, access_referral, api_access, may_handle_referral, referrals_visible_to
+from shouhu.access import (
+    Capability,
+    access_referral,
+    api_access,
+    may_handle_referral,
+    referrals_visible_to,
+    request_user,
+)
 from shouhu.accounts.models import User
+from shouhu.api.schemas import ErrorOut, ErrorsOut, errors_out
 
 from . import selectors, services
 from .models import Outcome, Referral, ReferralState
@@ -66,19 +74,6 @@ _RETURN_BODY = _body_schema(
     ["version", "reason"],
     {"version": 1, "reason": "请补充在读证明"},
 )
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-
-
-class ErrorsOut(Schema):
-    errors: list[FieldErrorOut]
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class ChildOut(Schema):
@@ -148,10 +143,6 @@ class ReferralFilters(Schema):
     offset: int = 0
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
 def _out(referral: Referral, labels: dict[str, str]) -> dict[str, Any]:
     summary = selectors.child_summary(referral.child)
     return {
@@ -205,18 +196,6 @@ def _load(user: User, referral_id: int) -> Referral:
     )
 
 
-def _errors(error: ValidationError) -> dict[str, Any]:
-    if hasattr(error, "error_dict"):
-        return {
-            "errors": [
-                {"field": None if name == "__all__" else name, "message": message}
-                for name, messages in error.message_dict.items()
-                for message in messages
-            ]
-        }
-    return {"errors": [{"field": None, "message": message} for message in error.messages]}
-
-
 def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         body = json.loads(request.body or b"")
@@ -235,7 +214,7 @@ def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list
 
 
 def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str]) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     referral = _load(user, referral_id)
     if not may_handle_referral(user, referral):
         raise Http404("转介不存在或不由您办理")
@@ -255,19 +234,19 @@ def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str])
     except services.ReferralChangedError as e:
         return Status(409, {"detail": str(e)})
     except ValidationError as e:
-        return Status(422, _errors(e))
+        return Status(422, errors_out(e))
     except PermissionDenied as e:
         return Status(403, {"detail": str(e)})
     return Status(200, _detail(_load(user, referral.pk)))
 
 
-@router.get("", response={200: ReferralListOut, 422: DetailOut}, summary="本单位的转介（分页）")
+@router.get("", response={200: ReferralListOut, 422: ErrorOut}, summary="本单位的转介（分页）")
 @api_access(Capability.HANDLE_REFERRALS)
 def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     """本单位承办和配合的转介（乡镇督导员：本乡镇儿童的转介），按期限排序。`state`：submitted、accepted、
     in_progress、completed、returned、rejected，可用逗号分隔多个；`due_before`：当前期限（待受理看受理期限，
     其余看办结期限）早于该日期；`code`：措施代码。"""
-    user = _user(request)
+    user = request_user(request)
     states = [s for s in filters.state.split(",") if s]
     unknown = [s for s in states if s not in ReferralState.values]
     if unknown:
@@ -292,12 +271,12 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
 @router.get("/{referral_id}", response=ReferralDetailOut, summary="一件转介（含办理记录）")
 @api_access(Capability.HANDLE_REFERRALS)
 def referral_read(request: HttpRequest, referral_id: int) -> dict[str, Any]:
-    return _detail(_load(_user(request), referral_id))
+    return _detail(_load(request_user(request), referral_id))
 
 
 @router.post(
     "/{referral_id}/accept",
-    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
     summary="受理",
     openapi_extra={"requestBody": _ACCEPT_BODY},
 )
@@ -309,7 +288,7 @@ def referral_accept(request: HttpRequest, referral_id: int) -> Status[dict[str, 
 
 @router.post(
     "/{referral_id}/complete",
-    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
     summary="办结",
     openapi_extra={"requestBody": _COMPLETE_BODY},
 )
@@ -321,7 +300,7 @@ def referral_complete(request: HttpRequest, referral_id: int) -> Status[dict[str
 
 @router.post(
     "/{referral_id}/return",
-    response={200: ReferralDetailOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
     summary="退回补充材料",
     openapi_extra={"requestBody": _RETURN_BODY},
 )

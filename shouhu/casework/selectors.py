@@ -19,6 +19,7 @@ from shouhu.access import (
     referrals_visible_to,
 )
 from shouhu.accounts.models import Department, DepartmentKind, Role, User
+from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule, RuleKind
 from shouhu.regions.models import Level, Region
 from shouhu.registry.identity import age_on
@@ -43,10 +44,6 @@ ACTIVE_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS)
 DONE_STATES = (S.COMPLETED, S.REJECTED)
 # The inbox's "due soon" tab: due within this many working days (the bell warns one day before).
 DUE_SOON_DAYS = 3
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 # -- measures ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from shouhu.access import Capability, can, may_handle_referral, may_take_intake
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.core.dates import today
 from shouhu.eligibility.models import ScreeningRun
 from shouhu.regions.models import Region
 from shouhu.registry.models import Child
@@ -67,10 +68,6 @@ TRANSITIONS = {
         Transition("resubmit", "补充后重新提交", (S.RETURNED,), S.SUBMITTED),
     ]
 }
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def next_references(township: Region, on: datetime.date, count: int = 1) -> list[str]:

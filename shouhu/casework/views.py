@@ -5,7 +5,6 @@ Thin: forms check input, services write, the access layer decides scope (404 out
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,10 +28,12 @@ from shouhu.access import (
     may_take_intake,
 )
 from shouhu.accounts.models import User
+from shouhu.core.dates import today
 from shouhu.eligibility.rules import ruleset_on
 from shouhu.policy.models import Mode
 from shouhu.registry.models import Child, ChildStatus
 from shouhu.registry.selectors import situation_on
+from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import admin_services, selectors, services
@@ -65,18 +66,6 @@ from .services import TRANSITIONS, ReferralChangedError
 from .timeline import EVENT_LABELS, access_timeline_child, timeline_for
 
 
-def add_validation_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _today() -> datetime.date:
-    return selectors.today()
-
-
 def _posted(request: HttpRequest) -> Any:
     """The POST data of a POST (even an empty one, so it shows its errors); None for a GET."""
     return request.POST if request.method == "POST" else None
@@ -100,7 +89,7 @@ def _labelled(items: Any, labels: dict[str, str] | None = None) -> list[Any]:
 
 def _proposals(child: Child) -> dict[str, str]:
     """What screening proposes for the child today: measure → explanation."""
-    on = _today()
+    on = today()
     decision = ruleset_on(on).decide(situation_on(child, on), on)
     return {code: decision.explanations.get(code, "") for code in decision.measures}
 
@@ -239,7 +228,7 @@ def intake_receipt(request: AuthedRequest, intake_id: int) -> HttpResponse:
             "intake": intake,
             "referrals": _labelled(referrals),
             "window": intake.received_by,
-            "printed": _today(),
+            "printed": today(),
         },
     )
 
@@ -355,7 +344,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             "query": query_without_page(request),
             "handleable": handleable,
             "labels": measures,
-            "today": _today(),
+            "today": today(),
             "saved": selectors.saved_filters(request.user),
             "save_form": SavedFilterForm(initial={"query": request.GET.urlencode()}),
         },
@@ -473,7 +462,7 @@ def _detail(
             "cooperate_form": bound.get("cooperate") or CooperateForm(),
             "resubmit_form": bound.get("resubmit") or ResubmitForm(initial=version),
             "error": error,
-            "today": _today(),
+            "today": today(),
             "may_view_intake": can(user, Capability.VIEW_CHILDREN) or can(user, Capability.MANAGE_REFERRALS),
             "due": referral.accept_due if referral.state == ReferralState.SUBMITTED else referral.decide_due,
         },
@@ -621,7 +610,7 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         "casework/supervision.html",
         {
             **data,
-            "today": _today(),
+            "today": today(),
             "perms_calendar": can(request.user, Capability.MANAGE_POLICY),
         },
     )

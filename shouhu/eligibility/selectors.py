@@ -17,10 +17,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils import timezone
 
 from shouhu.access import Capability, can, children_visible_to, jurisdiction, region_prefix
 from shouhu.accounts.models import User
+from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 from shouhu.registry.models import Child, ChildStatus
 
@@ -41,10 +41,6 @@ from .models import (
 from .rules import ADULT_AGE, rule_versions_on, rules_using_parameter, ruleset_on
 
 PREVIEW_NAMES = 20
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def mask_name(name: str) -> str:

@@ -15,16 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from shouhu.accounts.models import Department
+from shouhu.core.dates import today
 from shouhu.web.caching import POLICY, shared
 
 from .models import PolicyDocument, PolicyTask, Reorganisation, ResponsibilityRole, TaskResponsibility
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def current_document() -> PolicyDocument | None:

@@ -33,6 +33,7 @@ from django.utils import timezone
 from shouhu.access import Capability, can, require
 from shouhu.accounts.models import Department, Role, User
 from shouhu.core.audit import record
+from shouhu.core.dates import today
 from shouhu.core.notifications import notify
 from shouhu.regions.models import Region
 from shouhu.web.caching import POLICY, bump
@@ -72,10 +73,6 @@ _QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 def report_due_days() -> int:
     """Days after a period's end by which its report is due (setting SUPERVISION_REPORT_DUE_DAYS)."""
     return int(getattr(settings, "SUPERVISION_REPORT_DUE_DAYS", DEFAULT_REPORT_DUE_DAYS))
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 @dataclass(frozen=True, order=True)

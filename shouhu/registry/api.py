@@ -23,8 +23,9 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from shouhu.access import Capability, access_child, api_access, can
+from shouhu.access import Capability, access_child, api_access, can, request_user
 from shouhu.accounts.models import User
+from shouhu.api.schemas import ErrorOut, ErrorsOut, errors_out
 from shouhu.core import audit
 
 from . import selectors, services
@@ -75,19 +76,6 @@ _UPDATE_BODY = {
         }
     },
 }
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-
-
-class ErrorsOut(Schema):
-    errors: list[FieldErrorOut]
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class ChildSummaryOut(Schema):
@@ -149,21 +137,9 @@ class ChildFilters(Schema):
     offset: int = 0
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
 def _errors(errors: list[FieldError] | ValidationError) -> dict[str, Any]:
     if isinstance(errors, ValidationError):
-        if hasattr(errors, "error_dict"):
-            items = [
-                {"field": None if name == "__all__" else name, "message": message}
-                for name, messages in errors.message_dict.items()
-                for message in messages
-            ]
-        else:
-            items = [{"field": None, "message": message} for message in errors.messages]
-        return {"errors": items}
+        return errors_out(errors)
     return {
         "errors": [
             {"field": e.field, "message": f"「{FIELD_LABELS.get(e.field, e.field)}」{e.message}"} for e in errors
@@ -227,7 +203,7 @@ def _parse(obj: Any) -> tuple[ChildRecord | None, list[FieldError]]:
 def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, Any]:
     """姓名（中文）、全拼或首字母、身份证号（精确）、区划、性别、年龄范围、今日有效的情况（flags，
     如 low_income、left_behind）；只返回令牌用户辖区内的儿童，身份证号脱敏。"""
-    user = _user(request)
+    user = request_user(request)
     limit = min(max(filters.limit, 1), MAX_LIMIT)
     offset = max(filters.offset, 0)
     unknown = [f for f in filters.flags if f not in Kind.values]
@@ -258,7 +234,7 @@ def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, 
 
 @router.post(
     "",
-    response={201: ChildOut, 403: DetailOut, 422: ErrorsOut},
+    response={201: ChildOut, 403: ErrorOut, 422: ErrorsOut},
     summary="登记儿童",
     openapi_extra={"requestBody": _EXCHANGE_BODY},
 )
@@ -271,7 +247,7 @@ def child_create(request: HttpRequest) -> Status[dict[str, Any]]:
     if record is None:
         return Status(422, _errors(errors))
     try:
-        child = services.child_register(actor=_user(request), record=record)
+        child = services.child_register(actor=request_user(request), record=record)
     except ValidationError as e:
         return Status(422, _errors(e))
     except PermissionDenied as e:
@@ -285,7 +261,7 @@ def child_read(
     request: HttpRequest, child_id: int, on: datetime.date | None = None, reveal: str = ""
 ) -> dict[str, Any]:
     """`on`：查看某一日期的情况（默认今天）。`reveal=id_number`：返回完整身份证号（需要查看敏感信息权限，记入日志）。"""
-    user = _user(request)
+    user = request_user(request)
     child = access_child(user, child_id)
     if reveal and reveal != "id_number":
         raise HttpError(422, "「reveal」只能是 id_number")
@@ -301,14 +277,14 @@ def child_read(
 
 @router.put(
     "/{child_id}",
-    response={200: ChildOut, 403: DetailOut, 409: DetailOut, 422: ErrorsOut},
+    response={200: ChildOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
     summary="更新儿童信息（乐观锁）",
     openapi_extra={"requestBody": _UPDATE_BODY},
 )
 @api_access(Capability.REGISTER_CHILDREN)
 def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
     """变化的情况从 `effective` 起生效，原记录截止到前一天（不覆盖历史）。版本号不一致时返回 409。"""
-    user = _user(request)
+    user = request_user(request)
     try:
         child = access_child(user, child_id, for_write=True)
     except PermissionDenied as e:
@@ -358,7 +334,7 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
 @api_access(Capability.VIEW_CHILDREN)
 def child_circumstances(request: HttpRequest, child_id: int) -> list[dict[str, Any]]:
     """每一条有效期记录，最新在前；`valid_to` 为空表示仍然有效。"""
-    user = _user(request)
+    user = request_user(request)
     child = access_child(user, child_id)
     _audit_view(user, child, "情况记录")
     return [

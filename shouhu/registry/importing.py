@@ -50,6 +50,7 @@ from django.utils import timezone
 from shouhu.access import Capability, children_visible_to, may_register_in, require
 from shouhu.accounts.models import User
 from shouhu.core import audit, crypto, dbstats
+from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 
 from . import import_records, xlsx_reader
@@ -99,10 +100,6 @@ class ImportFileError(Exception):
 
 class ImportFailed(Exception):
     """The commit was refused; nothing was written."""
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def detect_format(filename: str) -> str:

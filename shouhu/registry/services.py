@@ -13,6 +13,7 @@ from django.utils import timezone
 from shouhu.access import may_register_in
 from shouhu.accounts.models import User
 from shouhu.core import audit, crypto
+from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 
 from .exchange import ChildRecord
@@ -33,10 +34,6 @@ class Change:
     kind: str
     before: str
     after: str
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _village(region_code: str) -> Region:

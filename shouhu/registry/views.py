@@ -14,11 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -26,8 +24,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, children_visible_to
-from shouhu.core import audit
+from shouhu.core import audit, dates
 from shouhu.core.models import AuditEvent
+from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
@@ -50,18 +49,6 @@ from .models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 # Audit rows that record someone looking, not a change: left out of the child's change trail.
 READ_ACTIONS = ("children.view", "children.reveal", "children.document_download", "children.export")
 TRAIL_LENGTH = 100
-
-
-def add_validation_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field_name, errors in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 # -- the list --------------------------------------------------------------------------------
@@ -122,7 +109,7 @@ LIST_COLUMNS += ("region__name", "region__parent__name")
 
 @access_rule(Capability.VIEW_CHILDREN)
 def child_list(request: AuthedRequest) -> HttpResponse:
-    today = _today()
+    today = dates.today()
     filters = ChildFilterForm(request.GET or None, user=request.user)
     children = selectors.search_children(request.user, on=today, **filters.search_arguments())
     parents = filters.cleaned_data.get("parents") if filters.is_bound and filters.is_valid() else ""
@@ -197,11 +184,11 @@ def child_create(request: AuthedRequest) -> HttpResponse:
 def _as_of(request: AuthedRequest) -> tuple[datetime.date, str]:
     raw = request.GET.get("on", "").strip()
     if not raw:
-        return _today(), ""
+        return dates.today(), ""
     try:
         return datetime.date.fromisoformat(raw), ""
     except ValueError:
-        return _today(), f"日期 {raw} 无效，显示的是今天的情况"
+        return dates.today(), f"日期 {raw} 无效，显示的是今天的情况"
 
 
 def _situation(facts: dict[str, Circumstance]) -> list[tuple[str, str, Circumstance | None]]:
@@ -264,9 +251,9 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "registry/child_detail.html",
         {
             "child": child,
-            "age": age_on(child.birth_date, _today()),
+            "age": age_on(child.birth_date, dates.today()),
             "on": on,
-            "is_today": on == _today(),
+            "is_today": on == dates.today(),
             "date_problem": date_problem,
             "situation": _situation(in_force(rows, on)),
             "history": history,
@@ -320,7 +307,7 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
     if child.status == ChildStatus.CLOSED:
         messages.error(request, "该档案已销档，不能记录变化；如需继续跟踪，请先恢复档案。")
         return redirect("registry:detail", child_id=child.pk)
-    today = _today()
+    today = dates.today()
     if request.method != "POST":
         initial = initial_from_record(selectors.situation_on(child, today))
         form = ChildForm(
@@ -455,7 +442,7 @@ def child_close(request: AuthedRequest, child_id: int) -> HttpResponse:
     if child.status == ChildStatus.CLOSED:
         messages.info(request, "该档案已销档。")
         return redirect("registry:detail", child_id=child.pk)
-    form = CloseForm(request.POST or None, initial={"closed_on": _today(), "version": child.version})
+    form = CloseForm(request.POST or None, initial={"closed_on": dates.today(), "version": child.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

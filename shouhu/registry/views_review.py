@@ -11,11 +11,10 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shouhu.access import AuthedRequest, Capability, access_rule
-from shouhu.core import audit
+from shouhu.core import audit, dates
 from shouhu.web.pagination import paginate, query_without_page
 
 from .duplicates import access_duplicate, duplicates_visible_to
@@ -29,17 +28,15 @@ PAIRS_PER_PAGE = 20
 
 
 def _facts_today(child: Child) -> list[str]:
-    return [describe(kind, Fact.of(row)) for kind, row in sorted(in_force(child.circumstances.all(), _today()).items())]
-
-
-def _today() -> Any:
-    return timezone.localdate()
+    return [
+        describe(kind, Fact.of(row)) for kind, row in sorted(in_force(child.circumstances.all(), dates.today()).items())
+    ]
 
 
 def _card(child: Child, survivor_id: int | None = None) -> dict[str, Any]:
     return {
         "child": child,
-        "age": age_on(child.birth_date, _today()),
+        "age": age_on(child.birth_date, dates.today()),
         "facts": _facts_today(child),
         "survivor": child.pk == survivor_id,
     }
@@ -50,7 +47,7 @@ def duplicate_list(request: AuthedRequest) -> HttpResponse:
     state = request.GET.get("state", DuplicateState.OPEN)
     if state not in DuplicateState.values:
         state = DuplicateState.OPEN
-    today = _today()
+    today = dates.today()
     circumstances = Prefetch(
         "circumstances", queryset=Circumstance.objects.filter(valid_from__lte=today).exclude(valid_to__lt=today)
     )
