@@ -41,12 +41,34 @@ class Command(BaseCommand):
     help = "资格筛查：对交换格式文件（--input）或登记库（--all）按规则筛查"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--input", type=Path)
-        parser.add_argument("--output", type=Path)
-        parser.add_argument("--as-of", dest="as_of")
-        parser.add_argument("--engine", choices=["memory", "database"], default="memory")
+        parser.add_argument(
+            "--input",
+            type=Path,
+            metavar="FILE",
+            help="要筛查的交换格式文件（JSON Lines，每行一名儿童），与 --output 同用",
+        )
+        parser.add_argument(
+            "--output",
+            type=Path,
+            metavar="FILE",
+            help=(
+                "筛查结果写入的文件（JSON Lines，每名儿童一行：id_number、as_of、categories、measures、"
+                "explanations；无效记录为 line 与 errors）"
+            ),
+        )
+        parser.add_argument(
+            "--as-of", dest="as_of", metavar="YYYY-MM-DD", help="按该日期在用的规则和情况筛查（默认：今天）"
+        )
+        parser.add_argument(
+            "--engine",
+            choices=["memory", "database"],
+            default="memory",
+            help="文件筛查的计算方式：memory 在内存中逐条计算（默认），database 在临时数据库中按集合计算；两者结果相同",
+        )
         parser.add_argument("--all", action="store_true", help="筛查登记库（结果保存，并列出变化）")
-        parser.add_argument("--region", default="", help="只筛查该区划（12 位代码）")
+        parser.add_argument(
+            "--region", default="", metavar="CODE", help="只筛查该区划（12 位代码；默认：全县），与 --all 同用"
+        )
         parser.add_argument("--scratch-plan", type=Path, help=argparse_hidden())
 
     def handle(self, *args: Any, **options: Any) -> None:
