@@ -13,7 +13,14 @@ Every view and API operation declares its rule (`rules.access_rule`, `rules.api_
 can, children_visible_to`); a new app adds its module here and its names below.
 """
 
-from .accounts import access_department, access_user, departments_visible_to, users_visible_to
+from .accounts import (
+    access_api_token,
+    access_department,
+    access_user,
+    api_tokens_visible_to,
+    departments_visible_to,
+    users_visible_to,
+)
 from .capabilities import (
     CHILD_NETWORK_ROLES,
     COUNTY_WIDE_ROLES,
@@ -51,6 +58,7 @@ __all__ = [
     "STAFF_ROLES",
     "AuthedRequest",
     "Capability",
+    "access_api_token",
     "access_child",
     "access_department",
     "access_intake",
@@ -60,6 +68,7 @@ __all__ = [
     "access_user",
     "api_access",
     "api_public",
+    "api_tokens_visible_to",
     "can",
     "capabilities_of",
     "children_visible_to",

@@ -1,11 +1,11 @@
-"""Departments and users: who may see the units and manage the accounts."""
+"""Departments, users and API tokens: who may see the units and manage the accounts."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from shouhu.accounts.models import Department, User
+from shouhu.accounts.models import ApiToken, Department, User
 
 from .capabilities import Capability, can
 
@@ -34,3 +34,16 @@ def access_user(user: User, user_id: int) -> User:
         return users_visible_to(user).get(pk=user_id)
     except User.DoesNotExist:
         raise Http404("用户不存在") from None
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    if not can(user, Capability.MANAGE_USERS):
+        return ApiToken.objects.none()
+    return ApiToken.objects.select_related("user").order_by("-created_at")
+
+
+def access_api_token(user: User, token_id: int) -> ApiToken:
+    try:
+        return api_tokens_visible_to(user).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("令牌不存在") from None

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from shouhu.access import Capability, can, departments_visible_to, users_visible_to
 from shouhu.core.models import AuditEvent
 
-from .models import ApiToken, Department, User
+from .models import Department, User
 
 
 def user_list(actor: User, *, q: str = "", role: str = "", active: str = "") -> QuerySet[User]:
@@ -26,12 +26,6 @@ def department_list(actor: User, *, q: str = "") -> QuerySet[Department]:
     if q:
         departments = departments.filter(Q(name__contains=q) | Q(official_name__contains=q))
     return departments.order_by("id")
-
-
-def api_tokens_visible_to(actor: User) -> QuerySet[ApiToken]:
-    if not can(actor, Capability.MANAGE_USERS):
-        return ApiToken.objects.none()
-    return ApiToken.objects.select_related("user").order_by("-created_at")
 
 
 def audit_events(actor: User, *, action: str = "", actor_q: str = "", object_id: str = "") -> QuerySet[AuditEvent]:

@@ -3,10 +3,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shouhu.access import AuthedRequest, Capability, access_department, access_rule, access_user, can
+from shouhu.access import (
+    AuthedRequest,
+    Capability,
+    access_api_token,
+    access_department,
+    access_rule,
+    access_user,
+    api_tokens_visible_to,
+    can,
+)
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
@@ -115,7 +124,7 @@ def api_token_list(request: AuthedRequest) -> HttpResponse:
         token, new_key = services.api_token_issue(actor=request.user, **form.cleaned_data)
         messages.success(request, f"已签发令牌「{token.name}」。请立即复制，离开本页后无法再次查看。")
         form = ApiTokenForm()
-    tokens = selectors.api_tokens_visible_to(request.user)
+    tokens = api_tokens_visible_to(request.user)
     return render(
         request, "accounts/api_tokens.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key}
     )
@@ -124,7 +133,7 @@ def api_token_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @access_rule(Capability.MANAGE_USERS)
 def api_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(selectors.api_tokens_visible_to(request.user), pk=token_id)
+    token = access_api_token(request.user, token_id)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"令牌「{token.name}」已吊销")
     return redirect("users:api_tokens")
