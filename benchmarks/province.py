@@ -1,4 +1,4 @@
-"""Screening and the duplicate scan beside their floors at province size (issue 7): suite.py's
+"""Screening and the duplicate scan beside their floors at province size: suite.py's
 figures on a copy of the 1,000,000-child database instead of a freshly generated one.
 
     .venv/bin/python benchmarks/province.py [--only screening,duplicates] [--template shouhu_1m]

@@ -1,4 +1,4 @@
-"""Screening with 1 and with 2 worker processes (issue 7): the same run, split into township parts
+"""Screening with 1 and with 2 worker processes: the same run, split into township parts
 that any `shouhu worker` takes, timed from enqueue to the run being done.
 
     .venv/bin/python benchmarks/screening_workers.py --template shouhu_1m [--workers 1,2] [--runs 1]

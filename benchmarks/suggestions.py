@@ -1,4 +1,4 @@
-"""Drafting a first run's suggestions (issue 7): one draft intake per child newly eligible for a
+"""Drafting a first run's suggestions: one draft intake per child newly eligible for a
 measure, for a county screened for the first time.
 
     .venv/bin/python benchmarks/suggestions.py [--backend sqlite|postgresql] [--children 20000] [--runs 3]

@@ -1,4 +1,4 @@
-"""CPU per request of the web benchmark's pages, in-process (issue 7, "Web under load").
+"""CPU per request of the web benchmark's pages, in-process (docs/performance.md, "Web under load").
 
     .venv/bin/python benchmarks/web_cpu.py [--database shouhu_web] [--requests 20] [--only search,…]
         [--profile PAGE] [--output NAME]

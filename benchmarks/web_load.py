@@ -1,4 +1,4 @@
-"""Web under load (issue 7): the product's pages served the production way, hammered by wrk.
+"""Web under load: the product's pages served the production way, hammered by wrk.
 
     .venv/bin/python benchmarks/web_load.py [--database shouhu_web] [--template shouhu_1m]
         [--workers 4] [--worker-class sync] [--connections 16] [--duration 30] [--runs 3] [--only search,floor,…]

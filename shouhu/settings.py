@@ -162,7 +162,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing 
 # Large list totals and deep-page starts are remembered for a minute (shouhu/web/pagination.py).
 # In files under DATA_DIR, so every web process on the machine shares them: counting 214,147
 # duplicate pairs takes ~0.8 s at province size, and with a per-process cache each gunicorn worker
-# paid it every minute (docs/performance.md, "Session 5"). No other service is needed. Keys name
+# paid it every minute (docs/performance.md, "Web under load"). No other service is needed. Keys name
 # the database (`cache_key`), so tests and the product sharing a DATA_DIR never mix answers.
 CACHES = {
     "default": {

@@ -16,7 +16,7 @@ R = Role
 def jurisdiction(user: User) -> Region | None:
     """The region subtree a user works in; None when the user has no regional scope."""
     if user.role in COUNTY_WIDE_ROLES:
-        # Looked up once per user object (a request's user): a page asks several times (issue 7).
+        # Looked up once per user object (a request's user): a page asks several times.
         county: Region | None = getattr(user, "_shouhu_county", None)
         if county is None:
             county = Region.objects.filter(parent__isnull=True).order_by("code").first()
@@ -62,6 +62,6 @@ def access_region(user: User, code: str) -> Region:
 def in_subtree(field: str, prefix: str) -> Q:
     """Region codes under `prefix`: the LIKE, and the same subtree as a range of the 12-digit codes,
     so an ordered index can start and stop at the prefix — which PostgreSQL cannot do from LIKE
-    under a non-C collation (issue 7)."""
+    under a non-C collation."""
     lowest, highest = prefix.ljust(12, "0"), prefix.ljust(12, "9")
     return Q(**{f"{field}__startswith": prefix, f"{field}__gte": lowest, f"{field}__lte": highest})

@@ -1,5 +1,5 @@
 """Pagination for the lists: numbered pages (`?page=N`, 50 rows each), kept cheap when a list
-holds tens of thousands of rows (issue 7, "Web under load"):
+holds tens of thousands of rows (docs/performance.md, "Web under load"):
 
 - **Counts.** A list's total ("共 N 条", and so the number of pages) is counted once and, when it
   is large (at least `COUNT_CACHE_FROM` rows), remembered for `COUNT_CACHE_SECONDS` in the cache

@@ -1,4 +1,4 @@
-"""Table rows of the long lists rendered in Python (issue 7, "Web under load"): at 50 rows a page,
+"""Table rows of the long lists rendered in Python (docs/performance.md, "Web under load"): at 50 rows a page,
 the template engine's per-row work (`{% url %}`, `{% blocktranslate %}`, filters, variable lookups)
 was half of a list page's CPU. The list templates keep the page; the rows come from `format_html`,
 which escapes every value as the template did, and the strings are the catalogue's own (the same

@@ -1,4 +1,4 @@
-"""Form widgets that render their HTML in Python (issue 7, "Web under load").
+"""Form widgets that render their HTML in Python (docs/performance.md, "Web under load").
 
 Django renders every widget, and every `<option>` of a select, through a template: a filter form
 with a region select of a county's villages cost several milliseconds a page. These widgets give

@@ -1,4 +1,4 @@
-"""Pagination of the long lists (issue 7): the pager's links seek by keys and show exactly the
+"""Pagination of the long lists: the pager's links seek by keys and show exactly the
 pages that page numbers show; large totals are remembered for a minute, small ones never."""
 
 from __future__ import annotations
