@@ -1,4 +1,5 @@
-"""List pages and list endpoints must not grow N+1 queries (issue 7).
+"""List pages and list endpoints must not grow N+1 queries: a page that loads its rows one by one
+slows down with every row the county adds.
 
 Each case requests one list-like page (or API list) as a persona who sees its rows, with a few
 rows (SMALL) and again after more rows were added (LARGE, with the related objects that would
@@ -300,9 +301,10 @@ class World:
         few already involve 县教育局, 县卫健局 and the townships), and for each new task a report
         from officer_a, officer_b and supervisor_a where their unit answers for it."""
         from shouhu.policy.importing import policy_import_commit
-        from shouhu.policy.parsing import tasks_to_xlsx
-        from shouhu.policy.supervision import current_period, progress_report_submit
-        from shouhu.policy.supervision_selectors import unit_answers_for
+        from shouhu.policy.importing.parsing import tasks_to_xlsx
+        from shouhu.policy.supervision.periods import current_period
+        from shouhu.policy.supervision.selectors import unit_answers_for
+        from shouhu.policy.supervision.services import progress_report_submit
         from shouhu.policy.tests.import_helpers import source_tasks
 
         if "tasks" not in self.ctx:
@@ -349,8 +351,9 @@ class World:
         officer_a, officer_b and supervisor_a in turn, for the current period."""
         from shouhu.policy.models import PolicyTask
         from shouhu.policy.selectors import current_document
-        from shouhu.policy.supervision import current_period, progress_report_submit
-        from shouhu.policy.supervision_selectors import unit_answers_for
+        from shouhu.policy.supervision.periods import current_period
+        from shouhu.policy.supervision.selectors import unit_answers_for
+        from shouhu.policy.supervision.services import progress_report_submit
 
         import_table()
         if "obligations" not in self.ctx:
@@ -402,7 +405,7 @@ class World:
     def add_reorganisations(self, n: int) -> str:
         """A unit renamed n times over (a lineage of n steps)."""
         from shouhu.policy.models import ReorganisationKind
-        from shouhu.policy.reorganisation import NewUnit, reorganisation_record
+        from shouhu.policy.reorganisations.services import NewUnit, reorganisation_record
 
         unit = self.ctx.get("unit")
         if unit is None:
@@ -480,7 +483,7 @@ class World:
     def add_report_rounds(self, n: int) -> str:
         """One progress report returned by the reviewer and resubmitted n times (its history)."""
         from shouhu.policy.models import ProgressReport
-        from shouhu.policy.supervision import progress_report_review, progress_report_submit
+        from shouhu.policy.supervision.services import progress_report_review, progress_report_submit
 
         if "report" not in self.ctx:
             self.add_reports(1)

@@ -5,8 +5,8 @@ Two questions, answered here only:
   `capabilities.py`;
 - *which rows may this user see?* — `*_visible_to(user)` querysets and `access_*` loaders that
   raise 404 for anything outside the user's scope, one module per concern (`regions`, `accounts`,
-  `children`, `casework`, …). Scope is applied in the query, so lists, counts, dropdowns, exports,
-  autocompletes and the API cannot leak.
+  `children`, `casework`, `supervision`, …). Scope is applied in the query, so lists, counts,
+  dropdowns, exports, autocompletes and the API cannot leak.
 
 Every view and API operation declares its rule (`rules.access_rule`, `rules.api_access`), which
 `tests/test_persona_walk.py` checks. Callers import from this package (`from shouhu.access import
@@ -42,16 +42,31 @@ from .casework import (
 from .children import access_child, children_visible_to, may_register_in
 from .regions import (
     access_region,
+    access_township,
     in_subtree,
     jurisdiction,
     region_prefix,
     regions_in_jurisdiction,
     regions_visible_to,
+    township_of,
+    townships_visible_to,
 )
 from .rules import PUBLIC, AuthedRequest, access_rule, api_access, api_public, mark_public, request_user
+from .supervision import (
+    COUNTY_EXPORT_ROLES,
+    access_evidence,
+    access_progress_report,
+    can_open_report,
+    may_export_county,
+    may_export_department,
+    reports_for_unit,
+    reports_visible_to,
+    user_unit_filters,
+)
 
 __all__ = [
     "CHILD_NETWORK_ROLES",
+    "COUNTY_EXPORT_ROLES",
     "COUNTY_WIDE_ROLES",
     "PUBLIC",
     "ROLES_BY_CAPABILITY",
@@ -61,15 +76,19 @@ __all__ = [
     "access_api_token",
     "access_child",
     "access_department",
+    "access_evidence",
     "access_intake",
+    "access_progress_report",
     "access_referral",
     "access_region",
     "access_rule",
+    "access_township",
     "access_user",
     "api_access",
     "api_public",
     "api_tokens_visible_to",
     "can",
+    "can_open_report",
     "capabilities_of",
     "children_visible_to",
     "departments_visible_to",
@@ -77,6 +96,8 @@ __all__ = [
     "intakes_visible_to",
     "jurisdiction",
     "mark_public",
+    "may_export_county",
+    "may_export_department",
     "may_handle_referral",
     "may_register_in",
     "may_take_intake",
@@ -84,7 +105,12 @@ __all__ = [
     "region_prefix",
     "regions_in_jurisdiction",
     "regions_visible_to",
+    "reports_for_unit",
+    "reports_visible_to",
     "request_user",
     "require",
+    "township_of",
+    "townships_visible_to",
+    "user_unit_filters",
     "users_visible_to",
 ]

@@ -1,4 +1,5 @@
-"""Regional scope: the subtree of regions a user works in, and the regions they may see."""
+"""Regional scope: the subtree of regions a user works in, the regions they may see, and the
+township (乡镇/街道) pages of the task-division table they may open."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from shouhu.accounts.models import Role, User
-from shouhu.regions.models import Region
+from shouhu.regions.models import Level, Region
 
 from .capabilities import COUNTY_WIDE_ROLES, Capability, can
 
@@ -16,7 +17,8 @@ R = Role
 def jurisdiction(user: User) -> Region | None:
     """The region subtree a user works in; None when the user has no regional scope."""
     if user.role in COUNTY_WIDE_ROLES:
-        # Looked up once per user object (a request's user): a page asks several times.
+        # Looked up once per user object (a request's user): a page asks several times, and
+        # each time was a query.
         county: Region | None = getattr(user, "_shouhu_county", None)
         if county is None:
             county = Region.objects.filter(parent__isnull=True).order_by("code").first()
@@ -65,3 +67,35 @@ def in_subtree(field: str, prefix: str) -> Q:
     under a non-C collation."""
     lowest, highest = prefix.ljust(12, "0"), prefix.ljust(12, "9")
     return Q(**{f"{field}__startswith": prefix, f"{field}__gte": lowest, f"{field}__lte": highest})
+
+
+def township_of(user: User) -> Region | None:
+    """The township (street) a supervisor or village director works in."""
+    region = jurisdiction(user)
+    if region is None or region.level == Level.COUNTY:
+        return None
+    if region.level == Level.TOWNSHIP:
+        return region
+    return Region.objects.filter(code=region.code[:9] + "000").first()
+
+
+def access_township(user: User, code: str) -> Region:
+    """The task-division table is not personal data: county-wide roles and department officers
+    open any township; supervisors and village directors only their own (404 otherwise)."""
+    region = Region.objects.filter(code=code, level=Level.TOWNSHIP).first()
+    if region is None:
+        raise Http404("乡镇（街道）不存在")
+    if user.role in COUNTY_WIDE_ROLES:
+        return region
+    own = township_of(user)
+    if own is None or own.pk != region.pk:
+        raise Http404("乡镇（街道）不存在或不在您的辖区内")
+    return region
+
+
+def townships_visible_to(user: User) -> list[Region]:
+    """The townships whose task pages a user may open (all for county-wide roles, else their own)."""
+    if user.role in COUNTY_WIDE_ROLES:
+        return list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code"))
+    own = township_of(user)
+    return [own] if own is not None else []

@@ -14,6 +14,27 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class StoredUpload(TimeStampedModel):
+    """A file a user uploaded and we keep (a child's document, a report's evidence): the name they
+    gave it, its checked content type and size, and who uploaded it. Checked and named by
+    `shouhu.core.uploads`. Each model declares its own `file` field, because where it is stored
+    (its `upload_to`) is its own. Not named `UploadedFile`: that is Django's class for the
+    incoming file, which the same modules use."""
+
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志只能追加，不能删除")

@@ -11,11 +11,13 @@ from shouhu.accounts.models import Department
 from shouhu.core.demo import demo_loader
 from shouhu.regions.models import Region
 
-from .importing import content_hash, policy_import_commit
+from .importing.parsing import parse_policy_document
+from .importing.preview import content_hash
+from .importing.services import policy_import_commit
 from .models import PolicyDocument, ProgressReport, ProgressStatus
-from .parsing import parse_policy_document
 from .selectors import current_document
-from .supervision import previous_period, progress_report_review, progress_report_submit
+from .supervision.periods import previous_period
+from .supervision.services import progress_report_review, progress_report_submit
 
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "huanren-task-table.txt"
 TABLE_TITLE = "桓仁满族自治县困境儿童保障工作重点任务分工表"

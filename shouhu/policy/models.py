@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from shouhu.accounts.models import Department
-from shouhu.core.models import TimeStampedModel
+from shouhu.core.models import StoredUpload, TimeStampedModel
 from shouhu.regions.models import Region
 
 
@@ -233,21 +233,17 @@ def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
     return f"evidence/{instance.report.period}/{instance.report_id}/{filename}"
 
 
-class EvidenceFile(TimeStampedModel):
+class EvidenceFile(StoredUpload):
+    """A file attached to a progress report as evidence (checked by `supervision.evidence`)."""
+
     report = models.ForeignKey(
         ProgressReport, verbose_name="进展报告", on_delete=models.CASCADE, related_name="evidence"
     )
     file = models.FileField("文件", upload_to=evidence_upload_to)
-    original_name = models.CharField("原文件名", max_length=255)
+    # The label this field was first migrated with; the shared field says 「文件类型」. Kept so the
+    # schema history has no change that only renames a label.
     content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = "佐证材料"
         verbose_name_plural = "佐证材料"
-
-    def __str__(self) -> str:
-        return self.original_name

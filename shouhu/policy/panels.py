@@ -8,16 +8,19 @@ from typing import Any
 
 from django.urls import reverse
 
-from shouhu.access import Capability, can
+from shouhu.access import Capability, can, township_of
 from shouhu.accounts.department_page import department_section
 from shouhu.accounts.models import Department, Role, User
+from shouhu.core.dates import today
 from shouhu.web.caching import POLICY, shared
 from shouhu.web.home import Panel, home_contributor
 
-from . import explore
+from .explore.departments import BY_DUTY, COOPERATES, GROUP_TITLES, LEADS, department_tasks
+from .explore.task_list import import_url
+from .explore.townships import township_tasks
 from .models import PolicyDocument
-from .selectors import current_document, today
-from .supervision_selectors import my_obligations, obligations_for_period, review_queue
+from .selectors import current_document
+from .supervision.selectors import my_obligations, obligations_for_period, review_queue
 
 SECTION_TEMPLATE = "policy/explore_department_section.html"
 
@@ -31,10 +34,10 @@ def department_policy_tasks(user: User, department: Department) -> list[dict[str
     document = current_document()
     if document is None:
         return []
-    groups = explore.department_tasks(department, document)
+    groups = department_tasks(department, document)
     sections = [
         {
-            "title": f"{explore.GROUP_TITLES[key]}（{len(rows)} 项）",
+            "title": f"{GROUP_TITLES[key]}（{len(rows)} 项）",
             "template": SECTION_TEMPLATE,
             "rows": rows,
             "key": key,
@@ -50,8 +53,8 @@ def department_policy_tasks(user: User, department: Department) -> list[dict[str
 def _counts(user: User, document: PolicyDocument) -> tuple[int, int, int]:
     """How many tasks the user's department leads, cooperates in and answers for by its duty."""
     assert user.department is not None
-    groups = explore.department_tasks(user.department, document)
-    return (len(groups[explore.LEADS]), len(groups[explore.COOPERATES]), len(groups[explore.BY_DUTY]))
+    groups = department_tasks(user.department, document)
+    return (len(groups[LEADS]), len(groups[COOPERATES]), len(groups[BY_DUTY]))
 
 
 @home_contributor
@@ -62,7 +65,7 @@ def policy_panels(user: User) -> list[Panel]:
     if document is None:
         if not can(user, Capability.MANAGE_POLICY):
             return []
-        link = explore.import_url() or reverse("policy:tasks")
+        link = import_url() or reverse("policy:tasks")
         return [
             Panel(
                 title="尚未导入任务分工表",
@@ -84,12 +87,10 @@ def policy_panels(user: User) -> list[Panel]:
             )
         ]
     if user.role in {Role.TOWNSHIP_SUPERVISOR, Role.VILLAGE_DIRECTOR}:
-        township = explore.township_of(user)
+        township = township_of(user)
         if township is None:
             return []
-        count = shared(
-            POLICY, ("township_task_count", document.pk, today()), lambda: len(explore.township_tasks(document))
-        )
+        count = shared(POLICY, ("township_task_count", document.pk, today()), lambda: len(township_tasks(document)))
         return [
             Panel(
                 title=f"{township.name}承担的任务",

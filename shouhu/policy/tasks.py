@@ -14,13 +14,13 @@ from datetime import timedelta
 from django_tasks import task
 
 from shouhu.accounts.models import User
+from shouhu.core.dates import today as local_today
 from shouhu.core.models import Notification
 from shouhu.core.notifications import notify
 from shouhu.core.periodic import periodic
 
-from .supervision import DUE_SOON_DAYS, reviewers, unit_reporters
-from .supervision import today as local_today
-from .supervision_selectors import Obligation, due_obligations
+from .supervision.periods import DUE_SOON_DAYS
+from .supervision.selectors import Obligation, due_obligations, reviewers, unit_reporters
 
 
 def _obligation_key(kind: str, obligation: Obligation) -> str:

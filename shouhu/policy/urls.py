@@ -1,10 +1,11 @@
-"""Policy URLs, split by concern so each module stays small."""
+"""Policy URLs, one module per part of the app (each in its subpackage)."""
 
 from django.urls import include, path
 
 app_name = "policy"
 urlpatterns = [
-    path("", include("shouhu.policy.urls_explore")),
-    path("import/", include("shouhu.policy.urls_import")),
-    path("supervision/", include("shouhu.policy.urls_supervision")),
+    path("", include("shouhu.policy.explore.urls")),
+    path("reorganisations/", include("shouhu.policy.reorganisations.urls")),
+    path("import/", include("shouhu.policy.importing.urls")),
+    path("supervision/", include("shouhu.policy.supervision.urls")),
 ]

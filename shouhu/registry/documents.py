@@ -1,16 +1,15 @@
 """Documents attached to a child (ID card, disability certificate, …): checks and the writes.
 
-Files are checked before anything is written: the extension must be one we accept, the size at
-most `MAX_DOCUMENT_BYTES`, and the first bytes must be what that kind of file starts with (a
-program renamed `.pdf` is refused). Stored under MEDIA_ROOT with a random name — never served
-statically: the download view streams them after the access check, and every download is audited.
+Files are checked before anything is written, by `shouhu.core.uploads` (the one checker of
+uploads: extension, size at most `MAX_DOCUMENT_BYTES`, magic bytes — a program renamed `.pdf` is
+refused — and a real Word package for docx); the messages here are the registry's own wording.
+Stored under MEDIA_ROOT with a random name — never served statically: the download view streams
+them after the access check, and every download is audited.
 """
 
 from __future__ import annotations
 
 import datetime
-import uuid
-import zipfile
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -19,67 +18,42 @@ from django.db import transaction
 
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.core.uploads import (
+    CONTENT_TYPES,
+    MAX_UPLOAD_BYTES,
+    Problem,
+    extension_of,
+    original_name,
+    stored_name,
+    upload_problem,
+)
 
 from . import services
 from .exchange import ChildRecord
 from .models import Child, ChildDocument, DocumentType
 
 ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "doc")
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = MAX_UPLOAD_BYTES
 MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // (1024 * 1024)
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "doc": "application/msword",
-}
-# What each kind of file starts with ("magic bytes").
-SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "docx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),  # OLE2 compound file (Word 97–2003)
-}
 ACCEPT_ATTRIBUTE = ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
-
-
-def extension_of(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-def _is_word_package(upload: IO[bytes]) -> bool:
-    try:
-        with zipfile.ZipFile(upload) as package:
-            names = set(package.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-    return "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
 
 
 def document_errors(upload: UploadedFile) -> list[str]:
     """Chinese messages naming the file; empty when the file may be attached."""
     name = upload.name or "（未命名文件）"
     ext = extension_of(name)
-    if ext not in ALLOWED_EXTENSIONS:
+    problem = upload_problem(upload, allowed=ALLOWED_EXTENSIONS, max_bytes=MAX_DOCUMENT_BYTES)
+    if problem == Problem.TYPE:
         allowed = "、".join(ALLOWED_EXTENSIONS)
         return [f"文件「{name}」的类型不允许上传，只接受 {allowed} 文件"]
-    size = upload.size or 0
-    if size > MAX_DOCUMENT_BYTES:
+    if problem == Problem.TOO_LARGE:
+        size = upload.size or 0
         return [f"文件「{name}」大小为 {size / 1024 / 1024:.1f} MB，超过 {MAX_DOCUMENT_MB} MB 的上限"]
-    if size == 0:
+    if problem == Problem.EMPTY:
         return [f"文件「{name}」是空文件"]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in SIGNATURES[ext]):
+    if problem == Problem.SIGNATURE:
         return [f"文件「{name}」的内容不是 {ext} 文件（扩展名与实际内容不符），请上传原始文件"]
-    if ext == "docx" and not _is_word_package(upload):
+    if problem == Problem.PACKAGE:
         return [f"文件「{name}」不是有效的 Word（docx）文档"]
     return []
 
@@ -92,7 +66,7 @@ def document_attach(*, actor: User, child: Child, doc_type: str, upload: Uploade
     errors = document_errors(upload)
     if errors:
         raise ValidationError({"document": errors})
-    original = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
+    original = original_name(upload)
     ext = extension_of(original)
     document = ChildDocument(
         child=child,
@@ -102,7 +76,7 @@ def document_attach(*, actor: User, child: Child, doc_type: str, upload: Uploade
         size=upload.size or 0,
         uploaded_by=actor,
     )
-    document.file.save(f"{uuid.uuid4().hex}.{ext}", upload, save=False)
+    document.file.save(stored_name(ext), upload, save=False)
     document.save()
     audit.record(
         actor=actor,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from shouhu.core.fields import EncryptedTextField
-from shouhu.core.models import TimeStampedModel
+from shouhu.core.models import StoredUpload, TimeStampedModel
 from shouhu.regions.models import Region
 
 
@@ -201,23 +201,16 @@ def child_document_path(instance: ChildDocument, filename: str) -> str:
     return f"children/{instance.child_id}/{filename}"
 
 
-class ChildDocument(TimeStampedModel):
+class ChildDocument(StoredUpload):
+    """A document attached to a child (checked and written by `registry.documents`)."""
+
     child = models.ForeignKey(Child, verbose_name="儿童", on_delete=models.CASCADE, related_name="documents")
     doc_type = models.CharField("材料类型", max_length=30, choices=DocumentType.choices)
     file = models.FileField("文件", upload_to=child_document_path)
-    original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField("文件类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = "证明材料"
         verbose_name_plural = "证明材料"
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DuplicateState(models.TextChoices):

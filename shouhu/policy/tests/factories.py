@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from shouhu.accounts.models import Department
+from shouhu.policy.importing.parsing import parse_text_export
 from shouhu.policy.models import PolicyDocument, PolicyTask, ResponsibilityRole, TaskResponsibility
-from shouhu.policy.parsing import parse_text_export
 
 SOURCE = Path("/work/shared/source/000_9b469a6b42db3913.txt")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docx
 
-from shouhu.policy.parsing import ParsedTask, parse_policy_document, tasks_to_xlsx
+from shouhu.policy.importing.parsing import ParsedTask, parse_policy_document, tasks_to_xlsx
 
 SOURCE = Path(__file__).resolve().parents[1] / "data" / "huanren-task-table.txt"
 TITLE = "桓仁满族自治县困境儿童保障工作重点任务分工表"

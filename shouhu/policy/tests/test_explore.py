@@ -14,11 +14,14 @@ from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import Department
 from shouhu.accounts.personas import TOWNSHIP_A, TOWNSHIP_B
+from shouhu.core.dates import today
 from shouhu.core.models import AuditEvent
-from shouhu.policy import explore
+from shouhu.policy.explore.departments import department_tasks
+from shouhu.policy.explore.matrix import Matrix
+from shouhu.policy.explore.task_list import import_url
+from shouhu.policy.importing.parsing import parse_text_export
 from shouhu.policy.models import PolicyDocument
-from shouhu.policy.parsing import parse_text_export
-from shouhu.policy.selectors import ReorganisationGraph, responsible_on, today
+from shouhu.policy.selectors import ReorganisationGraph, responsible_on
 
 from .factories import SOURCE, load_table, task
 
@@ -163,8 +166,8 @@ def test_empty_state_without_table(login: Any) -> None:
     assert admin.status_code == 200
     html = admin.content.decode()
     assert "尚未导入任务分工表" in html
-    if explore.import_url():
-        assert explore.import_url() in html
+    if import_url():
+        assert import_url() in html
     other = login("caseworker").get(reverse("policy:tasks")).content.decode()
     assert "尚未导入任务分工表" in other and "导入任务分工表</a>" not in other
     assert login("caseworker").get(reverse("policy:matrix")).status_code == 200
@@ -217,7 +220,7 @@ def test_task_detail_history(table: PolicyDocument, login: Any) -> None:
 # --- matrix ----------------------------------------------------------------------------------
 
 
-def cell(matrix: explore.Matrix, department: str, number: int) -> str:
+def cell(matrix: Matrix, department: str, number: int) -> str:
     columns = [t.number for t in matrix.tasks]
     row = next(r for r in matrix.rows if r.department.name == department)
     return row.cells[columns.index(number)] if number in columns else ""
@@ -349,7 +352,7 @@ def test_home_panel_for_department_officer(table: PolicyDocument, login: Any) ->
     html = login("officer_b").get(reverse("home")).content.decode()
     assert "本单位牵头 0 项、配合 8 项、按职责落实 6 项任务" in html
     html = login("officer_a").get(reverse("home")).content.decode()
-    counts = explore.department_tasks(dept("县教育局"), table)
+    counts = department_tasks(dept("县教育局"), table)
     assert (
         f"本单位牵头 {len(counts['leads'])} 项、配合 {len(counts['cooperates'])} 项、"
         f"按职责落实 {len(counts['by_duty'])} 项任务"

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from shouhu.policy.exporting import export_json, export_xlsx, responsibility_text
 from shouhu.policy.importing import policy_import_commit, policy_import_preview
+from shouhu.policy.importing.exporting import export_json, export_xlsx, responsibility_text
+from shouhu.policy.importing.parsing import parse_policy_document, parse_responsibility
 from shouhu.policy.models import PolicyDocument, PolicyTask
-from shouhu.policy.parsing import parse_policy_document, parse_responsibility
 
 from .import_helpers import SOURCE, TITLE, source_bytes
 

@@ -10,12 +10,9 @@ import pytest
 from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core.models import AuditEvent
 from shouhu.policy.demo import TABLE_ISSUING_BODY, load_policy_table
-from shouhu.policy.importing import (
-    PolicyImportError,
-    content_hash,
-    policy_import_commit,
-    policy_import_preview,
-)
+from shouhu.policy.importing import PolicyImportError, policy_import_commit, policy_import_preview
+from shouhu.policy.importing.parsing import ParsedTask
+from shouhu.policy.importing.preview import content_hash
 from shouhu.policy.models import (
     PolicyDocument,
     PolicyTask,
@@ -24,7 +21,6 @@ from shouhu.policy.models import (
     TaskResponsibility,
     UnitAlias,
 )
-from shouhu.policy.parsing import ParsedTask
 
 from .import_helpers import SOURCE, TITLE, as_docx, as_xlsx, replace, source_bytes, source_tasks
 

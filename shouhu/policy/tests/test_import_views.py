@@ -16,8 +16,8 @@ from python_calamine import CalamineWorkbook
 from shouhu.accounts.models import Department
 from shouhu.core.models import AuditEvent
 from shouhu.policy.importing import policy_import_commit
+from shouhu.policy.importing.views import SESSION_KEY
 from shouhu.policy.models import PolicyDocument, PolicyTask, UnitAlias
-from shouhu.policy.views_import import SESSION_KEY
 
 from .import_helpers import SOURCE, TITLE, as_xlsx, replace, source_bytes, source_tasks
 

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from shouhu.policy.parsing import (
+from shouhu.policy.importing.parsing import (
     MAX_DOCUMENT_BYTES,
     MODES,
     ParsedTask,

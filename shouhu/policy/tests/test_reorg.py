@@ -13,12 +13,8 @@ from django.urls import reverse
 from shouhu.accounts.models import Department
 from shouhu.core.models import AuditEvent
 from shouhu.policy.models import PolicyDocument, Reorganisation, TaskResponsibility
-from shouhu.policy.reorganisation import (
-    NewUnit,
-    department_lineage,
-    reorganisation_correct_date,
-    reorganisation_record,
-)
+from shouhu.policy.reorganisations.selectors import department_lineage
+from shouhu.policy.reorganisations.services import NewUnit, reorganisation_correct_date, reorganisation_record
 
 from .factories import load_table
 

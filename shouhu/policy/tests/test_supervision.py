@@ -13,20 +13,15 @@ from shouhu.accounts.models import User
 from shouhu.accounts.personas import TOWNSHIP_A, TOWNSHIP_B
 from shouhu.core.models import AuditEvent, Notification
 from shouhu.policy.models import EvidenceFile, PolicyDocument, ProgressReport, ReportFrequency, ReviewState
-from shouhu.policy.supervision import (
-    MAX_EVIDENCE_BYTES,
-    current_period,
-    parse_period,
-    progress_report_review,
-    progress_report_submit,
-    task_set_report_frequency,
-)
-from shouhu.policy.supervision_selectors import (
+from shouhu.policy.supervision.evidence import MAX_EVIDENCE_BYTES
+from shouhu.policy.supervision.periods import current_period, parse_period
+from shouhu.policy.supervision.selectors import (
     ObligationState,
     my_obligations,
     obligations_for_period,
     unit_answers_for,
 )
+from shouhu.policy.supervision.services import progress_report_review, progress_report_submit, task_set_report_frequency
 from shouhu.regions.models import Region
 
 from .supervision_factories import EXE_BYTES, create_table, department, docx_bytes, pdf, task, upload

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from shouhu.policy.models import PolicyTask, ReportFrequency
-from shouhu.policy.supervision import (
+from shouhu.policy.supervision.periods import (
     DEFAULT_REPORT_DUE_DAYS,
     current_period,
     due_date,

@@ -17,8 +17,9 @@ from shouhu.accounts.personas import TOWNSHIP_A
 from shouhu.core.models import Notification
 from shouhu.core.periodic import registered_jobs
 from shouhu.policy.models import PolicyDocument
-from shouhu.policy.supervision import parse_period, progress_report_submit
-from shouhu.policy.supervision_selectors import obligations_for_period
+from shouhu.policy.supervision.periods import parse_period
+from shouhu.policy.supervision.selectors import obligations_for_period
+from shouhu.policy.supervision.services import progress_report_submit
 from shouhu.policy.tasks import supervision_overdue_reminders
 from shouhu.regions.models import Region
 

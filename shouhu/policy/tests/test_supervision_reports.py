@@ -12,8 +12,14 @@ from python_calamine import CalamineWorkbook
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
 from shouhu.policy.models import PolicyDocument
-from shouhu.policy.supervision import parse_period, progress_report_review, progress_report_submit
-from shouhu.policy.supervision_reports import HEADERS, county_report_xlsx, department_report_xlsx
+from shouhu.policy.supervision.periods import parse_period
+from shouhu.policy.supervision.reports import HEADERS
+from shouhu.policy.supervision.services import (
+    county_report_xlsx,
+    department_report_xlsx,
+    progress_report_review,
+    progress_report_submit,
+)
 
 from .supervision_factories import create_table, department, task
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from shouhu.accounts.models import User
+from shouhu.core.dates import today
 from shouhu.policy.importing import policy_import_commit
-from shouhu.policy.selectors import today
-from shouhu.policy.supervision import current_period, progress_report_submit
-from shouhu.policy.supervision_selectors import obligations_for_period
+from shouhu.policy.supervision.periods import current_period
+from shouhu.policy.supervision.selectors import obligations_for_period
+from shouhu.policy.supervision.services import progress_report_submit
 from shouhu.policy.tests.supervision_factories import department, ensure_table, task
 
 pytestmark = pytest.mark.django_db

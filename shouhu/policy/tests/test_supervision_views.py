@@ -11,7 +11,8 @@ from shouhu.accounts.models import User
 from shouhu.accounts.personas import TOWNSHIP_A, TOWNSHIP_B
 from shouhu.core.models import AuditEvent
 from shouhu.policy.models import PolicyDocument, ProgressReport, ReviewState
-from shouhu.policy.supervision import current_period, progress_report_review, progress_report_submit
+from shouhu.policy.supervision.periods import current_period
+from shouhu.policy.supervision.services import progress_report_review, progress_report_submit
 from shouhu.regions.models import Region
 
 from .supervision_factories import EXE_BYTES, create_table, department, pdf, task, upload

@@ -1,4 +1,4 @@
-"""Persona-walk samples for the import pages (shouhu/policy/urls_import.py)."""
+"""Persona-walk samples for the import pages (shouhu/policy/importing/urls.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from shouhu.accounts.models import Department, User
 from shouhu.accounts.personas import TOWNSHIP_A
 from shouhu.core.testing.walk import Sample
 from shouhu.policy.models import EvidenceFile, ProgressStatus
-from shouhu.policy.supervision import current_period, progress_report_submit
+from shouhu.policy.supervision.periods import current_period
+from shouhu.policy.supervision.services import progress_report_submit
 from shouhu.regions.models import Region
 
 from .supervision_factories import PDF_BYTES, ensure_table

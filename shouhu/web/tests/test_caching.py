@@ -19,10 +19,10 @@ from shouhu.accounts.models import Department, User
 from shouhu.accounts.personas import TOWNSHIP_A, ensure_personas
 from shouhu.casework.tests.helpers import import_table
 from shouhu.policy.models import ReportFrequency
-from shouhu.policy.reorganisation import NewUnit, reorganisation_record
+from shouhu.policy.reorganisations.services import NewUnit, reorganisation_record
 from shouhu.policy.selectors import current_document, task_list
-from shouhu.policy.supervision import task_set_report_frequency
-from shouhu.policy.supervision_selectors import my_obligations
+from shouhu.policy.supervision.selectors import my_obligations
+from shouhu.policy.supervision.services import task_set_report_frequency
 from shouhu.regions.models import Region
 from shouhu.regions.services import region_create
 from shouhu.web.caching import POLICY, forget, shared

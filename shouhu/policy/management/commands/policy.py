@@ -15,10 +15,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shouhu.accounts.models import Department
-from shouhu.policy.exporting import FORMATS, export_json, export_xlsx, policy_export_record
-from shouhu.policy.importing import PolicyImportError, policy_import_commit, policy_import_preview
+from shouhu.policy.importing import PolicyImportError, policy_export_record, policy_import_commit, policy_import_preview
+from shouhu.policy.importing.exporting import FORMATS, export_json, export_xlsx
+from shouhu.policy.importing.parsing import MAX_DOCUMENT_BYTES
 from shouhu.policy.models import PolicyDocument, UnitAlias
-from shouhu.policy.parsing import MAX_DOCUMENT_BYTES
 from shouhu.policy.selectors import current_document
 
 

@@ -1,4 +1,6 @@
-"""Reads for supervision (督办): who must report what for which period, with what result.
+"""Reads for supervision (督办): who must report what for which period, with what result, and
+who reports and reviews. Which reports a user may open is the access layer's
+(`shouhu.access.reports_visible_to` and friends); these reads start from it.
 
 An *obligation* is one task × one responsible unit (× one township, for tasks every township
 answers for) × one period. Units come from `responsible_on` (so 县卫计局's tasks are reported by
@@ -18,15 +20,24 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from shouhu.access import Capability, can
+from shouhu.access import (
+    Capability,
+    can,
+    can_open_report,
+    departments_visible_to,
+    reports_for_unit,
+    reports_visible_to,
+    user_unit_filters,
+)
 from shouhu.accounts.models import Department, Role, User
+from shouhu.core.dates import today
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Level, Region
 from shouhu.web.caching import POLICY, shared
 
-from .models import EvidenceFile, PolicyDocument, PolicyTask, ProgressReport, ReviewState
-from .selectors import ReorganisationGraph, current_document, reorganisation_graph, responsible_on, task_list
-from .supervision import Period, can_open_report, period_for, period_for_task, recent_periods, reports_for_unit, today
+from ..models import EvidenceFile, PolicyDocument, PolicyTask, ProgressReport, ReviewState
+from ..selectors import ReorganisationGraph, current_document, reorganisation_graph, responsible_on, task_list
+from .periods import Period, period_for, period_for_task, recent_periods
 
 
 class ObligationState:
@@ -269,17 +280,6 @@ def obligations_recent(count: int, *, on: datetime.date | None = None, **filters
     )
 
 
-def user_unit_filters(user: User) -> dict[str, object] | None:
-    """The obligations a user reports for: their department, or their township. None: none."""
-    if not can(user, Capability.REPORT_PROGRESS):
-        return None
-    if user.role == Role.DEPARTMENT_OFFICER and user.department_id is not None:
-        return {"department": user.department}
-    if user.role == Role.TOWNSHIP_SUPERVISOR and user.region is not None and user.region.level == Level.TOWNSHIP:
-        return {"township": user.region}
-    return None
-
-
 @dataclass
 class MyObligations:
     """What a unit must report now: each task's current and previous period."""
@@ -324,6 +324,22 @@ def due_obligations(*, on: datetime.date | None = None) -> list[Obligation]:
         return found
 
     return build_obligations(periods_for=periods, on=on)
+
+
+# --- who reports, who reviews (the people notifications go to) ------------------------------
+
+REVIEWER_ROLES = (Role.COUNTY_ADMIN, Role.CASEWORKER)
+
+
+def reviewers() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=REVIEWER_ROLES).order_by("id")
+
+
+def unit_reporters(department: Department, township: Region | None = None) -> QuerySet[User]:
+    """Active users who report for a unit: its officers, or a township's supervisors."""
+    if township is not None:
+        return User.objects.filter(is_active=True, role=Role.TOWNSHIP_SUPERVISOR, region=township).order_by("id")
+    return User.objects.filter(is_active=True, role=Role.DEPARTMENT_OFFICER, department=department).order_by("id")
 
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -413,7 +429,7 @@ def access_obligation(
     """A task × unit the user reports for; 404 for anything else."""
     document = current_document()
     task = PolicyTask.objects.filter(pk=task_id, document=document).first() if document else None
-    department = Department.objects.filter(pk=department_id).first()
+    department = departments_visible_to(user).filter(pk=department_id).first()
     township = None
     if township_code:
         township = Region.objects.filter(code=township_code, level=Level.TOWNSHIP).first()
@@ -424,38 +440,6 @@ def access_obligation(
     if not reports_for_unit(user, department, township) or not unit_answers_for(task, department, township):
         raise Http404("该任务不由您所在单位报告")
     return task, department, township
-
-
-def reports_visible_to(user: User) -> QuerySet[ProgressReport]:
-    """Reports a user may open: all for reviewers and the leader, else their unit's own."""
-    base = ProgressReport.objects.select_related("task", "department", "township", "submitted_by", "reviewed_by")
-    if not can(user, Capability.VIEW_SUPERVISION):
-        return base.none()
-    if can(user, Capability.REVIEW_PROGRESS) or user.role == Role.LEADER:
-        return base
-    filters = user_unit_filters(user)
-    if filters is None:
-        return base.none()
-    township, department = filters.get("township"), filters.get("department")
-    if isinstance(township, Region):
-        return base.filter(township=township)
-    if isinstance(department, Department):
-        return base.filter(department=department, township__isnull=True)
-    return base.none()
-
-
-def access_progress_report(user: User, report_id: int) -> ProgressReport:
-    report = reports_visible_to(user).filter(pk=report_id).first()
-    if report is None or not can_open_report(user, report):
-        raise Http404("报告不存在或您无权查看")
-    return report
-
-
-def access_evidence(user: User, evidence_id: int) -> EvidenceFile:
-    evidence = EvidenceFile.objects.select_related("report").filter(pk=evidence_id).first()
-    if evidence is None or not reports_visible_to(user).filter(pk=evidence.report_id).exists():
-        raise Http404("佐证材料不存在或您无权查看")
-    return evidence
 
 
 def review_queue(

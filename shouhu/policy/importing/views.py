@@ -10,29 +10,22 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouhu.access import Capability, access_rule, can
-from shouhu.accounts.models import Department
+from shouhu.access import AuthedRequest, Capability, access_rule, can, departments_visible_to
 from shouhu.web.pagination import paginate, query_without_page
 
-from .exporting import export_filename, export_json, export_xlsx, policy_export_record
-from .importing import (
-    ImportPreview,
-    PolicyImportError,
-    discard_staged,
-    policy_import_commit,
-    policy_import_preview,
-    read_staged,
-    stage_upload,
-)
-from .models import PolicyDocument
+from ..models import PolicyDocument
+from .exporting import export_filename, export_json, export_xlsx
 from .parsing import MAX_DOCUMENT_BYTES
+from .preview import ImportPreview, PolicyImportError, policy_import_preview
+from .services import policy_export_record, policy_import_commit
+from .staging import discard_staged, read_staged, stage_upload
 
 SESSION_KEY = "policy_import"
 
@@ -71,7 +64,7 @@ def _after_import_url() -> str:
 
 
 @access_rule(Capability.MANAGE_POLICY)
-def policy_import(request: HttpRequest) -> HttpResponse:
+def policy_import(request: AuthedRequest) -> HttpResponse:
     form = PolicyUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         previous = request.session.get(SESSION_KEY)
@@ -91,7 +84,7 @@ def policy_import(request: HttpRequest) -> HttpResponse:
     return render(request, "policy/import_upload.html", {"form": form})
 
 
-def _staged_arguments(request: HttpRequest) -> dict[str, Any] | None:
+def _staged_arguments(request: AuthedRequest) -> dict[str, Any] | None:
     meta = request.session.get(SESSION_KEY)
     if not meta:
         return None
@@ -108,7 +101,7 @@ def _staged_arguments(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def _choices_from_post(request: HttpRequest) -> tuple[dict[str, int], list[str]]:
+def _choices_from_post(request: AuthedRequest) -> tuple[dict[str, int], list[str]]:
     aliases: dict[str, int] = {}
     create: list[str] = []
     for index, name in enumerate(request.POST.getlist("unknown")):
@@ -121,7 +114,7 @@ def _choices_from_post(request: HttpRequest) -> tuple[dict[str, int], list[str]]
 
 
 @access_rule(Capability.MANAGE_POLICY)
-def policy_import_preview_page(request: HttpRequest) -> HttpResponse:
+def policy_import_preview_page(request: AuthedRequest) -> HttpResponse:
     arguments = _staged_arguments(request)
     if arguments is None:
         messages.error(request, _("预览已过期或尚未上传文件，请重新上传"))
@@ -159,11 +152,11 @@ def policy_import_preview_page(request: HttpRequest) -> HttpResponse:
 
     # The unknown units are listed as they are before any choice, so every one keeps its row.
     preview = policy_import_preview(**arguments)
-    return render(request, "policy/import_preview.html", _preview_context(preview, aliases, create, errors))
+    return render(request, "policy/import_preview.html", _preview_context(request, preview, aliases, create, errors))
 
 
 def _preview_context(
-    preview: ImportPreview, aliases: dict[str, int], create: list[str], errors: list[str]
+    request: AuthedRequest, preview: ImportPreview, aliases: dict[str, int], create: list[str], errors: list[str]
 ) -> dict[str, Any]:
     units = [
         {
@@ -178,13 +171,13 @@ def _preview_context(
     return {
         "preview": preview,
         "unknown_units": units,
-        "departments": Department.objects.order_by(F("dissolved_on").asc(nulls_first=True), "name"),
+        "departments": departments_visible_to(request.user).order_by(F("dissolved_on").asc(nulls_first=True), "name"),
         "commit_errors": errors,
     }
 
 
 @access_rule(Capability.VIEW_POLICY)
-def policy_import_versions(request: HttpRequest) -> HttpResponse:
+def policy_import_versions(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     documents = (
         PolicyDocument.objects.select_related("imported_by")
@@ -201,18 +194,18 @@ def policy_import_versions(request: HttpRequest) -> HttpResponse:
             "page": page,
             "q": query,
             "query": query_without_page(request),
-            "can_import": can(request.user, Capability.MANAGE_POLICY),  # type: ignore[arg-type]
+            "can_import": can(request.user, Capability.MANAGE_POLICY),
         },
     )
 
 
 @access_rule(Capability.VIEW_POLICY)
-def policy_import_export(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
+def policy_import_export(request: AuthedRequest, pk: str, fmt: str) -> HttpResponse:
     document = PolicyDocument.objects.filter(pk=pk).first()
     if document is None:
         raise Http404(_("分工表不存在"))
     current_names = request.GET.get("current_names") == "1"
-    policy_export_record(actor=request.user, document=document, fmt=fmt, current_names=current_names)  # type: ignore[arg-type]
+    policy_export_record(actor=request.user, document=document, fmt=fmt, current_names=current_names)
     filename = export_filename(document, fmt, current_names=current_names)
     if fmt == "json":
         body = json.dumps(export_json(document, current_names=current_names), ensure_ascii=False, indent=2)

@@ -5,7 +5,8 @@ JSON: a list ordered by task number of
 Unit names are as the table writes them, or with ``current_names=True`` today's short names,
 following departments' reorganisations (县卫计局 → 县卫健局; 县国税局 + 县地税局 → 县税务局, once).
 The Excel file has the 序号/项目/工作任务/责任单位 layout the importer reads, so exporting the
-table as written and importing the file again gives the same table (no new version).
+table as written and importing the file again gives the same table (no new version). Building an
+export writes nothing; its audit row is `services.policy_export_record`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
+from shouhu.core.dates import today
 
-from shouhu.accounts.models import User
-from shouhu.core.audit import record
-
-from .models import Mode, PolicyDocument, PolicyTask, ResponsibilityRole
+from ..models import Mode, PolicyDocument, PolicyTask, ResponsibilityRole
+from ..selectors import ReorganisationGraph, responsible_on, tasks_of
 from .parsing import ParsedTask, tasks_to_xlsx
-from .selectors import ReorganisationGraph, responsible_on, tasks_of, today
 
 FORMATS = ("json", "xlsx")
 
@@ -106,16 +104,3 @@ def export_xlsx(document: PolicyDocument, *, current_names: bool = False) -> byt
 def export_filename(document: PolicyDocument, fmt: str, *, current_names: bool = False) -> str:
     suffix = "-现名称" if current_names else ""
     return f"{document.title}-第{document.version}版{suffix}.{fmt}"
-
-
-@transaction.atomic
-def policy_export_record(*, actor: User | None, document: PolicyDocument, fmt: str, current_names: bool) -> None:
-    """Audit an export (who took a copy of which version, in which form)."""
-    names = "（现名称）" if current_names else ""
-    record(
-        actor=actor,
-        action="policy.export",
-        target=document,
-        summary=f"导出任务分工表《{document.title}》第 {document.version} 版为 {fmt.upper()}{names}",
-        detail={"format": fmt, "current_names": current_names, "version": document.version},
-    )

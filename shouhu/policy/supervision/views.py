@@ -8,39 +8,51 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.encoding import escape_uri_path
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from shouhu.access import Capability, access_rule, can
+from shouhu.access import (
+    AuthedRequest,
+    Capability,
+    access_department,
+    access_evidence,
+    access_progress_report,
+    access_rule,
+    can,
+    departments_visible_to,
+    may_export_county,
+    may_export_department,
+    reports_for_unit,
+)
 from shouhu.accounts.models import Department, Role, User
+from shouhu.core.dates import today
 from shouhu.regions.models import Region
+from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
-from . import supervision as sv
-from . import supervision_reports as reports
-from . import supervision_selectors as sel
-from .models import PolicyTask, ProgressStatus, ReportFrequency, ReviewState
-from .selectors import current_document
+from ..models import PolicyTask, ProgressStatus, ReportFrequency, ReviewState
+from ..selectors import current_document
+from . import reports, services
+from . import selectors as sel
+from .evidence import ALLOWED_EVIDENCE_EXTENSIONS, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES_PER_SUBMISSION
+from .periods import Period, current_period, parse_period, recent_periods, report_due_days
 
 MATRIX_QUARTERS = 8  # how many quarters the period picker offers
 MATRIX_YEARS = 2
 REPORT_FORM_PERIODS = 4  # the reporting form offers the current period and the three before it
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _period_choices(selected: str) -> list[tuple[str, str]]:
-    quarters = sv.recent_periods(ReportFrequency.QUARTERLY, MATRIX_QUARTERS)
-    years = sv.recent_periods(ReportFrequency.YEARLY, MATRIX_YEARS)
+    quarters = recent_periods(ReportFrequency.QUARTERLY, MATRIX_QUARTERS)
+    years = recent_periods(ReportFrequency.YEARLY, MATRIX_YEARS)
     choices = [("", "本期（各任务当前报告期）")] + [(p.key, p.label) for p in quarters + years]
     if selected and selected not in {key for key, _ in choices}:
         try:
-            period = sv.parse_period(selected)
+            period = parse_period(selected)
         except ValidationError:
             return choices
         choices.append((period.key, period.label))
@@ -51,14 +63,6 @@ def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     return field
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -102,8 +106,8 @@ def _responsible_departments(items: list[sel.Obligation]) -> list[Department]:
 
 
 @access_rule(Capability.VIEW_SUPERVISION)
-def supervision(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def supervision(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     document = current_document()
     own_township = user.region if user.role == Role.TOWNSHIP_SUPERVISOR else None
     townships = sel.county_townships()
@@ -115,8 +119,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
         townships=townships,
     )
     data = form.cleaned_data if form.is_valid() else {}
-    chosen = sv.parse_period(data["period"]) if data.get("period") else None
-    department = Department.objects.filter(pk=data["department"]).first() if data.get("department") else None
+    chosen = parse_period(data["period"]) if data.get("period") else None
+    department = departments_visible_to(user).filter(pk=data["department"]).first() if data.get("department") else None
     township = next((t for t in townships if t.code == data.get("township")), None)
     if own_township is not None:
         # A township supervisor sees the obligations of their own township only.
@@ -127,7 +131,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     else:
         items = sel.obligations_for_period(chosen, document=document, **filters) if document else []
     matrix = sel.supervision_matrix(user, items, township_columns=township is not None)
-    county_export = reports.may_export_county(user)
+    county_export = may_export_county(user)
     own_department = user.department if user.role == Role.DEPARTMENT_OFFICER else None
     export_query = urlencode({"period": chosen.key}) if chosen else ""
     return render(
@@ -147,14 +151,14 @@ def supervision(request: HttpRequest) -> HttpResponse:
             "export_query": export_query,
             "own_department": own_department,
             "export_departments": _responsible_departments(all_items) if county_export else [],
-            "due_days": sv.report_due_days(),
+            "due_days": report_due_days(),
         },
     )
 
 
 @require_POST
 @access_rule(Capability.MANAGE_POLICY)
-def supervision_frequency(request: HttpRequest) -> HttpResponse:
+def supervision_frequency(request: AuthedRequest) -> HttpResponse:
     form = FrequencyForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -163,7 +167,7 @@ def supervision_frequency(request: HttpRequest) -> HttpResponse:
         return redirect("policy:supervision")
     task = form.cleaned_data["task"]
     try:
-        sv.task_set_report_frequency(actor=_user(request), task=task, frequency=form.cleaned_data["frequency"])
+        services.task_set_report_frequency(actor=request.user, task=task, frequency=form.cleaned_data["frequency"])
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
@@ -175,8 +179,8 @@ def supervision_frequency(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(Capability.REPORT_PROGRESS)
-def supervision_mine(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def supervision_mine(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     mine = sel.my_obligations(user)
     unit = user.region if user.role == Role.TOWNSHIP_SUPERVISOR else user.department
     return render(
@@ -185,7 +189,7 @@ def supervision_mine(request: HttpRequest) -> HttpResponse:
         {
             "mine": mine,
             "unit": unit,
-            "today": sv.today(),
+            "today": today(),
             "document": current_document(),
         },
     )
@@ -204,26 +208,26 @@ class ReportForm(forms.Form):
         help_text="做了什么、取得了什么成效、存在什么困难、下一步打算",
     )
 
-    def __init__(self, *args: Any, task: PolicyTask, requested: sv.Period | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, task: PolicyTask, requested: Period | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        periods = sv.recent_periods(task.report_frequency, REPORT_FORM_PERIODS)
+        periods = recent_periods(task.report_frequency, REPORT_FORM_PERIODS)
         if requested is not None and requested not in periods and requested.frequency == task.report_frequency:
             periods.append(requested)  # e.g. resubmitting an older report that was returned
         _choice_field(self, "period").choices = [(p.key, f"{p.label}（{p.due:%Y-%m-%d} 前报告）") for p in periods]
 
 
 @access_rule(Capability.REPORT_PROGRESS)
-def supervision_report(request: HttpRequest, task_id: int, department_id: int) -> HttpResponse:
-    user = _user(request)
+def supervision_report(request: AuthedRequest, task_id: int, department_id: int) -> HttpResponse:
+    user = request.user
     township_code = request.GET.get("township", "") or request.POST.get("township", "")
     task, department, township = sel.access_obligation(
         user, task_id=task_id, department_id=department_id, township_code=township_code
     )
-    period_key = request.POST.get("period") or request.GET.get("period") or sv.current_period(task.report_frequency).key
+    period_key = request.POST.get("period") or request.GET.get("period") or current_period(task.report_frequency).key
     try:
-        period = sv.parse_period(period_key)
+        period = parse_period(period_key)
     except ValidationError:
-        period = sv.current_period(task.report_frequency)
+        period = current_period(task.report_frequency)
     found = sel.build_obligations(
         periods_for=lambda t: [period], task_ids=[task.pk], department=department, township=township
     )
@@ -232,11 +236,11 @@ def supervision_report(request: HttpRequest, task_id: int, department_id: int) -
     initial: dict[str, Any] = {"period": period.key}
     if existing is not None:
         initial.update(status=existing.status, narrative=existing.narrative)
-    requested = period if period.start <= sv.today() else None
+    requested = period if period.start <= today() else None
     form = ReportForm(request.POST or None, initial=initial, task=task, requested=requested)
     if request.method == "POST" and form.is_valid():
         try:
-            report = sv.progress_report_submit(
+            report = services.progress_report_submit(
                 actor=user,
                 task=task,
                 department=department,
@@ -247,12 +251,12 @@ def supervision_report(request: HttpRequest, task_id: int, department_id: int) -
                 files=request.FILES.getlist("files"),
             )
         except ValidationError as e:
-            _add_errors(form, e)
+            add_validation_errors(form, e)
         except PermissionDenied:
             raise Http404("该任务不由您所在单位报告") from None
         else:
             messages.success(
-                request, f"已提交任务 {task.number} 的{sv.parse_period(report.period).label}进展报告，等待审核"
+                request, f"已提交任务 {task.number} 的{parse_period(report.period).label}进展报告，等待审核"
             )
             return redirect("policy:supervision_report_detail", report_id=report.pk)
     locked = existing is not None and existing.review_state in (ReviewState.SUBMITTED, ReviewState.ACCEPTED)
@@ -268,21 +272,21 @@ def supervision_report(request: HttpRequest, task_id: int, department_id: int) -
             "obligation": obligation,
             "existing": existing,
             "locked": locked,
-            "allowed_types": "、".join(sv.ALLOWED_EVIDENCE_EXTENSIONS),
-            "max_mb": sv.MAX_EVIDENCE_BYTES // 1024 // 1024,
-            "max_files": sv.MAX_EVIDENCE_FILES_PER_SUBMISSION,
-            "accept": ",".join(f".{ext}" for ext in sv.ALLOWED_EVIDENCE_EXTENSIONS),
+            "allowed_types": "、".join(ALLOWED_EVIDENCE_EXTENSIONS),
+            "max_mb": MAX_EVIDENCE_BYTES // 1024 // 1024,
+            "max_files": MAX_EVIDENCE_FILES_PER_SUBMISSION,
+            "accept": ",".join(f".{ext}" for ext in ALLOWED_EVIDENCE_EXTENSIONS),
         },
     )
 
 
 @access_rule(Capability.VIEW_SUPERVISION)
-def supervision_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    user = _user(request)
-    report = sel.access_progress_report(user, report_id)
-    period = sv.parse_period(report.period)
+def supervision_report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
+    user = request.user
+    report = access_progress_report(user, report_id)
+    period = parse_period(report.period)
     can_review = can(user, Capability.REVIEW_PROGRESS) and report.review_state == ReviewState.SUBMITTED
-    can_resubmit = report.review_state == ReviewState.RETURNED and sv.reports_for_unit(
+    can_resubmit = report.review_state == ReviewState.RETURNED and reports_for_unit(
         user, report.department, report.township
     )
     resubmit_url = ""
@@ -305,7 +309,7 @@ def supervision_report_detail(request: HttpRequest, report_id: int) -> HttpRespo
             "history": sel.report_history(report),
             "can_review": can_review,
             "resubmit_url": resubmit_url,
-            "overdue": report.review_state == ReviewState.RETURNED and sv.today() > period.due,
+            "overdue": report.review_state == ReviewState.RETURNED and today() > period.due,
         },
     )
 
@@ -315,12 +319,14 @@ def supervision_report_detail(request: HttpRequest, report_id: int) -> HttpRespo
 
 @require_POST
 @access_rule(Capability.REVIEW_PROGRESS)
-def supervision_review(request: HttpRequest, report_id: int) -> HttpResponse:
-    user = _user(request)
-    report = sel.access_progress_report(user, report_id)
+def supervision_review(request: AuthedRequest, report_id: int) -> HttpResponse:
+    user = request.user
+    report = access_progress_report(user, report_id)
     decision = request.POST.get("decision", "")
     try:
-        sv.progress_report_review(actor=user, report=report, decision=decision, comment=request.POST.get("comment", ""))
+        services.progress_report_review(
+            actor=user, report=report, decision=decision, comment=request.POST.get("comment", "")
+        )
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect("policy:supervision_report_detail", report_id=report.pk)
@@ -335,23 +341,23 @@ class QueueFilterForm(forms.Form):
         label="报告期", required=False, max_length=10, widget=forms.TextInput(attrs={"placeholder": "如 2026Q4"})
     )
 
-    def __init__(self, *args: Any, areas: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, areas: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        departments = Department.objects.filter(progress_reports__isnull=False).distinct().order_by("id")
+        departments = departments_visible_to(user).filter(progress_reports__isnull=False).distinct().order_by("id")
         _choice_field(self, "department").choices = [("", "全部单位"), *[(str(d.pk), d.name) for d in departments]]
         _choice_field(self, "area").choices = [("", "全部项目"), *[(a, a) for a in areas]]
 
     def clean_period(self) -> str:
         value = str(self.cleaned_data.get("period") or "").strip()
-        return sv.parse_period(value).key if value else ""
+        return parse_period(value).key if value else ""
 
 
 @access_rule(Capability.REVIEW_PROGRESS)
-def supervision_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form = QueueFilterForm(request.GET or None, areas=sel.task_areas())
+def supervision_queue(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = QueueFilterForm(request.GET or None, user=user, areas=sel.task_areas())
     data = form.cleaned_data if form.is_valid() else {}
-    department = Department.objects.filter(pk=data["department"]).first() if data.get("department") else None
+    department = departments_visible_to(user).filter(pk=data["department"]).first() if data.get("department") else None
     queue = sel.review_queue(user, department=department, area=data.get("area", ""), period=data.get("period", ""))
     return render(
         request,
@@ -369,11 +375,11 @@ def supervision_queue(request: HttpRequest) -> HttpResponse:
 
 
 @access_rule(Capability.VIEW_SUPERVISION)
-def supervision_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
-    user = _user(request)
-    evidence = sel.access_evidence(user, evidence_id)
+def supervision_evidence(request: AuthedRequest, evidence_id: int) -> HttpResponse:
+    user = request.user
+    evidence = access_evidence(user, evidence_id)
     try:
-        handle = sv.evidence_open(actor=user, evidence=evidence)
+        handle = services.evidence_open(actor=user, evidence=evidence)
     except PermissionDenied:
         raise Http404("佐证材料不存在或您无权查看") from None
     except FileNotFoundError:
@@ -389,32 +395,30 @@ def supervision_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from django.utils.encoding import escape_uri_path
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
     return response
 
 
 @access_rule(Capability.VIEW_SUPERVISION)
-def supervision_export_county(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not reports.may_export_county(user):
+def supervision_export_county(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not may_export_county(user):
         raise Http404("全县督办报表仅供县民政局和县领导下载")
     chosen = None
     if request.GET.get("period"):
         try:
-            chosen = sv.parse_period(request.GET["period"])
+            chosen = parse_period(request.GET["period"])
         except ValidationError:
             raise Http404("报告期格式不正确") from None
-    data, filename = reports.county_report_xlsx(actor=user, chosen=chosen)
+    data, filename = services.county_report_xlsx(actor=user, chosen=chosen)
     return _xlsx(data, filename)
 
 
 @access_rule(Capability.VIEW_SUPERVISION)
-def supervision_export_department(request: HttpRequest, department_id: int) -> HttpResponse:
-    user = _user(request)
-    department = Department.objects.filter(pk=department_id).first()
-    if department is None or not reports.may_export_department(user, department):
+def supervision_export_department(request: AuthedRequest, department_id: int) -> HttpResponse:
+    user = request.user
+    department = access_department(user, department_id)
+    if not may_export_department(user, department):
         raise Http404("您只能下载本单位的督办报表")
     try:
         periods = min(
@@ -423,5 +427,5 @@ def supervision_export_department(request: HttpRequest, department_id: int) -> H
         )
     except ValueError:
         periods = reports.DEPARTMENT_REPORT_PERIODS
-    data, filename = reports.department_report_xlsx(actor=user, department=department, periods=periods)
+    data, filename = services.department_report_xlsx(actor=user, department=department, periods=periods)
     return _xlsx(data, filename)

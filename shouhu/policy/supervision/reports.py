@@ -1,6 +1,8 @@
-"""Supervision reports to Excel: one department's obligations over recent periods, and the
-whole county for a period. Written with xlsxwriter; every text cell is written as a string
-(never a formula), so a narrative starting with "=" stays text. Each export is audited."""
+"""Supervision workbooks: the rows and the .xlsx of one department's obligations over recent
+periods, or of the whole county for a period. Written with xlsxwriter; every text cell is written
+as a string (never a formula), so a narrative starting with "=" stays text. Building a workbook
+writes nothing: the audited exports are `services.department_report_xlsx` and
+`services.county_report_xlsx`, and who may download which is `shouhu.access.may_export_*`."""
 
 from __future__ import annotations
 
@@ -10,20 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
-from django.db import transaction
 from django.utils import timezone
 
-from shouhu.access import Capability, can
-from shouhu.accounts.models import Department, Role, User
-from shouhu.core.audit import record
-
-from .models import ResponsibilityRole
-from .supervision import Period, today
-from .supervision_selectors import Obligation, obligations_for_period, obligations_recent
+from ..models import ResponsibilityRole
+from .selectors import Obligation
 
 DEPARTMENT_REPORT_PERIODS = 4  # default: the current period and the three before it
 MAX_DEPARTMENT_REPORT_PERIODS = 24
-COUNTY_EXPORT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.CASEWORKER, Role.LEADER})
 
 HEADERS = (
     "报告期",
@@ -43,20 +38,6 @@ HEADERS = (
     "审核人",
     "是否逾期",
 )
-
-
-def may_export_county(user: User) -> bool:
-    return can(user, Capability.VIEW_SUPERVISION) and user.role in COUNTY_EXPORT_ROLES
-
-
-def may_export_department(user: User, department: Department) -> bool:
-    if may_export_county(user):
-        return True
-    return (
-        can(user, Capability.VIEW_SUPERVISION)
-        and user.role == Role.DEPARTMENT_OFFICER
-        and user.department_id == department.pk
-    )
 
 
 def _local(value: datetime.datetime | None) -> str:
@@ -130,7 +111,7 @@ def workbook_bytes(title: str, rows: Sequence[Sequence[Any]], notes: Sequence[tu
     return output.getvalue()
 
 
-def _sorted(items: list[Obligation]) -> list[Obligation]:
+def sorted_obligations(items: list[Obligation]) -> list[Obligation]:
     return sorted(
         items,
         key=lambda o: (
@@ -143,66 +124,7 @@ def _sorted(items: list[Obligation]) -> list[Obligation]:
     )
 
 
-def _summary(items: list[Obligation]) -> list[tuple[str, str]]:
+def summary_notes(items: list[Obligation]) -> list[tuple[str, str]]:
     reported = sum(1 for o in items if o.done)
     overdue = sum(1 for o in items if o.overdue)
     return [("应报告", str(len(items))), ("已报告", str(reported)), ("逾期未报", str(overdue))]
-
-
-@transaction.atomic
-def department_report_xlsx(
-    *, actor: User, department: Department, periods: int = DEPARTMENT_REPORT_PERIODS, on: datetime.date | None = None
-) -> tuple[bytes, str]:
-    """One department's obligations and reports over its tasks' last `periods` periods."""
-    on = on or today()
-    items = _sorted(obligations_recent(periods, on=on, department=department))
-    title = f"{department.name}任务落实督办情况（最近 {periods} 个报告期）"
-    data = workbook_bytes(
-        title,
-        [obligation_row(o) for o in items],
-        [
-            ("单位", department.official_name),
-            ("报告期数", str(periods)),
-            ("统计日期", on.isoformat()),
-            ("导出人", actor.display_name),
-            *_summary(items),
-        ],
-    )
-    record(
-        actor=actor,
-        action="supervision.export_department",
-        target=department,
-        summary=f"导出 {department.name} 督办报表（最近 {periods} 期，{len(items)} 行）",
-        detail={"department": department.name, "periods": periods, "rows": len(items), "on": on.isoformat()},
-    )
-    return data, f"督办报表_{department.name}_{on:%Y%m%d}.xlsx"
-
-
-@transaction.atomic
-def county_report_xlsx(
-    *, actor: User, chosen: Period | None = None, on: datetime.date | None = None
-) -> tuple[bytes, str]:
-    """All units' obligations for a period (None: each task's current period)."""
-    on = on or today()
-    items = _sorted(obligations_for_period(chosen, on=on))
-    label = chosen.label if chosen else "本期"
-    title = f"全县困境儿童保障重点任务督办情况（{label}）"
-    data = workbook_bytes(
-        title,
-        [obligation_row(o) for o in items],
-        [
-            ("报告期", label),
-            ("统计日期", on.isoformat()),
-            ("导出人", actor.display_name),
-            *_summary(items),
-        ],
-    )
-    record(
-        actor=actor,
-        action="supervision.export_county",
-        object_type="policy.supervision",
-        object_id=chosen.key if chosen else "current",
-        summary=f"导出全县督办报表（{label}，{len(items)} 行）",
-        detail={"period": chosen.key if chosen else None, "rows": len(items), "on": on.isoformat()},
-    )
-    return data, f"督办报表_全县_{chosen.key if chosen else on.strftime('%Y%m%d')}.xlsx"

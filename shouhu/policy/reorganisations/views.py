@@ -1,175 +1,25 @@
-"""Exploring the task-division table and keeping it current (reorganisations). Thin views:
-reads come from shouhu.policy.explore / reorganisation selectors, writes go through the
-reorganisation services."""
+"""Keeping the task-division table current: recording departments' reorganisations (机构改革),
+correcting their dates, and a unit's history. Thin views: `selectors` read, `services` write."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from shouhu.access import Capability, access_department, access_rule, can
-from shouhu.accounts.models import Department, DepartmentKind, Role, User
+from shouhu.access import AuthedRequest, Capability, access_department, access_rule, can
+from shouhu.accounts.models import Department, DepartmentKind
 
-from . import explore
-from .models import Reorganisation, ReorganisationKind
-from .reorganisation import (
-    NewUnit,
-    Successor,
-    department_lineage,
-    reorganisation_correct_date,
-    reorganisation_list,
-    reorganisation_record,
-)
-from .selectors import ReorganisationGraph, document_versions, today
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _department_param(request: HttpRequest) -> Department | None:
-    raw = request.GET.get("department", "").strip()
-    if not raw.isdigit():
-        return None
-    return Department.objects.filter(pk=int(raw)).first()
-
-
-def _common(request: HttpRequest) -> dict[str, Any]:
-    """Version, names view, area and department filters shared by the list and the matrix."""
-    document = explore.document_for(request.GET.get("version"))
-    view, date_error = explore.parse_name_view(request.GET)
-    area = request.GET.get("area", "").strip()
-    department = _department_param(request)
-    keep = {k: v for k, v in request.GET.items() if k in {"version", "q", "area", "department"} and v}
-    written_link = "?" + urlencode(keep)
-    current_link = "?" + urlencode({**keep, "names": "current"})
-    context: dict[str, Any] = {
-        "document": document,
-        "view": view,
-        "date_error": date_error,
-        "area": area,
-        "department": department,
-        "keep": keep,
-        "written_link": written_link,
-        "current_link": current_link,
-        "can_manage": can(_user(request), Capability.MANAGE_POLICY),
-        "import_url": explore.import_url(),
-    }
-    if document is not None:
-        context["areas"] = explore.areas_of(document)
-        context["versions"] = list(document_versions(document))
-        context["is_current"] = context["versions"][0].pk == document.pk
-        context["departments"] = explore.department_choices()
-    return context
-
-
-@access_rule(Capability.VIEW_POLICY)
-def task_list(request: HttpRequest) -> HttpResponse:
-    context = _common(request)
-    q = request.GET.get("q", "").strip()[:100]
-    context["q"] = q
-    document = context["document"]
-    if document is not None:
-        groups = explore.task_groups(
-            document, q=q, area=context["area"], department=context["department"], view=context["view"]
-        )
-        context["groups"] = groups
-        context["count"] = sum(len(g.rows) for g in groups)
-        context["total"] = document.tasks.count()
-    user = _user(request)
-    if user.role in {Role.TOWNSHIP_SUPERVISOR, Role.VILLAGE_DIRECTOR}:
-        context["own_township"] = explore.township_of(user)
-    if user.role == Role.DEPARTMENT_OFFICER and user.department_id:
-        context["own_department"] = user.department
-    context["filtered"] = bool(q or context["area"] or context["department"])
-    return render(request, "policy/explore_tasks.html", context)
-
-
-@access_rule(Capability.VIEW_POLICY)
-def task_detail(request: HttpRequest, number: int) -> HttpResponse:
-    document = explore.document_for(request.GET.get("version"))
-    if document is None:
-        raise Http404("尚未导入任务分工表")
-    task = explore.task_for(document, number)
-    graph = ReorganisationGraph()
-    neighbours = list(document.tasks.filter(number__in=[number - 1, number + 1]).values_list("number", flat=True))
-    return render(
-        request,
-        "policy/explore_task_detail.html",
-        {
-            "document": document,
-            "task": task,
-            "written": explore.units_as_written(task),
-            "today_units": explore.units_on(task, today(), graph),
-            "today": today(),
-            "history": explore.task_history(task, graph),
-            "previous": number - 1 if number - 1 in neighbours else None,
-            "next": number + 1 if number + 1 in neighbours else None,
-            "version_query": f"?version={document.version}" if request.GET.get("version") else "",
-        },
-    )
-
-
-@access_rule(Capability.VIEW_POLICY)
-def matrix(request: HttpRequest) -> HttpResponse:
-    context = _common(request)
-    document = context["document"]
-    if document is not None:
-        context["matrix"] = explore.build_matrix(
-            document, area=context["area"], department=context["department"], view=context["view"]
-        )
-    context["export_query"] = urlencode({**context["keep"], **context["view"].params()})
-    return render(request, "policy/explore_matrix.html", context)
-
-
-@access_rule(Capability.VIEW_POLICY)
-def matrix_xlsx(request: HttpRequest) -> HttpResponse:
-    context = _common(request)
-    document = context["document"]
-    if document is None:
-        raise Http404("尚未导入任务分工表")
-    data = explore.matrix_export(
-        actor=_user(request),
-        document=document,
-        view=context["view"],
-        area=context["area"],
-        department=context["department"],
-    )
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"policy-matrix-v{document.version}-{today():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@access_rule(Capability.VIEW_POLICY)
-def township(request: HttpRequest, code: str) -> HttpResponse:
-    user = _user(request)
-    region = explore.access_township(user, code)
-    document = explore.document_for(request.GET.get("version"))
-    return render(
-        request,
-        "policy/explore_township.html",
-        {
-            "region": region,
-            "document": document,
-            "rows": explore.township_tasks(document) if document is not None else [],
-            "townships": explore.townships_visible_to(user),
-            "can_manage": can(user, Capability.MANAGE_POLICY),
-            "import_url": explore.import_url(),
-        },
-    )
-
-
-# ---------------------------------------------------------------------------
-# Reorganisations
-# ---------------------------------------------------------------------------
+from ..explore.departments import department_choices
+from ..explore.views import department_param
+from ..models import Reorganisation, ReorganisationKind
+from .selectors import department_lineage, reorganisation_list
+from .services import NewUnit, Successor, reorganisation_correct_date, reorganisation_record
 
 
 def _active_units() -> Any:
@@ -294,8 +144,8 @@ KIND_HELP = {
 
 
 @access_rule(Capability.VIEW_POLICY)
-def reorganisations(request: HttpRequest) -> HttpResponse:
-    department = _department_param(request)
+def reorganisations(request: AuthedRequest) -> HttpResponse:
+    department = department_param(request)
     items = list(reorganisation_list(department=department))
     return render(
         request,
@@ -303,22 +153,22 @@ def reorganisations(request: HttpRequest) -> HttpResponse:
         {
             "items": items,
             "department": department,
-            "departments": explore.department_choices(),
-            "can_manage": can(_user(request), Capability.MANAGE_POLICY),
+            "departments": department_choices(),
+            "can_manage": can(request.user, Capability.MANAGE_POLICY),
             "kinds": [(k, KIND_TITLES[k]) for k in ReorganisationKind],  # type: ignore[index]
         },
     )
 
 
 @access_rule(Capability.MANAGE_POLICY)
-def reorganisation_new(request: HttpRequest, kind: str) -> HttpResponse:
+def reorganisation_new(request: AuthedRequest, kind: str) -> HttpResponse:
     if kind not in ReorganisationKind.values:
         raise Http404("没有这种机构改革类型")
     form = ReorganisationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             item = reorganisation_record(
-                actor=_user(request),
+                actor=request.user,
                 kind=kind,
                 effective_on=form.cleaned_data["effective_on"],
                 predecessors=form.predecessor_list(),
@@ -353,7 +203,7 @@ class CorrectDateForm(forms.Form):
 
 
 @access_rule(Capability.MANAGE_POLICY)
-def reorganisation_correct(request: HttpRequest, reorganisation_id: int) -> HttpResponse:
+def reorganisation_correct(request: AuthedRequest, reorganisation_id: int) -> HttpResponse:
     item = get_object_or_404(
         Reorganisation.objects.prefetch_related("predecessors", "successors"), pk=reorganisation_id
     )
@@ -361,7 +211,7 @@ def reorganisation_correct(request: HttpRequest, reorganisation_id: int) -> Http
     if request.method == "POST" and form.is_valid():
         try:
             reorganisation_correct_date(
-                actor=_user(request),
+                actor=request.user,
                 reorganisation=item,
                 effective_on=form.cleaned_data["effective_on"],
                 note=form.cleaned_data.get("note", ""),
@@ -375,13 +225,13 @@ def reorganisation_correct(request: HttpRequest, reorganisation_id: int) -> Http
 
 
 @access_rule(Capability.VIEW_POLICY)
-def department_history(request: HttpRequest, department_id: int) -> HttpResponse:
-    department = access_department(_user(request), department_id)
+def department_history(request: AuthedRequest, department_id: int) -> HttpResponse:
+    department = access_department(request.user, department_id)
     return render(
         request,
         "policy/reorg_department.html",
         {
             "lineage": department_lineage(department),
-            "can_manage": can(_user(request), Capability.MANAGE_POLICY),
+            "can_manage": can(request.user, Capability.MANAGE_POLICY),
         },
     )
