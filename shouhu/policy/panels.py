@@ -22,7 +22,7 @@ from .models import PolicyDocument
 from .selectors import current_document
 from .supervision.selectors import my_obligations, obligations_for_period, review_queue
 
-SECTION_TEMPLATE = "policy/explore_department_section.html"
+SECTION_TEMPLATE = "policy/_section_department_tasks.html"
 
 
 @department_section

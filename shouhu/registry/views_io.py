@@ -109,7 +109,7 @@ def import_run(request: AuthedRequest, run_id: int) -> HttpResponse:
 def import_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The progress bar, polled by htmx every second; once the run has moved on the page reloads."""
     run = _run(request, run_id)
-    response = render(request, "registry/io_progress.html", _progress_context(run))
+    response = render(request, "registry/_io_progress.html", _progress_context(run))
     if run.state not in ACTIVE_STATES and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
