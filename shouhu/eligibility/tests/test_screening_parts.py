@@ -155,3 +155,32 @@ def test_a_part_finishes_while_another_part_still_holds_the_run() -> None:
     assert first.state == RunState.DONE
     finished = screen_part(second.pk)
     assert finished is not None and (finished.state, finished.progress_done) == (RunState.DONE, 2)
+
+
+def test_a_worker_announces_each_part_it_finishes() -> None:
+    """What other apps build on a part (casework's suggestions) hangs on `part_screened`: sent by
+    the worker's task for each part that is done (again when a repeated task finds it done, so
+    receivers must be idempotent), never by the in-process runs (the command announces the whole
+    run instead)."""
+    from shouhu.eligibility.signals import part_screened
+    from shouhu.eligibility.tasks import screen_part_task, screen_region
+
+    _two_townships()
+    heard: list[tuple[int, str]] = []
+
+    def listener(sender: object, part_id: int, **kwargs: object) -> None:
+        heard.append((part_id, ScreeningPart.objects.get(pk=part_id).state))
+
+    part_screened.connect(listener, dispatch_uid="test.listener")
+    try:
+        run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+        assert heard == []
+        run = screening_request(actor=None, region_code=COUNTY, as_of=today())
+        screen_region.call(run.pk)
+        parts = list(ScreeningPart.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+        for part_id in parts:
+            screen_part_task.call(part_id)
+        screen_part_task.call(parts[0])
+    finally:
+        part_screened.disconnect(dispatch_uid="test.listener")
+    assert heard == [(pk, RunState.DONE) for pk in [*parts, parts[0]]]
