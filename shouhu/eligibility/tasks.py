@@ -1,7 +1,10 @@
 """Background screening runs: a run is planned into township-sized parts, each part is its own
 task that any worker takes (several workers screen a run in parallel; each finished part is
 announced by `signals.part_screened`, on which casework drafts the township's suggestions), and a
-periodic sweep puts back parts whose worker died."""
+periodic sweep puts back parts whose worker died.
+
+Tasks call the screening service and hand it their own `enqueue` where it queues work inside its
+transaction; the service never imports tasks."""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ from django_tasks import task
 
 from shouhu.core.periodic import periodic
 
+from .models import RunState, ScreeningPart, ScreeningRun
+from .screening import plan_parts, requeue_expired_parts, screen_part
+from .signals import part_screened
+
 
 @task()
 def screen_region(run_id: int) -> dict[str, int]:
     """Plan the run into parts and queue one task per part."""
-    from .models import ScreeningRun
-    from .screening import plan_parts
-
     parts = plan_parts(ScreeningRun.objects.get(pk=run_id))
     for part in parts:
         screen_part_task.enqueue(part.pk)
@@ -30,10 +34,6 @@ def screen_part_task(part_id: int) -> dict[str, int]:
     """Screen one part, then announce it (`part_screened`) once its transaction has committed, so
     what listens (casework queues the drafting of the township's suggestions behind the run's
     other parts: screening finishes first and any worker drafts) sees its results."""
-    from .models import RunState, ScreeningPart
-    from .screening import screen_part
-    from .signals import part_screened
-
     screen_part(part_id)
     part = ScreeningPart.objects.get(pk=part_id)
     if part.state == RunState.DONE:
@@ -49,6 +49,4 @@ SWEEP_EVERY = timedelta(seconds=min(3600, max(1, settings.SCREENING_PART_LEASE_S
 @periodic(every=SWEEP_EVERY, name="eligibility.requeue_expired_parts")
 @task()
 def requeue_expired_parts_task() -> dict[str, int]:
-    from .screening import requeue_expired_parts
-
-    return {"requeued": len(requeue_expired_parts())}
+    return {"requeued": len(requeue_expired_parts(enqueue=screen_part_task.enqueue))}

@@ -33,6 +33,7 @@ from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, 
 from .models import RuleKind, RunState
 from .rules import parameter_save, propose_parameter, propose_rule, rule_save, rule_versions_on, ruleset_on
 from .screening import screening_start
+from .tasks import screen_region
 
 KIND_TITLES: dict[str, str] = {"category": "类别", "measure": "措施", "block": "构件（供其他规则引用）"}
 
@@ -274,7 +275,10 @@ def run_start(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         try:
             run = screening_start(
-                actor=request.user, region_code=form.cleaned_data["region_code"], as_of=form.cleaned_data["as_of"]
+                actor=request.user,
+                region_code=form.cleaned_data["region_code"],
+                as_of=form.cleaned_data["as_of"],
+                enqueue=screen_region.enqueue,
             )
         except ValidationError as e:
             _add_errors(form, e)
