@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,6 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, children_visible_to
-from shouhu.core import audit
 from shouhu.registry.identity import age_on
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
@@ -31,8 +29,9 @@ from shouhu.web.rows import url_for_id
 from . import exporting, selectors
 from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, RunStartForm
 from .models import RuleKind, RunState
-from .rules import parameter_save, propose_parameter, propose_rule, rule_save, rule_versions_on, ruleset_on
+from .rules import propose_parameter, propose_rule, rule_versions_on, ruleset_on
 from .screening import screening_start
+from .services import child_eligibility_viewed, parameter_save, rule_save
 from .tasks import screen_region
 
 KIND_TITLES: dict[str, str] = {"category": "类别", "measure": "措施", "block": "构件（供其他规则引用）"}
@@ -472,10 +471,7 @@ def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = access_child(request.user, child_id)
     on, problem = _date_param(request)
     info = selectors.child_eligibility(child, on)
-    with transaction.atomic():
-        audit.record(
-            actor=request.user, action="children.view", target=child, summary=f"查看儿童 {child.name} 的资格认定"
-        )
+    child_eligibility_viewed(actor=request.user, child=child)
     decision = info.decision
     return _page(
         request,
