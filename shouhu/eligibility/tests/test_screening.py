@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tasks_db.models import DBTaskResult
 
+from shouhu.access import access_counting_region, run_within_scope, runs_visible_to
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A, VILLAGE_B
 from shouhu.eligibility import selectors
@@ -116,7 +117,7 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
     township_b = run_screening(screening_request(actor=None, region_code=TOWNSHIP_B, as_of=on))
 
     def visible(key: str) -> set[int]:
-        return set(selectors.runs_visible_to(personas[key]).values_list("pk", flat=True))
+        return set(runs_visible_to(personas[key]).values_list("pk", flat=True))
 
     assert visible("admin") == visible("leader") == {county.pk, township_b.pk}
     assert visible("supervisor_a") == visible("director_a") == {county.pk}
@@ -128,8 +129,8 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
 
     assert t21("admin") == t21("leader") == 2
     assert t21("supervisor_a") == t21("director_b") == 1  # their part of the county-wide run
-    assert selectors.run_within_scope(personas["admin"], county)
-    assert not selectors.run_within_scope(personas["supervisor_a"], county)
+    assert run_within_scope(personas["admin"], county)
+    assert not run_within_scope(personas["supervisor_a"], county)
     rows = selectors.run_rows(personas["supervisor_a"], [county])
     own_changes = EligibilityChange.objects.filter(run=county, child__region_code__startswith="210522100").count()
     assert (rows[0].whole, rows[0].gained, rows[0].lost) == (False, own_changes, 0)
@@ -137,7 +138,7 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
     assert [c.child.name for c in selectors.run_changes(personas["supervisor_a"], county, code="T21")] == ["东关甲"]
     assert list(selectors.run_changes(personas["leader"], county)) == []  # counts only, no names
 
-    table = selectors.counts_table(selectors.access_counting_region(personas["supervisor_a"], ""))
+    table = selectors.counts_table(access_counting_region(personas["supervisor_a"], ""))
     assert table.region.code == TOWNSHIP_A
     t21_row = next(r for r in table.rows if r[0] == "T21")
     assert t21_row[4] == 1 and all(column.code.startswith("210522100") for column, _n in t21_row[3])
