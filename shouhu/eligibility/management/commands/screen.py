@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from shouhu.core.dates import today
 from shouhu.eligibility.engine import RuleDef, RuleSet, screen_database
 from shouhu.eligibility.models import ScreeningRun
 from shouhu.eligibility.rules import ruleset_on
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if options["scratch_plan"]:
             self._scratch(options["scratch_plan"])
             return
-        as_of = parse_date(options["as_of"]) if options["as_of"] else timezone.localdate()
+        as_of = parse_date(options["as_of"]) if options["as_of"] else today()
         if options["all"]:
             self._registry(options["region"], as_of)
         elif options["input"] and options["output"]:
