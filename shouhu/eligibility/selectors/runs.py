@@ -48,11 +48,11 @@ def run_rows(user: User, runs: list[ScreeningRun]) -> list[RunRow]:
     """Runs with the gained/lost totals the user may see (their own children for a wider run)."""
     prefix = eligibility_prefix(user) or "-"
     names = region_names({r.region_code for r in runs})
-    partial = [r for r in runs if not r.region_prefix.startswith(prefix)]
+    partial = [r for r in runs if not run_within_scope(user, r)]
     scoped = _changes_in_scope(partial, prefix) if partial else {}
     rows = []
     for run in runs:
-        whole = run.region_prefix.startswith(prefix)
+        whole = run_within_scope(user, run)
         gained = run.gained if whole else scoped.get((run.pk, ChangeKind.GAINED), 0)
         lost = run.lost if whole else scoped.get((run.pk, ChangeKind.LOST), 0)
         rows.append(RunRow(run, names.get(run.region_code, run.region_code), whole, gained, lost))
