@@ -166,7 +166,7 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
 
     from shouhu.accounts.models import User
     from shouhu.eligibility import selectors as es
-    from shouhu.eligibility.models import RuleKind
+    from shouhu.eligibility.models import Rule, RuleKind
     from shouhu.regions.models import Region
     from shouhu.registry.models import Child, ChildStatus
 
@@ -180,7 +180,7 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
     )
     if initials is None:
         sys.exit("没有儿童：请先生成数据")
-    categories = list(es.Rule.objects.filter(kind=RuleKind.CATEGORY).values_list("code", flat=True))
+    categories = list(Rule.objects.filter(kind=RuleKind.CATEGORY).values_list("code", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT substr(c.region_code, 1, 9) AS township, e.code, count(*) AS n

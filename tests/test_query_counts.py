@@ -436,7 +436,7 @@ class World:
     # -- eligibility rules -----------------------------------------------------------------------
 
     def add_parameter_versions(self, n: int) -> str:
-        from shouhu.eligibility.rules import parameter_save
+        from shouhu.eligibility.services import parameter_save
 
         for _ in range(n):
             i = self._next()
@@ -451,7 +451,8 @@ class World:
 
     def add_rule_versions(self, n: int) -> str:
         from shouhu.eligibility.models import Rule
-        from shouhu.eligibility.rules import rule_save, rule_versions_on
+        from shouhu.eligibility.rules import rule_versions_on
+        from shouhu.eligibility.services import rule_save
 
         for _ in range(n):
             i = self._next()

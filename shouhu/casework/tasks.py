@@ -71,3 +71,16 @@ def sweep(today: datetime.date) -> dict[str, int]:
 @task()
 def referral_deadlines(today: str | None = None) -> dict[str, int]:
     return sweep(datetime.date.fromisoformat(today) if today else timezone.localdate())
+
+
+@task()
+def draft_part_suggestions(part_id: int) -> dict[str, int]:
+    """Draft intakes for the township window to confirm, for a finished screening part's children
+    (queued by receivers.py when eligibility says the part is screened). Idempotent per run, so a
+    repeated task adds nothing."""
+    from shouhu.eligibility.models import ScreeningPart
+
+    from .suggestions import create_suggestions
+
+    part = ScreeningPart.objects.select_related("run").get(pk=part_id)
+    return {"part": part_id, "suggested": create_suggestions(part.run, region_prefix=part.region_prefix)}

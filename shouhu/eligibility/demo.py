@@ -10,8 +10,7 @@ from shouhu.core.demo import demo_loader
 @demo_loader
 def screen_demo_children(users: dict[str, Any]) -> str | None:
     """Screen the demo county once, as of today, so the counts and the child pages have results."""
-    from django.utils import timezone
-
+    from shouhu.core.dates import today
     from shouhu.regions.models import Region
     from shouhu.registry.models import Child
 
@@ -21,5 +20,5 @@ def screen_demo_children(users: dict[str, Any]) -> str | None:
     county = Region.objects.filter(parent__isnull=True).order_by("code").first()
     if county is None or ScreeningRun.objects.exists() or not Child.objects.exists():
         return None
-    run = run_screening(screening_request(actor=None, region_code=county.code, as_of=timezone.localdate()))
+    run = run_screening(screening_request(actor=None, region_code=county.code, as_of=today()))
     return f"资格筛查：已筛查 {run.children_screened} 名儿童，{run.gained} 项符合"

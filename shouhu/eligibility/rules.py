@@ -1,21 +1,17 @@
-"""Reading and changing the rules in force (selectors and services for rules and parameters)."""
+"""The rules and parameters in force on a date, compiled, and proposed changes checked (unsaved)
+with the rules they can affect. Saving a change is services.py."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, QuerySet
-
-from shouhu.accounts.models import User
-from shouhu.core import audit
+from django.db.models import Q
 
 from .engine import RuleDef, RuleSet
 from .language import RuleSyntaxError
-from .models import Parameter, ParameterVersion, Rule, RuleKind, RuleVersion
+from .models import Parameter, ParameterVersion, RuleKind, RuleVersion
 
 
 def _in_force(on: datetime.date) -> Q:
@@ -38,7 +34,7 @@ def parameters_on(on: datetime.date) -> dict[str, int]:
     return values
 
 
-def _defs(versions: dict[str, RuleVersion], overrides: dict[str, str] | None = None) -> list[RuleDef]:
+def rule_defs(versions: dict[str, RuleVersion], overrides: dict[str, str] | None = None) -> list[RuleDef]:
     overrides = overrides or {}
     return [
         RuleDef(
@@ -56,7 +52,7 @@ def _defs(versions: dict[str, RuleVersion], overrides: dict[str, str] | None = N
 
 def ruleset_on(on: datetime.date) -> RuleSet:
     """The rules and parameters in force on a date, compiled (raises RuleSyntaxError if broken)."""
-    return RuleSet(_defs(rule_versions_on(on)), parameters_on(on))
+    return RuleSet(rule_defs(rule_versions_on(on)), parameters_on(on))
 
 
 @dataclass(frozen=True)
@@ -75,7 +71,7 @@ def propose_rule(*, code: str, expression: str, effective_from: datetime.date) -
     if code not in versions:
         raise ValidationError({"code": f"规则 {code} 不存在"})
     try:
-        ruleset = RuleSet(_defs(versions, {code: expression.strip()}), parameters_on(effective_from))
+        ruleset = RuleSet(rule_defs(versions, {code: expression.strip()}), parameters_on(effective_from))
     except RuleSyntaxError as e:
         raise ValidationError({"expression": str(e)}) from None
     return RuleProposal(ruleset, tuple(c for c in ruleset.rules if _depends_on(ruleset, c, code)))
@@ -91,73 +87,8 @@ def _depends_on(ruleset: RuleSet, code: str, target: str, seen: frozenset[str] =
     return any(_depends_on(ruleset, n, target, seen | {code}) for n in names)
 
 
-def _supersede(versions: QuerySet[Any], *, effective_from: datetime.date, note: str) -> Any:
-    """Check a new version may follow the latest one, and end the open version the day before it.
-    Returns the latest version (the one being superseded)."""
-    current = versions.order_by("-version").first()
-    assert current is not None
-    if effective_from <= current.effective_from:
-        raise ValidationError({"effective_from": f"「生效日期」必须晚于当前版本的生效日期 {current.effective_from}"})
-    if not note.strip():
-        raise ValidationError({"note": "「修改说明」不能为空"})
-    versions.filter(effective_to__isnull=True).update(effective_to=effective_from - datetime.timedelta(days=1))
-    return current
-
-
-@transaction.atomic
-def rule_save(*, actor: User, code: str, expression: str, effective_from: datetime.date, note: str) -> RuleVersion:
-    """A new version from `effective_from`; the previous version ends the day before. Refused if the
-    rule set would not compile."""
-    propose_rule(code=code, expression=expression, effective_from=effective_from)
-    rule = Rule.objects.select_for_update().get(code=code)
-    current = _supersede(rule.versions.all(), effective_from=effective_from, note=note)
-    version = RuleVersion.objects.create(
-        rule=rule,
-        version=current.version + 1,
-        expression=expression.strip(),
-        effective_from=effective_from,
-        note=note.strip(),
-        created_by=actor,
-    )
-    audit.record(
-        actor=actor,
-        action="rules.update",
-        target=rule,
-        summary=f"规则 {code} 第 {version.version} 版，{effective_from} 起生效",
-        detail={"before": current.expression, "after": version.expression, "note": note.strip()},
-    )
-    return version
-
-
-@transaction.atomic
-def parameter_save(*, actor: User, name: str, value: int, effective_from: datetime.date, note: str) -> ParameterVersion:
-    parameter = Parameter.objects.select_for_update().get(name=name)
-    values = parameters_on(effective_from) | {name: value}
-    try:
-        RuleSet(_defs(rule_versions_on(effective_from)), values)
-    except RuleSyntaxError as e:
-        raise ValidationError({"value": str(e)}) from None
-    current = _supersede(parameter.versions.all(), effective_from=effective_from, note=note)
-    version = ParameterVersion.objects.create(
-        parameter=parameter,
-        version=current.version + 1,
-        value=value,
-        effective_from=effective_from,
-        note=note.strip(),
-        created_by=actor,
-    )
-    audit.record(
-        actor=actor,
-        action="rules.parameter",
-        target=parameter,
-        summary=f"参数 {name}：{current.value} → {value}，{effective_from} 起生效",
-        detail={"note": note.strip()},
-    )
-    return version
-
-
 # ---------------------------------------------------------------------------------------------
-# Additions for the rules UI (previews of a parameter change). New functions only.
+# Which rules a parameter change can affect (the previews of a parameter change)
 
 # Parameters read by building blocks in shouhu/eligibility/vocabulary.py rather than written as
 # `$name` in an expression: a rule calling the block depends on them.
@@ -201,7 +132,7 @@ def propose_parameter(*, name: str, value: int, effective_from: datetime.date) -
         raise ValidationError({"name": f"参数 {name} 不存在"})
     values = parameters_on(effective_from) | {name: value}
     try:
-        ruleset = RuleSet(_defs(rule_versions_on(effective_from)), values)
+        ruleset = RuleSet(rule_defs(rule_versions_on(effective_from)), values)
     except RuleSyntaxError as e:
         raise ValidationError({"value": str(e)}) from None
     return RuleProposal(ruleset, rules_using_parameter(ruleset, name))

@@ -1,6 +1,10 @@
 """Background screening runs: a run is planned into township-sized parts, each part is its own
-task that any worker takes (several workers screen a run in parallel, and draft each township's
-suggestions), and a periodic sweep puts back parts whose worker died."""
+task that any worker takes (several workers screen a run in parallel; each finished part is
+announced by `signals.part_screened`, on which casework drafts the township's suggestions), and a
+periodic sweep puts back parts whose worker died.
+
+Tasks call the screening service and hand it their own `enqueue` where it queues work inside its
+transaction; the service never imports tasks."""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from django_tasks import task
 
 from shouhu.core.periodic import periodic
 
+from .models import RunState, ScreeningPart, ScreeningRun
+from .screening import plan_parts, requeue_expired_parts, screen_part
+from .signals import part_screened
+
 
 @task()
 def screen_region(run_id: int) -> dict[str, int]:
     """Plan the run into parts and queue one task per part."""
-    from .models import ScreeningRun
-    from .screening import plan_parts
-
     parts = plan_parts(ScreeningRun.objects.get(pk=run_id))
     for part in parts:
         screen_part_task.enqueue(part.pk)
@@ -26,28 +31,14 @@ def screen_region(run_id: int) -> dict[str, int]:
 
 @task()
 def screen_part_task(part_id: int) -> dict[str, int]:
-    """Screen one part, then queue the drafting of its township's suggestions behind the run's
-    other parts (so screening finishes first and any worker drafts)."""
-    from .models import RunState, ScreeningPart
-    from .screening import screen_part
-
+    """Screen one part, then announce it (`part_screened`) once its transaction has committed, so
+    what listens (casework queues the drafting of the township's suggestions behind the run's
+    other parts: screening finishes first and any worker drafts) sees its results."""
     screen_part(part_id)
     part = ScreeningPart.objects.get(pk=part_id)
     if part.state == RunState.DONE:
-        draft_part_suggestions.enqueue(part_id)
+        part_screened.send(sender=ScreeningPart, part_id=part_id)
     return {"part": part_id, "gained": part.gained, "lost": part.lost}
-
-
-@task()
-def draft_part_suggestions(part_id: int) -> dict[str, int]:
-    """casework: draft intakes for the township window to confirm, for a finished part's children.
-    Idempotent per run, so a repeated task adds nothing."""
-    from shouhu.casework.suggestions import create_suggestions
-
-    from .models import ScreeningPart
-
-    part = ScreeningPart.objects.select_related("run").get(pk=part_id)
-    return {"part": part_id, "suggested": create_suggestions(part.run, region_prefix=part.region_prefix)}
 
 
 # Sweep four times per lease (between once a second and once an hour), so a dead worker's part
@@ -58,6 +49,4 @@ SWEEP_EVERY = timedelta(seconds=min(3600, max(1, settings.SCREENING_PART_LEASE_S
 @periodic(every=SWEEP_EVERY, name="eligibility.requeue_expired_parts")
 @task()
 def requeue_expired_parts_task() -> dict[str, int]:
-    from .screening import requeue_expired_parts
-
-    return {"requeued": len(requeue_expired_parts())}
+    return {"requeued": len(requeue_expired_parts(enqueue=screen_part_task.enqueue))}

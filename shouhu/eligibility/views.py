@@ -1,8 +1,9 @@
 """The eligibility screens: rules and parameters (read, edit with a preview), screening runs
 (start, progress, results and changes), counts by region, and one child's eligibility.
 
-Thin: selectors read (already scoped), services in rules.py / screening.py write, exports in
-exporting.py. Scope: `access_*` loaders raise 404 outside the user's jurisdiction."""
+Thin: selectors read (already scoped), services.py (rules, parameters) and the screening package
+(runs) write, exports in exporting.py. Scope: `shouhu.access` loaders raise 404 outside the user's
+jurisdiction."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,17 +21,31 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, children_visible_to
-from shouhu.core import audit
+from shouhu.access import (
+    AuthedRequest,
+    Capability,
+    access_child,
+    access_counting_region,
+    access_rule,
+    access_run,
+    can,
+    children_visible_to,
+    counting_regions_visible_to,
+    run_within_scope,
+)
+from shouhu.core.dates import today
 from shouhu.registry.identity import age_on
+from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
 from . import exporting, selectors
 from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, RunStartForm
 from .models import RuleKind, RunState
-from .rules import parameter_save, propose_parameter, propose_rule, rule_save, rule_versions_on, ruleset_on
+from .rules import propose_parameter, propose_rule, rule_versions_on, ruleset_on
 from .screening import screening_start
+from .services import child_eligibility_viewed, parameter_save, rule_save
+from .tasks import screen_region
 
 KIND_TITLES: dict[str, str] = {"category": "类别", "measure": "措施", "block": "构件（供其他规则引用）"}
 
@@ -49,14 +62,6 @@ def _page(request: AuthedRequest, template: str, context: dict[str, Any], status
     """Render an eligibility page with the sub-navigation the user may follow."""
     subnav = [(key, label, reverse(name)) for key, label, name, cap in SUBNAV if can(request.user, cap)]
     return render(request, template, {**context, "subnav": subnav}, status=status)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _date_param(request: AuthedRequest, name: str = "on") -> tuple[datetime.date | None, str]:
@@ -85,14 +90,14 @@ def _vocabulary() -> dict[str, Any]:
 @access_rule(Capability.VIEW_POLICY)
 def rule_list(request: AuthedRequest) -> HttpResponse:
     on, problem = _date_param(request)
-    on = on or selectors.today()
+    on = on or today()
     groups = selectors.rule_rows(on)
     return _page(
         request,
         "eligibility/rule_list.html",
         {
             "on": on,
-            "is_today": on == selectors.today(),
+            "is_today": on == today(),
             "date_problem": problem,
             "groups": [(kind, KIND_TITLES[kind], groups[kind]) for kind in RuleKind.values if groups.get(kind)],
             "may_manage": can(request.user, Capability.MANAGE_RULES),
@@ -104,7 +109,7 @@ def rule_list(request: AuthedRequest) -> HttpResponse:
 @access_rule(Capability.VIEW_POLICY)
 def rule_detail(request: AuthedRequest, code: str) -> HttpResponse:
     rule = selectors.access_rule_by_code(code)
-    page = selectors.rule_page(rule, selectors.today())
+    page = selectors.rule_page(rule, today())
     return _page(
         request,
         "eligibility/rule_detail.html",
@@ -115,10 +120,10 @@ def rule_detail(request: AuthedRequest, code: str) -> HttpResponse:
 @access_rule(Capability.MANAGE_RULES)
 def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
     rule = selectors.access_rule_by_code(code)
-    today = selectors.today()
+    day = today()
     versions = list(rule.versions.order_by("-version"))
-    current = rule_versions_on(today).get(code) or (versions[0] if versions else None)
-    initial = {"expression": current.expression if current else "", "effective_from": today}
+    current = rule_versions_on(day).get(code) or (versions[0] if versions else None)
+    initial = {"expression": current.expression if current else "", "effective_from": day}
     form = RuleForm(request.POST or None, initial=initial)
     rows, as_of = None, None
     if request.method == "POST" and form.is_valid():
@@ -126,7 +131,7 @@ def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
         try:
             proposal = propose_rule(code=code, expression=data["expression"], effective_from=data["effective_from"])
         except ValidationError as e:
-            _add_errors(form, e)
+            add_validation_errors(form, e)
         else:
             if "save" in request.POST:
                 try:
@@ -138,7 +143,7 @@ def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
                         note=data["note"],
                     )
                 except ValidationError as e:
-                    _add_errors(form, e)
+                    add_validation_errors(form, e)
                 else:
                     messages.success(
                         request, f"已保存规则 {code} 第 {version.version} 版，{version.effective_from} 起生效"
@@ -173,7 +178,7 @@ def parameter_list(request: AuthedRequest) -> HttpResponse:
         request,
         "eligibility/parameter_list.html",
         {
-            "rows": selectors.parameter_rows(selectors.today()),
+            "rows": selectors.parameter_rows(today()),
             "may_manage": can(request.user, Capability.MANAGE_RULES),
             "active": "parameters",
         },
@@ -183,16 +188,16 @@ def parameter_list(request: AuthedRequest) -> HttpResponse:
 @access_rule(Capability.MANAGE_RULES)
 def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
     parameter = selectors.access_parameter(name)
-    today = selectors.today()
-    current_value = selectors.parameter_values_on(today).get(name)
-    form = ParameterForm(request.POST or None, initial={"value": current_value, "effective_from": today})
+    day = today()
+    current_value = selectors.parameter_values_on(day).get(name)
+    form = ParameterForm(request.POST or None, initial={"value": current_value, "effective_from": day})
     rows, as_of = None, None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
             proposal = propose_parameter(name=name, value=data["value"], effective_from=data["effective_from"])
         except ValidationError as e:
-            _add_errors(form, e)
+            add_validation_errors(form, e)
         else:
             if "save" in request.POST:
                 try:
@@ -204,7 +209,7 @@ def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
                         note=data["note"],
                     )
                 except ValidationError as e:
-                    _add_errors(form, e)
+                    add_validation_errors(form, e)
                 else:
                     messages.success(
                         request,
@@ -241,7 +246,7 @@ def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
 def _start_form(request: AuthedRequest, data: Any = None) -> RunStartForm | None:
     if not can(request.user, Capability.RUN_SCREENING):
         return None
-    return RunStartForm(data, choices=selectors.run_region_choices(request.user), today=selectors.today())
+    return RunStartForm(data, choices=selectors.run_region_choices(request.user), today=today())
 
 
 def _run_list(request: AuthedRequest, form: RunStartForm | None, status: int = 200) -> HttpResponse:
@@ -274,10 +279,13 @@ def run_start(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         try:
             run = screening_start(
-                actor=request.user, region_code=form.cleaned_data["region_code"], as_of=form.cleaned_data["as_of"]
+                actor=request.user,
+                region_code=form.cleaned_data["region_code"],
+                as_of=form.cleaned_data["as_of"],
+                enqueue=screen_region.enqueue,
             )
         except ValidationError as e:
-            _add_errors(form, e)
+            add_validation_errors(form, e)
         except PermissionDenied as e:
             form.add_error("region_code", str(e))
         else:
@@ -288,7 +296,7 @@ def run_start(request: AuthedRequest) -> HttpResponse:
 
 @access_rule(Capability.VIEW_ELIGIBILITY)
 def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
-    run = selectors.access_run(request.user, run_id)
+    run = access_run(request.user, run_id)
     labels = selectors.code_labels()
     filters = ChangeFilterForm(request.GET or None, codes=labels)
     may_see_children = can(request.user, Capability.VIEW_CHILDREN)
@@ -296,19 +304,19 @@ def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
     if may_see_children and run.state == RunState.DONE:
         changes = selectors.run_changes(request.user, run, code=filters.value("code"), change=filters.value("change"))
         page = paginate(request, changes)
-    today = selectors.today()
+    day = today()
     return _page(
         request,
         "eligibility/run_detail.html",
         {
             "run": run,
             "region_name": selectors.region_names({run.region_code}).get(run.region_code, run.region_code),
-            "whole": selectors.run_within_scope(request.user, run),
+            "whole": run_within_scope(request.user, run),
             "counts": selectors.run_counts(request.user, run) if run.state == RunState.DONE else [],
             "labels": labels,
             "filters": filters,
             "page": page,
-            "changes": [(c, age_on(c.child.birth_date, today), labels.get(c.code, (c.code, ""))[0]) for c in page]
+            "changes": [(c, age_on(c.child.birth_date, day), labels.get(c.code, (c.code, ""))[0]) for c in page]
             if page
             else [],
             "may_see_children": may_see_children,
@@ -323,7 +331,7 @@ def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
 def run_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The progress bar, polled by htmx while the run is queued or running; once it has finished
     the page reloads to show the results."""
-    run = selectors.access_run(request.user, run_id)
+    run = access_run(request.user, run_id)
     response = render(request, "eligibility/_run_progress.html", {"run": run})
     if run.state in (RunState.DONE, RunState.FAILED) and getattr(request, "htmx", False):
         response["HX-Refresh"] = "true"
@@ -334,10 +342,10 @@ def run_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
 
 
 def _counts_context(request: AuthedRequest) -> dict[str, Any]:
-    regions = selectors.counting_regions(request.user)
+    regions = counting_regions_visible_to(request.user)
     choices = [(r.code, r.name) for r in regions.order_by("code")]
     filters = CountsFilterForm(request.GET or None, regions=choices)
-    region = selectors.access_counting_region(request.user, request.GET.get("region", "").strip())
+    region = access_counting_region(request.user, request.GET.get("region", "").strip())
     kind = filters.value("kind")
     return {"filters": filters, "region": region, "kind": kind, "table": selectors.counts_table(region, kind=kind)}
 
@@ -363,15 +371,15 @@ def counts(request: AuthedRequest) -> HttpResponse:
 @access_rule(Capability.VIEW_ELIGIBILITY)
 def counts_export(request: AuthedRequest) -> HttpResponse:
     context = _counts_context(request)
-    data = exporting.counts_export(actor=request.user, table=context["table"], on=selectors.today())
+    data = exporting.counts_export(actor=request.user, table=context["table"], on=today())
     response = HttpResponse(data, content_type=exporting.XLSX)
-    filename = f"eligibility-counts-{context['region'].code}-{selectors.today():%Y%m%d}.xlsx"
+    filename = f"eligibility-counts-{context['region'].code}-{today():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def _list_target(request: AuthedRequest) -> tuple[Any, str, str]:
-    region = selectors.access_counting_region(request.user, request.GET.get("region", "").strip())
+    region = access_counting_region(request.user, request.GET.get("region", "").strip())
     code = request.GET.get("code", "").strip()
     labels = selectors.code_labels()
     if code not in labels:
@@ -428,8 +436,8 @@ def counts_list(request: AuthedRequest) -> HttpResponse:
         selectors.eligible_children(request.user, region, code).only(*LIST_COLUMNS),
         keys=("child__region_code", "child__name_pinyin", "child_id"),  # its order; one open row per child
     )
-    today = selectors.today()
-    rows = [(row, age_on(row.child.birth_date, today)) for row in page]
+    day = today()
+    rows = [(row, age_on(row.child.birth_date, day)) for row in page]
     child_url, run_url = url_for_id("eligibility:child"), url_for_id("eligibility:run")
     return _page(
         request,
@@ -451,11 +459,9 @@ def counts_list(request: AuthedRequest) -> HttpResponse:
 @access_rule(Capability.EXPORT_CHILDREN)
 def counts_list_export(request: AuthedRequest) -> HttpResponse:
     region, code, label = _list_target(request)
-    data, _count = exporting.list_export(
-        actor=request.user, region=region, code=code, label=label, on=selectors.today()
-    )
+    data, _count = exporting.list_export(actor=request.user, region=region, code=code, label=label, on=today())
     response = HttpResponse(data, content_type=exporting.XLSX)
-    filename = f"eligibility-{code}-{region.code}-{selectors.today():%Y%m%d}.xlsx"
+    filename = f"eligibility-{code}-{region.code}-{today():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -468,10 +474,7 @@ def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = access_child(request.user, child_id)
     on, problem = _date_param(request)
     info = selectors.child_eligibility(child, on)
-    with transaction.atomic():
-        audit.record(
-            actor=request.user, action="children.view", target=child, summary=f"查看儿童 {child.name} 的资格认定"
-        )
+    child_eligibility_viewed(actor=request.user, child=child)
     decision = info.decision
     return _page(
         request,

@@ -6,6 +6,11 @@ The SQL side (`sql`) reads `registry.Circumstance` rows in force on the as-of da
 the facts-row side (`row`) reads one materialised row per child (see "Facts rows" below). A kind
 with no row has its default (see shouhu/registry/facts.py): flags false, parent status unknown, no
 guardian, no disability, not in school, living with family.
+
+One file on purpose: each field and building block is one entry holding its three forms side by
+side (memory, registry SQL, facts row), and the facts row's columns (`fact_columns`) are what the
+row forms read. Split by compile target, the forms that must agree (test_agreement.py checks they
+do) and the column names and their readers would sit in different files.
 """
 
 from __future__ import annotations
@@ -79,13 +84,13 @@ def _row_in_force(kind: str, ctx: SqlContext) -> QuerySet[Circumstance]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Facts rows (issue 7): the third compile target
+# Facts rows: the third compile target
 #
-# Screening a part first materialises ONE row per child (shouhu/eligibility/screening.py, the temp
-# table `shouhu_screening_facts`, alias `f`): id, birth date, sex and, per kind, the values of the
-# child's row in force on the as-of date, chosen as `registry.facts.in_force` chooses (the latest
-# (valid_from, id) when corrections left overlaps), with the kind's default when there is none
-# (FACT_COLUMNS below). Each field and block has a `row` form: a boolean SQL expression over that
+# Screening a part first materialises ONE row per child (shouhu/eligibility/screening/results.py,
+# the temp table `shouhu_screening_facts`, alias `f`): id, birth date, sex and, per kind, the values
+# of the child's row in force on the as-of date, chosen as `registry.facts.in_force` chooses (the
+# latest (valid_from, id) when corrections left overlaps), with the kind's default when there is
+# none (`fact_columns` below). Each field and block has a `row` form: a boolean SQL expression over that
 # row. Row forms are never NULL — a value that can be absent is tested `IS NOT NULL AND …` — so
 # NOT, AND and OR mean what `not`, `and`, `or` mean in memory.
 

@@ -30,8 +30,9 @@ def register(**changes: Any) -> Child:
 
 def screen_with_tasks(run_id: int) -> None:
     """Run a screening the way workers do: the planning task, then each part's task, in this process."""
+    from shouhu.casework.tasks import draft_part_suggestions
     from shouhu.eligibility.models import ScreeningPart
-    from shouhu.eligibility.tasks import draft_part_suggestions, screen_part_task, screen_region
+    from shouhu.eligibility.tasks import screen_part_task, screen_region
 
     screen_region.call(run_id)
     parts = list(ScreeningPart.objects.filter(run_id=run_id).values_list("pk", flat=True))

@@ -8,19 +8,15 @@ import io
 from typing import Any
 
 from django.core.management import call_command
-from django.utils import timezone
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A
+from shouhu.core.dates import today
 from shouhu.registry import services
 from shouhu.registry.exchange import parse_record
 from shouhu.registry.models import Child
 
 LONG_AGO = datetime.date(2000, 1, 1)
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def child_data(**changes: Any) -> dict[str, Any]:

@@ -4,10 +4,13 @@ each persona sees, which rules a parameter change can affect, and the preview's 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django_tasks_db.models import DBTaskResult
 
+from shouhu.access import access_counting_region, run_within_scope, runs_visible_to
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A, VILLAGE_B
 from shouhu.eligibility import selectors
@@ -15,6 +18,7 @@ from shouhu.eligibility.engine import contract_ruleset
 from shouhu.eligibility.models import EligibilityChange, RunState, ScreeningRun
 from shouhu.eligibility.rules import propose_parameter, propose_rule, rules_using_parameter, ruleset_on
 from shouhu.eligibility.screening import run_screening, screening_request, screening_start
+from shouhu.eligibility.tasks import screen_region
 from shouhu.registry.models import Child
 
 from .eligibility_factories import disabled_child, today
@@ -76,26 +80,32 @@ def test_mask_name() -> None:
     assert selectors.mask_name("欧阳晓雯") == "欧***"
 
 
+def start(**kwargs: Any) -> ScreeningRun:
+    return screening_start(**kwargs, enqueue=screen_region.enqueue)
+
+
 @pytest.mark.django_db
 def test_who_may_start_which_screening(personas: dict[str, User]) -> None:
     on = today()
     with pytest.raises(PermissionDenied):
-        screening_start(actor=personas["leader"], region_code=COUNTY, as_of=on)
+        start(actor=personas["leader"], region_code=COUNTY, as_of=on)
     with pytest.raises(PermissionDenied):
-        screening_start(actor=personas["director_a"], region_code=VILLAGE_A, as_of=on)
+        start(actor=personas["director_a"], region_code=VILLAGE_A, as_of=on)
     with pytest.raises(PermissionDenied):
-        screening_start(actor=personas["supervisor_a"], region_code=TOWNSHIP_B, as_of=on)
+        start(actor=personas["supervisor_a"], region_code=TOWNSHIP_B, as_of=on)
     with pytest.raises(ValidationError, match="区划代码 210522999999 不存在"):
-        screening_start(actor=personas["admin"], region_code="210522999999", as_of=on)
-    run = screening_start(actor=personas["supervisor_a"], region_code=TOWNSHIP_A, as_of=on)
+        start(actor=personas["admin"], region_code="210522999999", as_of=on)
+    run = start(actor=personas["supervisor_a"], region_code=TOWNSHIP_A, as_of=on)
     assert run.state == RunState.QUEUED and run.region_prefix == "210522100"
+    queued = DBTaskResult.objects.filter(task_path="shouhu.eligibility.tasks.screen_region")
+    assert [t.args_kwargs["args"] for t in queued] == [[run.pk]]  # written with the run
     # Township B does not overlap township A: it may start; the county overlaps both: refused.
-    screening_start(actor=personas["supervisor_b"], region_code=TOWNSHIP_B, as_of=on)
+    start(actor=personas["supervisor_b"], region_code=TOWNSHIP_B, as_of=on)
     with pytest.raises(ValidationError, match="尚未完成"):
-        screening_start(actor=personas["admin"], region_code=COUNTY, as_of=on)
+        start(actor=personas["admin"], region_code=COUNTY, as_of=on)
     # A run that has been queued for hours is stale and no longer blocks.
     ScreeningRun.objects.update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
-    screening_start(actor=personas["admin"], region_code=COUNTY, as_of=on)
+    start(actor=personas["admin"], region_code=COUNTY, as_of=on)
 
 
 @pytest.mark.django_db
@@ -107,7 +117,7 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
     township_b = run_screening(screening_request(actor=None, region_code=TOWNSHIP_B, as_of=on))
 
     def visible(key: str) -> set[int]:
-        return set(selectors.runs_visible_to(personas[key]).values_list("pk", flat=True))
+        return set(runs_visible_to(personas[key]).values_list("pk", flat=True))
 
     assert visible("admin") == visible("leader") == {county.pk, township_b.pk}
     assert visible("supervisor_a") == visible("director_a") == {county.pk}
@@ -119,8 +129,8 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
 
     assert t21("admin") == t21("leader") == 2
     assert t21("supervisor_a") == t21("director_b") == 1  # their part of the county-wide run
-    assert selectors.run_within_scope(personas["admin"], county)
-    assert not selectors.run_within_scope(personas["supervisor_a"], county)
+    assert run_within_scope(personas["admin"], county)
+    assert not run_within_scope(personas["supervisor_a"], county)
     rows = selectors.run_rows(personas["supervisor_a"], [county])
     own_changes = EligibilityChange.objects.filter(run=county, child__region_code__startswith="210522100").count()
     assert (rows[0].whole, rows[0].gained, rows[0].lost) == (False, own_changes, 0)
@@ -128,7 +138,7 @@ def test_runs_and_counts_each_persona_sees(personas: dict[str, User]) -> None:
     assert [c.child.name for c in selectors.run_changes(personas["supervisor_a"], county, code="T21")] == ["东关甲"]
     assert list(selectors.run_changes(personas["leader"], county)) == []  # counts only, no names
 
-    table = selectors.counts_table(selectors.access_counting_region(personas["supervisor_a"], ""))
+    table = selectors.counts_table(access_counting_region(personas["supervisor_a"], ""))
     assert table.region.code == TOWNSHIP_A
     t21_row = next(r for r in table.rows if r[0] == "T21")
     assert t21_row[4] == 1 and all(column.code.startswith("210522100") for column, _n in t21_row[3])

@@ -1,4 +1,4 @@
-"""Screening in township-sized parts (issue 7): a run is split per township, each part is written in
+"""Screening in township-sized parts: a run is split per township, each part is written in
 one transaction entirely in SQL, parts can be taken again safely, and a part whose worker died is
 put back on the queue when its lease runs out."""
 
@@ -22,6 +22,7 @@ from shouhu.eligibility.screening import (
     screen_part,
     screening_request,
 )
+from shouhu.eligibility.tasks import screen_part_task
 from shouhu.registry.models import Child
 
 from .eligibility_factories import disabled_child, today
@@ -81,9 +82,10 @@ def test_a_part_left_running_past_its_lease_is_queued_again_then_fails() -> None
     dead = parts[0]
     # A worker took the part and died: the claim was committed, the work rolled back.
     ScreeningPart.objects.filter(pk=dead.pk).update(state=RunState.RUNNING, attempts=1)
-    assert requeue_expired_parts() == []  # its lease has not run out
+    assert requeue_expired_parts(enqueue=screen_part_task.enqueue) == []  # its lease has not run out
     later = timezone.now() + datetime.timedelta(hours=1)
-    assert requeue_expired_parts(now=later) == [dead.pk, parts[1].pk]  # the never-taken part too
+    requeued = requeue_expired_parts(now=later, enqueue=screen_part_task.enqueue)
+    assert requeued == [dead.pk, parts[1].pk]  # the never-taken part too
     dead.refresh_from_db()
     assert dead.state == RunState.QUEUED
     assert dead.lease_expires_at is not None and dead.lease_expires_at > timezone.now()
@@ -99,7 +101,7 @@ def test_a_part_left_running_past_its_lease_is_queued_again_then_fails() -> None
     again = screening_request(actor=None, region_code=COUNTY, as_of=today())
     stuck = plan_parts(again)[0]
     ScreeningPart.objects.filter(pk=stuck.pk).update(state=RunState.RUNNING, attempts=3)
-    requeue_expired_parts(now=later)
+    requeue_expired_parts(now=later, enqueue=screen_part_task.enqueue)
     stuck.refresh_from_db()
     again.refresh_from_db()
     assert stuck.state == again.state == RunState.FAILED
@@ -155,3 +157,32 @@ def test_a_part_finishes_while_another_part_still_holds_the_run() -> None:
     assert first.state == RunState.DONE
     finished = screen_part(second.pk)
     assert finished is not None and (finished.state, finished.progress_done) == (RunState.DONE, 2)
+
+
+def test_a_worker_announces_each_part_it_finishes() -> None:
+    """What other apps build on a part (casework's suggestions) hangs on `part_screened`: sent by
+    the worker's task for each part that is done (again when a repeated task finds it done, so
+    receivers must be idempotent), never by the in-process runs (the command announces the whole
+    run instead)."""
+    from shouhu.eligibility.signals import part_screened
+    from shouhu.eligibility.tasks import screen_region
+
+    _two_townships()
+    heard: list[tuple[int, str]] = []
+
+    def listener(sender: object, part_id: int, **kwargs: object) -> None:
+        heard.append((part_id, ScreeningPart.objects.get(pk=part_id).state))
+
+    part_screened.connect(listener, dispatch_uid="test.listener")
+    try:
+        run_screening(screening_request(actor=None, region_code=COUNTY, as_of=today()))
+        assert heard == []
+        run = screening_request(actor=None, region_code=COUNTY, as_of=today())
+        screen_region.call(run.pk)
+        parts = list(ScreeningPart.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+        for part_id in parts:
+            screen_part_task.call(part_id)
+        screen_part_task.call(parts[0])
+    finally:
+        part_screened.disconnect(dispatch_uid="test.listener")
+    assert heard == [(pk, RunState.DONE) for pk in [*parts, parts[0]]]

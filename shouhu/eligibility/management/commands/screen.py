@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from shouhu.core.dates import today
 from shouhu.eligibility.engine import RuleDef, RuleSet, screen_database
+from shouhu.eligibility.models import ScreeningRun
 from shouhu.eligibility.rules import ruleset_on
 from shouhu.eligibility.screening import output_object, read_lines, run_screening, screening_request
+from shouhu.eligibility.signals import run_screened
 from shouhu.regions.models import Region
 
 SCRATCH_ENV = "SHOUHU_SCREEN_SCRATCH"
@@ -75,7 +77,7 @@ class Command(BaseCommand):
         if options["scratch_plan"]:
             self._scratch(options["scratch_plan"])
             return
-        as_of = parse_date(options["as_of"]) if options["as_of"] else timezone.localdate()
+        as_of = parse_date(options["as_of"]) if options["as_of"] else today()
         if options["all"]:
             self._registry(options["region"], as_of)
         elif options["input"] and options["output"]:
@@ -98,9 +100,9 @@ class Command(BaseCommand):
             self.stdout.write(f"\r已完成 {done}/{total} 个乡镇（街道）", ending="")
 
         run = run_screening(run, on_progress=progress)
-        from shouhu.casework.suggestions import create_suggestions
-
-        suggested = create_suggestions(run)
+        # Whoever listens (casework) drafts from the finished run and says how many it drafted.
+        responses: list[tuple[Any, Any]] = run_screened.send(sender=ScreeningRun, run=run)
+        suggested = sum(response for _receiver, response in responses if isinstance(response, int))
         self.stdout.write("")
         self.stdout.write(
             f"筛查 #{run.pk} 完成：{run.children_screened} 名儿童，新增符合 {run.gained} 项，不再符合 {run.lost} 项"

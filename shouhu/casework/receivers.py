@@ -1,0 +1,28 @@
+"""Casework listens to eligibility (which knows nothing of casework): screening results become
+intake suggestions for the township windows to confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from shouhu.eligibility.models import ScreeningRun
+from shouhu.eligibility.signals import part_screened, run_screened
+
+from .suggestions import create_suggestions
+from .tasks import draft_part_suggestions
+
+
+@receiver(part_screened, dispatch_uid="casework.queue_part_suggestions")
+def queue_part_suggestions(sender: Any, part_id: int, **kwargs: Any) -> None:
+    """A worker finished a part: queue the drafting behind the run's other parts, so screening
+    finishes first and any worker drafts."""
+    draft_part_suggestions.enqueue(part_id)
+
+
+@receiver(run_screened, dispatch_uid="casework.draft_run_suggestions")
+def draft_run_suggestions(sender: Any, run: ScreeningRun, **kwargs: Any) -> int:
+    """A whole run finished in one process (`shouhu screen --all`): draft its suggestions now.
+    Returns how many were drafted, for the command to print."""
+    return create_suggestions(run)
