@@ -465,7 +465,7 @@ class World:
         return str(Rule.objects.get(code="T21").label)
 
     def add_calendar_days(self, n: int) -> str:
-        from shouhu.casework.admin_services import calendar_day_set
+        from shouhu.casework.services import calendar_day_set
 
         last = ""
         for _ in range(n):

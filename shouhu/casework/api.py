@@ -187,13 +187,14 @@ def _detail(referral: Referral) -> dict[str, Any]:
     return {**_out(referral, labels), "explanation": explanation or "", "events": events}
 
 
+# What `_out` reads of a referral, loaded with it (`_load`) or with a page of them (`referral_list`).
+RELATED = ("child__region__parent", "department", "intake", "township", "assigned_to")
+PREFETCH = ("cooperations__department",)
+
+
 def _load(user: User, referral_id: int) -> Referral:
-    referral = access_referral(user, referral_id)
-    return (
-        Referral.objects.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
-        .prefetch_related("cooperations__department")
-        .get(pk=referral.pk)
-    )
+    """The referral in the user's scope (404 otherwise) with all the answer shows, in one load."""
+    return access_referral(user, referral_id, related=RELATED, prefetch=PREFETCH)
 
 
 def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -215,7 +216,7 @@ def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list
 
 def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str]) -> Status[dict[str, Any]]:
     user = request_user(request)
-    referral = _load(user, referral_id)
+    referral = access_referral(user, referral_id)  # what the step needs; the answer is read after it
     if not may_handle_referral(user, referral):
         raise Http404("转介不存在或不由您办理")
     body, errors = _body(request, allowed)
@@ -237,6 +238,7 @@ def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str])
         return Status(422, errors_out(e))
     except PermissionDenied as e:
         return Status(403, {"detail": str(e)})
+    # The step refreshed the referral's own fields only: the answer reads it again with its relations.
     return Status(200, _detail(_load(user, referral.pk)))
 
 
@@ -260,9 +262,7 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     if filters.code:
         referrals = referrals.filter(code=filters.code)
     page = list(
-        referrals.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
-        .prefetch_related("cooperations__department")
-        .order_by("due", "id")[offset : offset + limit]
+        referrals.select_related(*RELATED).prefetch_related(*PREFETCH).order_by("due", "id")[offset : offset + limit]
     )
     labels = selectors.measure_labels()
     return {"count": referrals.count(), "limit": limit, "offset": offset, "items": [_out(r, labels) for r in page]}
