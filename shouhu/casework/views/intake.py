@@ -137,15 +137,16 @@ def suggestion_list(request: AuthedRequest) -> HttpResponse:
 
 @access_rule(Capability.VIEW_REFERRALS)
 def intake_detail(request: AuthedRequest, intake_id: int) -> HttpResponse:
-    intake = access_intake(request.user, intake_id)
+    intake = access_intake(request.user, intake_id, related=("child__region__parent", "township", "received_by"))
     referrals = intake.referrals.select_related("department", "township", "assigned_to").order_by("code", "id")
+    labels = selectors.measure_labels()
     return render(
         request,
         "casework/intake_detail.html",
         {
             "intake": intake,
-            "measures": labelled(intake.measures.order_by("-proposed", "code")),
-            "referrals": labelled(referrals),
+            "measures": labelled(intake.measures.order_by("-proposed", "code"), labels),
+            "referrals": labelled(referrals, labels),
             "summary": selectors.child_summary(intake.child),
             "may_act": intake.state == IntakeState.DRAFT and may_take_intake(request.user, intake.child),
             "may_view_child": can(request.user, Capability.VIEW_CHILDREN),
@@ -156,7 +157,7 @@ def intake_detail(request: AuthedRequest, intake_id: int) -> HttpResponse:
 
 @access_rule(Capability.VIEW_REFERRALS)
 def intake_receipt(request: AuthedRequest, intake_id: int) -> HttpResponse:
-    intake = access_intake(request.user, intake_id)
+    intake = access_intake(request.user, intake_id, related=("child", "township", "received_by"))
     if intake.state != IntakeState.CONFIRMED:
         messages.info(request, "受理确认转办后才能打印回执。")
         return redirect("intake:detail", intake_id=intake.pk)

@@ -51,6 +51,9 @@ from ..services import TRANSITIONS, ReferralChangedError
 from ..timeline import EVENT_LABELS
 from .common import labelled
 
+# What the referral's page shows of it, loaded with it.
+DETAIL_RELATED = ("child__region__parent", "department", "intake__township", "township", "assigned_to")
+
 
 @access_rule(Capability.HANDLE_REFERRALS)
 def inbox(request: AuthedRequest) -> HttpResponse:
@@ -173,6 +176,7 @@ def _detail(
         for name in actions.transitions
     ]
     labels = selectors.measure_labels()
+    intake_measure = referral.intake.measures.filter(code=referral.code).first()
     return render(
         request,
         "casework/referral_detail.html",
@@ -180,11 +184,8 @@ def _detail(
             "referral": referral,
             "summary": selectors.child_summary(referral.child),
             "labels": labels,
-            "explanation": referral.intake.measures.filter(code=referral.code)
-            .values_list("explanation", flat=True)
-            .first()
-            or "",
-            "intake_measure": referral.intake.measures.filter(code=referral.code).first(),
+            "explanation": intake_measure.explanation if intake_measure else "",
+            "intake_measure": intake_measure,
             "cooperations": selectors.cooperations(referral),
             "events": _events(referral),
             "measure_name": labels.get(referral.code, ""),
@@ -226,7 +227,7 @@ def _handled(user: User, referral_id: int) -> Referral:
 
 @access_rule(Capability.VIEW_REFERRALS)
 def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
-    return _detail(request, access_referral(request.user, referral_id))
+    return _detail(request, access_referral(request.user, referral_id, related=DETAIL_RELATED))
 
 
 def _after(request: AuthedRequest, referral: Referral, form: Form, key: str, run: Any, done: str) -> HttpResponse:
