@@ -1,4 +1,4 @@
-"""List pages and list endpoints must not grow N+1 queries (issue 7).
+"""List pages and list endpoints must not grow N+1 queries.
 
 Each case requests one list-like page (or API list) as a persona who sees its rows, with a few
 rows (SMALL) and again after more rows were added (LARGE, with the related objects that would
