@@ -1,8 +1,8 @@
 """Writes to referrals: the handling unit's steps (accept, start, complete, return, reject) and
 the window's resubmission, reassignment within the unit, transfer to another unit, a cooperating
-unit's note, and the deadline sweep marking one overdue. Each step is one conditional UPDATE (on
-the expected state and version), a `ReferralEvent` and an audit row in one transaction; whoever
-is told hears after commit."""
+unit's note, and the deadline sweep marking one overdue. A step is one conditional UPDATE (on the
+expected state and version), so of two officers acting at once one wins; every write adds its
+`ReferralEvent` and audit row in the same transaction, and whoever is told hears after commit."""
 
 from __future__ import annotations
 

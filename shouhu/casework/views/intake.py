@@ -36,7 +36,7 @@ def _proposals(child: Child) -> dict[str, str]:
 
 def _intake_for_window(user: User, intake_id: int) -> Intake:
     """An intake this user may act on as the window (404 otherwise)."""
-    intake = access_intake(user, intake_id)
+    intake = access_intake(user, intake_id, related=("child__region__parent", "township"))
     if not may_take_intake(user, intake.child):
         raise Http404("受理不存在或您无权办理")
     return intake
@@ -59,7 +59,7 @@ def intake_new(request: AuthedRequest) -> HttpResponse:
                 "may_register": can(request.user, Capability.REGISTER_CHILDREN),
             },
         )
-    child = access_child(request.user, int(child_id))
+    child = access_child(request.user, int(child_id), related=("region__parent",))
     if child.status != ChildStatus.ACTIVE:
         messages.error(request, f"{child.name} 的档案已销档，不能受理；如需继续，请先恢复档案。")
         return redirect(reverse("intake:new"))
