@@ -25,10 +25,12 @@ from .capabilities import (
     require,
 )
 from .casework import (
+    access_handled_referral,
     access_intake,
     access_referral,
     access_referred_child,
     access_saved_filter,
+    access_window_intake,
     intakes_visible_to,
     may_change_saved_filter,
     may_cooperate_on,
@@ -62,6 +64,7 @@ __all__ = [
     "Capability",
     "access_child",
     "access_department",
+    "access_handled_referral",
     "access_intake",
     "access_referral",
     "access_referred_child",
@@ -69,6 +72,7 @@ __all__ = [
     "access_rule",
     "access_saved_filter",
     "access_user",
+    "access_window_intake",
     "api_access",
     "api_public",
     "can",

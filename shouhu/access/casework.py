@@ -120,6 +120,17 @@ def access_referral(
         raise Http404("转介不存在或您无权查看") from None
 
 
+def access_handled_referral(
+    user: User, referral_id: int, *, related: Sequence[str] = REFERRAL_RELATED, prefetch: Sequence[str] = ()
+) -> Referral:
+    """One referral the user may act on as its handling unit: 404 outside their scope, and 404 too
+    for one they may see but not handle (a cooperating unit, the window)."""
+    referral = access_referral(user, referral_id, related=related, prefetch=prefetch)
+    if not may_handle_referral(user, referral):
+        raise Http404("转介不存在或不由您办理")
+    return referral
+
+
 def intakes_visible_to(user: User) -> QuerySet[Intake]:
     from shouhu.casework.models import Intake
 
@@ -141,6 +152,16 @@ def access_intake(
         return preloaded(intakes_visible_to(user), related, prefetch).get(pk=intake_id)
     except Intake.DoesNotExist:
         raise Http404("受理不存在或您无权查看") from None
+
+
+def access_window_intake(
+    user: User, intake_id: int, *, related: Sequence[str] = INTAKE_RELATED, prefetch: Sequence[str] = ()
+) -> Intake:
+    """One intake the user may act on as the child's window (confirm, cancel): 404 otherwise."""
+    intake = access_intake(user, intake_id, related=related, prefetch=prefetch)
+    if not may_take_intake(user, intake.child):
+        raise Http404("受理不存在或您无权办理")
+    return intake
 
 
 def access_referred_child(user: User, child_id: int, *, related: Sequence[str] = ("region",)) -> Child:

@@ -18,16 +18,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from shouhu.access import (
     Capability,
+    access_handled_referral,
     access_referral,
     api_access,
-    may_handle_referral,
     referrals_visible_to,
     request_user,
 )
@@ -216,9 +216,7 @@ def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list
 
 def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str]) -> Status[dict[str, Any]]:
     user = request_user(request)
-    referral = access_referral(user, referral_id)  # what the step needs; the answer is read after it
-    if not may_handle_referral(user, referral):
-        raise Http404("转介不存在或不由您办理")
+    referral = access_handled_referral(user, referral_id)  # what the step needs; the answer is read after it
     body, errors = _body(request, allowed)
     if errors:
         return Status(422, {"errors": errors})

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from shouhu.access import AuthedRequest, Capability, access_child, access_intake, access_rule, can, may_take_intake
-from shouhu.accounts.models import User
+from shouhu.access import (
+    AuthedRequest,
+    Capability,
+    access_child,
+    access_intake,
+    access_rule,
+    access_window_intake,
+    can,
+    may_take_intake,
+)
 from shouhu.core.dates import today
 from shouhu.eligibility.rules import ruleset_on
 from shouhu.registry.models import Child, ChildStatus
@@ -22,7 +30,7 @@ from shouhu.web.pagination import paginate, query_without_page
 
 from .. import selectors, services
 from ..forms import CancelForm, ChildPickForm, IntakeForm
-from ..models import Intake, IntakeKind, IntakeState
+from ..models import IntakeKind, IntakeState
 from ..routing import RoutingError
 from .common import files, labelled, posted
 
@@ -32,14 +40,6 @@ def _proposals(child: Child) -> dict[str, str]:
     on = today()
     decision = ruleset_on(on).decide(situation_on(child, on), on)
     return {code: decision.explanations.get(code, "") for code in decision.measures}
-
-
-def _intake_for_window(user: User, intake_id: int) -> Intake:
-    """An intake this user may act on as the window (404 otherwise)."""
-    intake = access_intake(user, intake_id, related=("child__region__parent", "township"))
-    if not may_take_intake(user, intake.child):
-        raise Http404("受理不存在或您无权办理")
-    return intake
 
 
 @access_rule(Capability.TAKE_INTAKE)
@@ -176,7 +176,7 @@ def intake_receipt(request: AuthedRequest, intake_id: int) -> HttpResponse:
 
 @access_rule(Capability.TAKE_INTAKE)
 def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
-    intake = _intake_for_window(request.user, intake_id)
+    intake = access_window_intake(request.user, intake_id, related=("child__region__parent", "township"))
     if intake.state != IntakeState.DRAFT:
         messages.info(request, f"受理 {intake.reference} 已{intake.get_state_display()}。")
         return redirect("intake:detail", intake_id=intake.pk)
@@ -232,7 +232,7 @@ def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
 
 @access_rule(Capability.TAKE_INTAKE)
 def intake_cancel(request: AuthedRequest, intake_id: int) -> HttpResponse:
-    intake = _intake_for_window(request.user, intake_id)
+    intake = access_window_intake(request.user, intake_id, related=("child__region__parent", "township"))
     if intake.state != IntakeState.DRAFT:
         messages.info(request, f"受理 {intake.reference} 已{intake.get_state_display()}，不能撤销。")
         return redirect("intake:detail", intake_id=intake.pk)

@@ -20,17 +20,16 @@ from django.views.decorators.http import require_POST
 from shouhu.access import (
     AuthedRequest,
     Capability,
+    access_handled_referral,
     access_referral,
     access_rule,
     access_saved_filter,
     can,
-    may_handle_referral,
     may_see_intakes,
     may_take_intake,
     may_transfer_referral,
     referrals_handled_by,
 )
-from shouhu.accounts.models import User
 from shouhu.core.dates import today
 from shouhu.policy.models import Mode
 from shouhu.web.forms import add_validation_errors
@@ -217,14 +216,6 @@ def _events(referral: Referral) -> list[Any]:
     return events
 
 
-def _handled(user: User, referral_id: int) -> Referral:
-    """A referral this user may act on as its handling unit (404 otherwise)."""
-    referral = access_referral(user, referral_id)
-    if not may_handle_referral(user, referral):
-        raise Http404("转介不存在或不由您办理")
-    return referral
-
-
 @access_rule(Capability.VIEW_REFERRALS)
 def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     return _detail(request, access_referral(request.user, referral_id, related=DETAIL_RELATED))
@@ -253,7 +244,7 @@ def _after(request: AuthedRequest, referral: Referral, form: Form, key: str, run
 def referral_act(request: AuthedRequest, referral_id: int, action: str) -> HttpResponse:
     if action not in TRANSITIONS or action == "resubmit":
         raise Http404("未知操作")
-    referral = _handled(request.user, referral_id)
+    referral = access_handled_referral(request.user, referral_id)
     form = TransitionForm(request.POST, prefix=action)
 
     def run(data: dict[str, Any]) -> None:
@@ -273,7 +264,7 @@ def referral_act(request: AuthedRequest, referral_id: int, action: str) -> HttpR
 @require_POST
 @access_rule(Capability.HANDLE_REFERRALS)
 def referral_reassign(request: AuthedRequest, referral_id: int) -> HttpResponse:
-    referral = _handled(request.user, referral_id)
+    referral = access_handled_referral(request.user, referral_id)
     form = ReassignForm(request.POST, choices=selectors.reassign_choices(referral))
 
     def run(data: dict[str, Any]) -> None:
