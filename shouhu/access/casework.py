@@ -1,7 +1,13 @@
-"""Intakes and referrals: who may take an intake, handle a referral, and see either."""
+"""Intakes and referrals: who may take an intake, handle, transfer or cooperate on a referral,
+see either, and see or change a saved inbox filter; which children casework shows a user.
+
+The `access_*` loaders take the relations the caller will read (`related`, passed to
+`select_related`; `prefetch`, to `prefetch_related`), so a caller loads its row once, in scope,
+with everything it shows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -10,13 +16,17 @@ from django.http import Http404
 from shouhu.accounts.models import Role, User
 
 from .capabilities import Capability, can
+from .children import access_child
+from .preload import preloaded
 from .regions import in_subtree, region_prefix
 
 if TYPE_CHECKING:
-    from shouhu.casework.models import Intake, Referral
+    from shouhu.casework.models import Intake, Referral, SavedFilter
     from shouhu.registry.models import Child
 
 R = Role
+REFERRAL_RELATED = ("child", "department", "intake", "township")
+INTAKE_RELATED = ("child", "township")
 
 
 def may_take_intake(user: User, child: Child) -> bool:
@@ -32,6 +42,49 @@ def may_handle_referral(user: User, referral: Referral) -> bool:
     if referral.township_id is not None:
         return user.role == R.TOWNSHIP_SUPERVISOR and user.region_id == referral.township_id
     return user.role == R.DEPARTMENT_OFFICER and user.department_id == referral.department_id
+
+
+def referrals_handled_by(user: User) -> QuerySet[Referral]:
+    """The referrals `may_handle_referral` allows this user to act on, as a queryset (a subset of
+    `referrals_visible_to`)."""
+    from shouhu.casework.models import Referral
+
+    if not can(user, Capability.HANDLE_REFERRALS):
+        return Referral.objects.none()
+    if user.role == R.TOWNSHIP_SUPERVISOR:
+        return Referral.objects.filter(township_id=user.region_id) if user.region_id else Referral.objects.none()
+    if user.role == R.DEPARTMENT_OFFICER and user.department_id:
+        return Referral.objects.filter(department_id=user.department_id, township__isnull=True)
+    return Referral.objects.none()
+
+
+def referral_handlers(referral: Referral) -> QuerySet[User]:
+    """The active users who may handle the referral: its township's supervisors for a township's
+    referral, else the handling unit's officers."""
+    if referral.township_id is not None:
+        return User.objects.filter(is_active=True, role=R.TOWNSHIP_SUPERVISOR, region_id=referral.township_id)
+    return User.objects.filter(is_active=True, role=R.DEPARTMENT_OFFICER, department_id=referral.department_id)
+
+
+def may_transfer_referral(user: User, referral: Referral) -> bool:
+    """Routed wrongly: the handling unit, or county civil affairs, hands it to another unit."""
+    return may_handle_referral(user, referral) or can(user, Capability.MANAGE_REFERRALS)
+
+
+def may_cooperate_on(user: User, referral: Referral) -> bool:
+    """An officer of one of the referral's cooperating units (one query)."""
+    return (
+        can(user, Capability.HANDLE_REFERRALS)
+        and user.role == R.DEPARTMENT_OFFICER
+        and user.department_id is not None
+        and referral.cooperations.filter(department_id=user.department_id).exists()
+    )
+
+
+def may_see_intakes(user: User) -> bool:
+    """Whether a referral's page links to its intake: county civil affairs and the civil-affairs
+    network see the intakes in their scope; a department officer sees the referral only."""
+    return can(user, Capability.VIEW_CHILDREN) or can(user, Capability.MANAGE_REFERRALS)
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -55,15 +108,27 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     return Referral.objects.filter(in_subtree("child__region_code", prefix))
 
 
-def access_referral(user: User, referral_id: int) -> Referral:
+def access_referral(
+    user: User, referral_id: int, *, related: Sequence[str] = REFERRAL_RELATED, prefetch: Sequence[str] = ()
+) -> Referral:
+    """One referral the user may see (404 otherwise), with `related` and `prefetch` loaded."""
     from shouhu.casework.models import Referral
 
     try:
-        return (
-            referrals_visible_to(user).select_related("child", "department", "intake", "township").get(pk=referral_id)
-        )
+        return preloaded(referrals_visible_to(user), related, prefetch).get(pk=referral_id)
     except Referral.DoesNotExist:
         raise Http404("转介不存在或您无权查看") from None
+
+
+def access_handled_referral(
+    user: User, referral_id: int, *, related: Sequence[str] = REFERRAL_RELATED, prefetch: Sequence[str] = ()
+) -> Referral:
+    """One referral the user may act on as its handling unit: 404 outside their scope, and 404 too
+    for one they may see but not handle (a cooperating unit, the window)."""
+    referral = access_referral(user, referral_id, related=related, prefetch=prefetch)
+    if not may_handle_referral(user, referral):
+        raise Http404("转介不存在或不由您办理")
+    return referral
 
 
 def intakes_visible_to(user: User) -> QuerySet[Intake]:
@@ -77,10 +142,58 @@ def intakes_visible_to(user: User) -> QuerySet[Intake]:
     return Intake.objects.filter(in_subtree("child__region_code", prefix))
 
 
-def access_intake(user: User, intake_id: int) -> Intake:
+def access_intake(
+    user: User, intake_id: int, *, related: Sequence[str] = INTAKE_RELATED, prefetch: Sequence[str] = ()
+) -> Intake:
+    """One intake the user may see (404 otherwise), with `related` and `prefetch` loaded."""
     from shouhu.casework.models import Intake
 
     try:
-        return intakes_visible_to(user).select_related("child", "township").get(pk=intake_id)
+        return preloaded(intakes_visible_to(user), related, prefetch).get(pk=intake_id)
     except Intake.DoesNotExist:
         raise Http404("受理不存在或您无权查看") from None
+
+
+def access_window_intake(
+    user: User, intake_id: int, *, related: Sequence[str] = INTAKE_RELATED, prefetch: Sequence[str] = ()
+) -> Intake:
+    """One intake the user may act on as the child's window (confirm, cancel): 404 otherwise."""
+    intake = access_intake(user, intake_id, related=related, prefetch=prefetch)
+    if not may_take_intake(user, intake.child):
+        raise Http404("受理不存在或您无权办理")
+    return intake
+
+
+def access_referred_child(user: User, child_id: int, *, related: Sequence[str] = ("region",)) -> Child:
+    """A child as casework shows it (the timeline): the civil-affairs network loads it through
+    `access_child`; anyone else who may see referrals (department officers) only a child with a
+    referral visible to them, in one query (404 otherwise)."""
+    from shouhu.registry.models import Child
+
+    if can(user, Capability.VIEW_CHILDREN):
+        return access_child(user, child_id, related=related)
+    referred = referrals_visible_to(user).values("child_id")
+    child = preloaded(Child.objects.filter(pk__in=referred), related).filter(pk=child_id).first()
+    if child is None:
+        raise Http404("儿童不存在或您无权查看")
+    return child
+
+
+def saved_filters_visible_to(user: User) -> QuerySet[SavedFilter]:
+    """A user's saved inbox filters are their own."""
+    from shouhu.casework.models import SavedFilter
+
+    return SavedFilter.objects.filter(user=user)
+
+
+def access_saved_filter(user: User, filter_id: int) -> SavedFilter:
+    from shouhu.casework.models import SavedFilter
+
+    try:
+        return saved_filters_visible_to(user).get(pk=filter_id)
+    except SavedFilter.DoesNotExist:
+        raise Http404("筛选不存在") from None
+
+
+def may_change_saved_filter(user: User, saved: SavedFilter) -> bool:
+    return saved.user_id == user.pk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -11,6 +12,7 @@ from shouhu.accounts.models import User
 from shouhu.regions.models import Region
 
 from .capabilities import Capability, can, require
+from .preload import preloaded
 from .regions import in_subtree, region_prefix
 
 if TYPE_CHECKING:
@@ -27,12 +29,20 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     return Child.objects.filter(in_subtree("region_code", prefix))
 
 
-def access_child(user: User, child_id: int, *, for_write: bool = False) -> Child:
-    """One child the user may see (404 otherwise); `for_write` also needs REGISTER_CHILDREN (403)."""
+def access_child(
+    user: User,
+    child_id: int,
+    *,
+    for_write: bool = False,
+    related: Sequence[str] = ("region",),
+    prefetch: Sequence[str] = (),
+) -> Child:
+    """One child the user may see (404 otherwise), with `related` and `prefetch` loaded;
+    `for_write` also needs REGISTER_CHILDREN (403)."""
     from shouhu.registry.models import Child
 
     try:
-        child = children_visible_to(user).select_related("region").get(pk=child_id)
+        child = preloaded(children_visible_to(user), related, prefetch).get(pk=child_id)
     except Child.DoesNotExist:
         raise Http404("儿童不存在或不在您的辖区内") from None
     if for_write:

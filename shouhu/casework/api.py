@@ -18,16 +18,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
 from shouhu.access import (
     Capability,
+    access_handled_referral,
     access_referral,
     api_access,
-    may_handle_referral,
     referrals_visible_to,
     request_user,
 )
@@ -187,13 +187,14 @@ def _detail(referral: Referral) -> dict[str, Any]:
     return {**_out(referral, labels), "explanation": explanation or "", "events": events}
 
 
+# What `_out` reads of a referral, loaded with it (`_load`) or with a page of them (`referral_list`).
+RELATED = ("child__region__parent", "department", "intake", "township", "assigned_to")
+PREFETCH = ("cooperations__department",)
+
+
 def _load(user: User, referral_id: int) -> Referral:
-    referral = access_referral(user, referral_id)
-    return (
-        Referral.objects.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
-        .prefetch_related("cooperations__department")
-        .get(pk=referral.pk)
-    )
+    """The referral in the user's scope (404 otherwise) with all the answer shows, in one load."""
+    return access_referral(user, referral_id, related=RELATED, prefetch=PREFETCH)
 
 
 def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -215,9 +216,7 @@ def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list
 
 def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str]) -> Status[dict[str, Any]]:
     user = request_user(request)
-    referral = _load(user, referral_id)
-    if not may_handle_referral(user, referral):
-        raise Http404("转介不存在或不由您办理")
+    referral = access_handled_referral(user, referral_id)  # what the step needs; the answer is read after it
     body, errors = _body(request, allowed)
     if errors:
         return Status(422, {"errors": errors})
@@ -237,6 +236,7 @@ def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str])
         return Status(422, errors_out(e))
     except PermissionDenied as e:
         return Status(403, {"detail": str(e)})
+    # The step refreshed the referral's own fields only: the answer reads it again with its relations.
     return Status(200, _detail(_load(user, referral.pk)))
 
 
@@ -260,9 +260,7 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     if filters.code:
         referrals = referrals.filter(code=filters.code)
     page = list(
-        referrals.select_related("child__region__parent", "department", "intake", "township", "assigned_to")
-        .prefetch_related("cooperations__department")
-        .order_by("due", "id")[offset : offset + limit]
+        referrals.select_related(*RELATED).prefetch_related(*PREFETCH).order_by("due", "id")[offset : offset + limit]
     )
     labels = selectors.measure_labels()
     return {"count": referrals.count(), "limit": limit, "offset": offset, "items": [_out(r, labels) for r in page]}

@@ -1,11 +1,13 @@
 """Working days on the county's calendar: Monday to Friday, unless a `CalendarDay` says otherwise
-(holidays off, adjusted weekend days on)."""
+(holidays off, adjusted weekend days on); and the deadlines a referral gets from it."""
 
 from __future__ import annotations
 
 import datetime
 
-from .models import CalendarDay
+from django.conf import settings
+
+from .models import CalendarDay, MeasureDeadline
 
 
 class WorkingCalendar:
@@ -46,3 +48,13 @@ class WorkingCalendar:
 
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return WorkingCalendar.around(start, span_days=days * 3 + 30).add(start, days)
+
+
+def deadlines_for(code: str, start: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The acceptance and decision deadlines of a referral for measure `code` submitted on `start`:
+    the measure's working days (`MeasureDeadline`), or the county's defaults."""
+    row = MeasureDeadline.objects.filter(code=code).first()
+    accept = row.accept_days if row else settings.REFERRAL_ACCEPT_DAYS
+    decide = row.decide_days if row else settings.REFERRAL_DECIDE_DAYS
+    calendar = WorkingCalendar.around(start, span_days=decide * 3 + 30)
+    return calendar.add(start, accept), calendar.add(start, decide)

@@ -3,19 +3,16 @@ applicant. Messages name the child and the measure, never an ID number."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
+from shouhu.access import ROLES_BY_CAPABILITY, Capability, referral_handlers
 from shouhu.accounts.models import Role, User
 from shouhu.core.notifications import notify
 from shouhu.core.outbound import queue_outbound
 
 from .models import Referral
-
-
-def handlers_of(referral: Referral) -> QuerySet[User]:
-    if referral.township_id is not None:
-        return User.objects.filter(is_active=True, role=Role.TOWNSHIP_SUPERVISOR, region_id=referral.township_id)
-    return User.objects.filter(is_active=True, role=Role.DEPARTMENT_OFFICER, department_id=referral.department_id)
 
 
 def window_of(referral: Referral) -> QuerySet[User]:
@@ -26,7 +23,8 @@ def window_of(referral: Referral) -> QuerySet[User]:
 
 
 def county_supervisors() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, role__in=[Role.CASEWORKER, Role.COUNTY_ADMIN])
+    """County civil affairs: whoever supervises referrals (MANAGE_REFERRALS)."""
+    return User.objects.filter(is_active=True, role__in=ROLES_BY_CAPABILITY[Capability.MANAGE_REFERRALS])
 
 
 def _link(referral: Referral) -> str:
@@ -36,7 +34,7 @@ def _link(referral: Referral) -> str:
 def notify_new_referrals(referral_ids: list[int]) -> None:
     for referral in Referral.objects.filter(pk__in=referral_ids).select_related("child", "intake"):
         notify(
-            recipients=handlers_of(referral),
+            recipients=referral_handlers(referral),
             kind="referral.new",
             link=_link(referral),
             title=f"新转介：{referral.child.name} · {referral.code}（受理编号 {referral.intake.reference}）",
@@ -48,7 +46,7 @@ def notify_transition(referral_id: int, action: str) -> None:
     referral = Referral.objects.select_related("child", "intake", "department").get(pk=referral_id)
     title = f"{referral.child.name} · {referral.code}：{referral.department.name}{referral.get_state_display()}"
     if action == "resubmit":
-        notify(recipients=handlers_of(referral), kind="referral.resubmit", link=_link(referral), title=title)
+        notify(recipients=referral_handlers(referral), kind="referral.resubmit", link=_link(referral), title=title)
         return
     notify(
         recipients=window_of(referral),
@@ -63,3 +61,33 @@ def notify_transition(referral_id: int, action: str) -> None:
             f"【守护】受理编号 {referral.intake.reference} 的{referral.code}事项：{referral.get_state_display()}。"
             "详情请咨询乡镇（街道）民政窗口。",
         )
+
+
+def notify_due_soon(referral: Referral, due: datetime.date) -> int:
+    """Warn the handlers once per deadline; how many were told."""
+    return notify(
+        recipients=referral_handlers(referral),
+        kind="referral.due_soon",
+        link=_link(referral),
+        title=f"即将到期：{referral.child.name} · {referral.code}（期限 {due}）",
+        dedupe_key=f"due_soon:{referral.pk}:{due}",
+    )
+
+
+def notify_overdue(referral: Referral, due: datetime.date) -> None:
+    """Escalate to county civil affairs and tell the handlers, once per deadline."""
+    title = f"逾期督办：{referral.department.name} · {referral.child.name} · {referral.code}（期限 {due}）"
+    notify(
+        recipients=county_supervisors(),
+        kind="referral.escalated",
+        link=_link(referral),
+        title=title,
+        dedupe_key=f"escalated:{referral.pk}:{due}",
+    )
+    notify(
+        recipients=referral_handlers(referral),
+        kind="referral.overdue",
+        link=_link(referral),
+        title=title,
+        dedupe_key=f"overdue:{referral.pk}:{due}",
+    )

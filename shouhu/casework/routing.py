@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from shouhu.accounts.models import Department, DepartmentKind
+from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule, RuleKind
 from shouhu.policy.models import Mode, PolicyTask
-from shouhu.policy.selectors import ReorganisationGraph, current_document, responsible_on, today
+from shouhu.policy.selectors import ReorganisationGraph, current_document, responsible_on
 
 
 class RoutingError(Exception):

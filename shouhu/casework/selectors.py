@@ -11,14 +11,16 @@ from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, When
 from django.utils import timezone
 
 from shouhu.access import (
-    Capability,
-    can,
     intakes_visible_to,
+    may_cooperate_on,
     may_handle_referral,
     may_take_intake,
+    may_transfer_referral,
+    referral_handlers,
     referrals_visible_to,
+    saved_filters_visible_to,
 )
-from shouhu.accounts.models import Department, DepartmentKind, Role, User
+from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule, RuleKind
 from shouhu.regions.models import Level, Region
@@ -157,7 +159,7 @@ def township_choices(user: User) -> list[tuple[str, str]]:
 
 
 def saved_filters(user: User) -> QuerySet[SavedFilter]:
-    return SavedFilter.objects.filter(user=user)
+    return saved_filters_visible_to(user)
 
 
 # -- one referral -----------------------------------------------------------------------------
@@ -211,34 +213,15 @@ def actions_for(user: User, referral: Referral) -> Actions:
         ]
         actions.reassign = referral.state in OPEN_STATES and reassign_choices(referral).exists()
     transferable = referral.state in (S.SUBMITTED, S.RETURNED)
-    actions.transfer = transferable and (handler or can(user, Capability.MANAGE_REFERRALS))
-    actions.cooperate = (
-        user.role == Role.DEPARTMENT_OFFICER
-        and user.department_id is not None
-        and referral.state in OPEN_STATES
-        and referral.cooperations.filter(department_id=user.department_id).exists()
-    )
+    actions.transfer = transferable and may_transfer_referral(user, referral)
+    actions.cooperate = referral.state in OPEN_STATES and may_cooperate_on(user, referral)
     actions.resubmit = referral.state == S.RETURNED and may_take_intake(user, referral.child)
     return actions
 
 
-def handleable(user: User) -> QuerySet[Referral]:
-    """Referrals this user may act on as the handling unit (a subset of what they may see)."""
-    if not can(user, Capability.HANDLE_REFERRALS):
-        return Referral.objects.none()
-    if user.role == Role.TOWNSHIP_SUPERVISOR:
-        return Referral.objects.filter(township_id=user.region_id) if user.region_id else Referral.objects.none()
-    if user.role == Role.DEPARTMENT_OFFICER and user.department_id:
-        return Referral.objects.filter(department_id=user.department_id, township__isnull=True)
-    return Referral.objects.none()
-
-
 def reassign_choices(referral: Referral) -> QuerySet[User]:
-    if referral.township_id is not None:
-        users = User.objects.filter(role=Role.TOWNSHIP_SUPERVISOR, region_id=referral.township_id)
-    else:
-        users = User.objects.filter(role=Role.DEPARTMENT_OFFICER, department_id=referral.department_id)
-    users = users.filter(is_active=True)
+    """Whom the referral may be reassigned to: its other handlers."""
+    users = referral_handlers(referral)
     if referral.assigned_to_id:
         users = users.exclude(pk=referral.assigned_to_id)
     return users.order_by("username")

@@ -6,15 +6,15 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 from django_tasks import task
 
-from shouhu.core.notifications import notify
+from shouhu.core.dates import today as local_today
 from shouhu.core.periodic import periodic
 
 from .calendar import WorkingCalendar
-from .models import Referral, ReferralEvent, ReferralState
-from .notify import county_supervisors, handlers_of
+from .models import Referral, ReferralState
+from .notify import notify_due_soon
+from .services import referral_mark_overdue
 
 S = ReferralState
 
@@ -33,44 +33,18 @@ def sweep(today: datetime.date) -> dict[str, int]:
     for referral in open_referrals.filter(Q(accept_due__lte=warn_until) | Q(decide_due__lte=warn_until)):
         due = due_date(referral)
         if due < today and not referral.overdue:
-            updated = Referral.objects.filter(pk=referral.pk, overdue=False).update(
-                overdue=True, escalated_at=timezone.now()
-            )
-            if updated:
+            # Each mark is its own transaction (flag, step, audit row); its notifications follow the commit.
+            if referral_mark_overdue(referral=referral, due=due):
                 overdue += 1
-                ReferralEvent.objects.create(
-                    referral=referral, action="overdue", note=f"已超过期限 {due}，已提请县民政局督办"
-                )
-                title = f"逾期督办：{referral.department.name} · {referral.child.name} · {referral.code}（期限 {due}）"
-                notify(
-                    recipients=county_supervisors(),
-                    kind="referral.escalated",
-                    link=f"/referrals/{referral.pk}/",
-                    title=title,
-                    dedupe_key=f"escalated:{referral.pk}:{due}",
-                )
-                notify(
-                    recipients=handlers_of(referral),
-                    kind="referral.overdue",
-                    link=f"/referrals/{referral.pk}/",
-                    title=title,
-                    dedupe_key=f"overdue:{referral.pk}:{due}",
-                )
         elif today <= due <= warn_until:
-            warned += notify(
-                recipients=handlers_of(referral),
-                kind="referral.due_soon",
-                link=f"/referrals/{referral.pk}/",
-                title=f"即将到期：{referral.child.name} · {referral.code}（期限 {due}）",
-                dedupe_key=f"due_soon:{referral.pk}:{due}",
-            )
+            warned += notify_due_soon(referral, due)
     return {"warned": warned, "overdue": overdue}
 
 
 @periodic(every=datetime.timedelta(hours=1), name="casework.referral_deadlines")
 @task()
 def referral_deadlines(today: str | None = None) -> dict[str, int]:
-    return sweep(datetime.date.fromisoformat(today) if today else timezone.localdate())
+    return sweep(datetime.date.fromisoformat(today) if today else local_today())
 
 
 @task()

@@ -14,13 +14,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from shouhu.access import (
     Capability,
-    access_child,
     can,
     intakes_visible_to,
     referrals_visible_to,
@@ -70,16 +68,6 @@ class Entry:
     actor: str = ""
     link: str = ""
     date_only: bool = False
-
-
-def access_timeline_child(user: User, child_id: int) -> Child:
-    """The civil-affairs network loads the child through `access_child`; anyone else who may see
-    referrals (department officers) only a child with a referral visible to them (404 otherwise)."""
-    if can(user, Capability.VIEW_CHILDREN):
-        return access_child(user, child_id)
-    if not referrals_visible_to(user).filter(child_id=child_id).exists():
-        raise Http404("儿童不存在或您无权查看")
-    return Child.objects.select_related("region__parent").get(pk=child_id)
 
 
 def _day(d: datetime.date) -> datetime.datetime:

@@ -4,10 +4,13 @@ same services and scope as the screens; 409 when someone acted first, 422 for ba
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from shouhu.accounts.models import User
 from shouhu.accounts.services import api_token_issue
@@ -56,6 +59,24 @@ def test_list_and_read_in_scope(case: dict[str, Referral], personas: dict[str, U
     due = case["T09"].accept_due.isoformat()
     assert officer_a("get", f"/referrals?due_before={due}").json()["count"] == 0
     assert _client(personas, "caseworker")("get", "/referrals").status_code == 403
+
+
+def _referral_reads(queries: list[dict[str, Any]]) -> int:
+    """How many queries read rows of the referrals table itself (not its events or cooperations)."""
+    return sum(1 for q in queries if re.search(r'FROM "casework_referral"(?![a-z_])', q["sql"]))
+
+
+@pytest.mark.parametrize("key", ["officer_a", "officer_b"])  # the lead unit; a cooperating unit (DISTINCT)
+def test_reading_one_referral_loads_it_once(case: dict[str, Referral], personas: dict[str, User], key: str) -> None:
+    """The access layer loads the referral in scope with everything the answer shows: not once to
+    check the scope and again with the relations."""
+    call = _client(personas, key)
+    url = f"/referrals/{case['T09' if key == 'officer_a' else 'T06'].pk}"
+    call("get", url)
+    with CaptureQueriesContext(connection) as ctx:
+        answer = call("get", url)
+    assert answer.status_code == 200 and answer.json()["cooperating"]
+    assert _referral_reads(ctx.captured_queries) == 1, "\n".join(q["sql"] for q in ctx.captured_queries)
 
 
 def test_accept_then_complete(case: dict[str, Referral], personas: dict[str, User]) -> None:

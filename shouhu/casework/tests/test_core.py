@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,10 +11,10 @@ from django.db import close_old_connections, connection
 from shouhu.accounts.models import User
 from shouhu.casework import services
 from shouhu.casework.calendar import WorkingCalendar
-from shouhu.casework.models import CalendarDay, Referral, ReferralState
+from shouhu.casework.models import CalendarDay, Referral, ReferralEvent, ReferralState
 from shouhu.casework.routing import routing_json
 from shouhu.casework.tasks import sweep
-from shouhu.core.models import Notification
+from shouhu.core.models import AuditEvent, Notification
 
 from .helpers import import_table, register
 
@@ -168,14 +169,54 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert calendar.add(datetime.date(2026, 11, 27), 3) == datetime.date(2026, 12, 2)  # Fri + weekend
 
 
-def test_sweep_warns_marks_overdue_and_escalates_once(personas: dict[str, User]) -> None:
+def test_sweep_warns_marks_overdue_and_escalates_once(
+    personas: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
     referral = _referral(personas, "T09")
     due = referral.accept_due
     sweep(due)  # due today: warned
     assert Notification.objects.filter(recipient=personas["officer_a"], kind="referral.due_soon").count() == 1
     later = due + datetime.timedelta(days=3)
-    assert sweep(later)["overdue"] == 1
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sweep(later)["overdue"] == 1
+        # Told after the commit, not while the mark may still roll back.
+        assert not Notification.objects.filter(kind="referral.escalated").exists()
+    assert len(callbacks) == 1
     assert sweep(later)["overdue"] == 0
     referral.refresh_from_db()
     assert referral.overdue and referral.escalated_at is not None
     assert Notification.objects.filter(recipient=personas["caseworker"], kind="referral.escalated").count() == 1
+    assert Notification.objects.filter(recipient=personas["officer_a"], kind="referral.overdue").count() == 1
+
+
+def test_the_sweep_audits_each_overdue_mark_as_the_system(personas: dict[str, User]) -> None:
+    referral = _referral(personas, "T09")
+    due = referral.accept_due
+    sweep(due + datetime.timedelta(days=3))
+    [event] = AuditEvent.objects.filter(action="referral.overdue")
+    assert (event.object_type, event.object_id) == ("casework.referral", str(referral.pk))
+    assert event.actor is None and event.actor_label == "系统"
+    assert event.detail["due"] == due.isoformat() and referral.intake.reference in event.summary
+    sweep(due + datetime.timedelta(days=4))  # already marked: no second row
+    assert AuditEvent.objects.filter(action="referral.overdue").count() == 1
+
+
+def test_an_overdue_mark_that_fails_leaves_nothing_half_written(
+    personas: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flag, the escalation time, the step and the audit row are one transaction: when the step
+    cannot be written, the referral is not left marked overdue with no trace of why."""
+    referral = _referral(personas, "T09")
+
+    def disk_full(**kwargs: object) -> None:
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(ReferralEvent.objects, "create", disk_full)
+    with pytest.raises(RuntimeError):
+        sweep(referral.accept_due + datetime.timedelta(days=3))
+    referral.refresh_from_db()
+    assert not referral.overdue and referral.escalated_at is None
+    assert not AuditEvent.objects.filter(action="referral.overdue").exists()
+    assert not Notification.objects.filter(kind__in=["referral.escalated", "referral.overdue"]).exists()
+    monkeypatch.undo()
+    assert sweep(referral.accept_due + datetime.timedelta(days=3))["overdue"] == 1  # the next sweep marks it

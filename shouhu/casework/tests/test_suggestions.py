@@ -119,7 +119,8 @@ def test_a_batch_that_fails_leaves_nothing_half_written(
 ) -> None:
     """Each batch is one transaction: an error in a batch rolls back its intakes, measures and
     audit rows; the batches before it stay, and running it again drafts only what is missing."""
-    from shouhu.casework import services, suggestions
+    from shouhu.casework import suggestions
+    from shouhu.core import audit
     from shouhu.core.models import AuditEvent
 
     import_table()
@@ -127,7 +128,7 @@ def test_a_batch_that_fails_leaves_nothing_half_written(
     kids = [child(f"孙小{n}", "20150601", i + 1) for i, n in enumerate("甲乙丙丁")]
     run = screening_request(actor=None, region_code=COUNTY, as_of=timezone.localdate())
     run_screening(run)
-    real = services.audit.record_many
+    real = audit.record_many
     calls = []
 
     def fail_second(**kwargs: object) -> int:
@@ -136,12 +137,12 @@ def test_a_batch_that_fails_leaves_nothing_half_written(
             raise RuntimeError("磁盘已满")
         return real(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(services.audit, "record_many", fail_second)
+    monkeypatch.setattr(audit, "record_many", fail_second)
     with pytest.raises(RuntimeError):
         create_suggestions(run)
     assert Intake.objects.filter(screening_run=run).count() == 2
     assert AuditEvent.objects.filter(action="intake.create").count() == 2
-    monkeypatch.setattr(services.audit, "record_many", real)
+    monkeypatch.setattr(audit, "record_many", real)
     assert create_suggestions(run) == 2
     assert sorted(Intake.objects.filter(screening_run=run).values_list("child_id", flat=True)) == sorted(
         k.pk for k in kids

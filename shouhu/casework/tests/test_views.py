@@ -14,6 +14,7 @@ from django.utils import timezone
 from shouhu.accounts.models import Department, User
 from shouhu.accounts.personas import VILLAGE_B
 from shouhu.casework import services
+from shouhu.casework.calendar import deadlines_for
 from shouhu.casework.models import (
     Intake,
     IntakeKind,
@@ -509,7 +510,7 @@ def test_the_calendar_and_deadlines_are_maintained_with_audit(table: None, login
     assert MeasureDeadline.objects.get(code="T09").decide_days == 20
     actions = set(AuditEvent.objects.filter(action__startswith="casework.").values_list("action", flat=True))
     assert {"casework.calendar_set", "casework.calendar_remove", "casework.deadline_set"} <= actions
-    assert services.deadlines_for("T09", datetime.date(2026, 9, 30))[0] == datetime.date(2026, 10, 7)
+    assert deadlines_for("T09", datetime.date(2026, 9, 30))[0] == datetime.date(2026, 10, 7)
     assert login("caseworker").get("/referrals/calendar/").status_code == 403
 
 

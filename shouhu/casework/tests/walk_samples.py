@@ -13,7 +13,7 @@ from stdnum.cn import ric
 
 from shouhu.accounts.models import Department, User
 from shouhu.accounts.personas import VILLAGE_A, VILLAGE_B
-from shouhu.casework import admin_services, services
+from shouhu.casework import services
 from shouhu.casework.models import CalendarDay, Intake, IntakeKind, Referral
 from shouhu.core.testing.walk import Sample
 from shouhu.registry import services as registry_services
@@ -75,7 +75,7 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     )
     intake_b, by_code_b = referred(personas["supervisor_b"], b, ["T20"])
     suggestion = services.intake_create(actor=None, child=a, kind=IntakeKind.SUGGESTION, proposals={"T02": "低保家庭"})
-    saved = admin_services.saved_filter_save(actor=personas["officer_a"], name="走访筛选", query="tab=new&code=T09")
+    saved = services.saved_filter_save(actor=personas["officer_a"], name="走访筛选", query="tab=new&code=T09")
     day = CalendarDay.objects.create(date=datetime.date(2030, 1, 1), is_working=False, note="元旦")
     return {
         "cw_child_a": a.pk,

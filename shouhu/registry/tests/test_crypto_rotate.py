@@ -96,3 +96,45 @@ def test_a_row_without_index_does_not_get_one(children: list[Child]) -> None:
     with override_settings(ENCRYPTION_KEY=NEW_KEY, ENCRYPTION_OLD_KEYS=[settings.ENCRYPTION_KEY]):
         rotate()
         assert stored()[0][4] is None
+
+
+def test_each_rotation_leaves_an_audit_row_without_key_material(children: list[Child]) -> None:
+    from shouhu.core.models import AuditEvent
+
+    new_id = crypto.key_id(base64.b64decode(NEW_KEY))
+    old_id = crypto.key_id(base64.b64decode(settings.ENCRYPTION_KEY))
+    with override_settings(ENCRYPTION_KEY=NEW_KEY, ENCRYPTION_OLD_KEYS=[settings.ENCRYPTION_KEY]):
+        rotate("--dry-run")
+        rotate()
+    dry, done = AuditEvent.objects.filter(action="crypto.rotate").order_by("id")
+    assert dry.actor is None and dry.actor_label == "系统"
+    assert dry.detail["dry_run"] is True and done.detail["dry_run"] is False
+    for event in (dry, done):
+        assert event.detail["completed"] is True
+        assert (event.detail["rows"], event.detail["values"], event.detail["indexes"]) == (2, 4, 2)
+        assert event.detail["models"]["registry.Child"] == {
+            "fields": ["id_number", "phone", "address"],
+            "rows": 2,
+            "values": 4,
+            "indexes": 2,
+        }
+        assert (event.detail["key_id"], event.detail["old_key_ids"]) == (new_id, [old_id])
+    assert "试运行" in dry.summary and "重新加密" in done.summary
+    recorded = str(AuditEvent.objects.filter(action="crypto.rotate").values_list("summary", "detail"))
+    for key in (NEW_KEY, settings.ENCRYPTION_KEY):
+        assert key not in recorded and base64.b64decode(key).hex() not in recorded
+
+
+def test_a_rotation_that_stops_is_recorded_as_unfinished(children: list[Child]) -> None:
+    from django.core.management.base import CommandError
+
+    from shouhu.core.models import AuditEvent
+
+    with (
+        override_settings(ENCRYPTION_KEY=NEW_KEY, ENCRYPTION_OLD_KEYS=[]),
+        pytest.raises(CommandError),
+    ):
+        rotate()
+    event = AuditEvent.objects.get(action="crypto.rotate")
+    assert event.detail["completed"] is False and "缺少密钥" in event.detail["error"]
+    assert event.detail["values"] == 0 and "未完成" in event.summary

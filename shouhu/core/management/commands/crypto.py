@@ -18,7 +18,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, connection, models, transaction
 
-from shouhu.core import crypto
+from shouhu.core import audit, crypto
 from shouhu.core.fields import EncryptedTextField
 
 # (app label, model name) → [(encrypted field, its blind-index column)]
@@ -32,6 +32,11 @@ class Tally:
     rows: int = 0
     values: int = 0
     indexes: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.rows += other.rows
+        self.values += other.values
+        self.indexes += other.indexes
 
 
 def encrypted_models() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
@@ -54,17 +59,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, dry_run: bool, batch_size: int, **options: Any) -> None:
         current, keys = crypto.keyring()
-        old = sorted(k for k in keys if k != crypto.key_id(current))
+        key = crypto.key_id(current)
+        old = sorted(k for k in keys if k != key)
         self.stdout.write(
-            f"当前密钥 {crypto.key_id(current)}；旧密钥 {', '.join(old) if old else '无'}"
-            + ("（试运行，不写入）" if dry_run else "")
+            f"当前密钥 {key}；旧密钥 {', '.join(old) if old else '无'}" + ("（试运行，不写入）" if dry_run else "")
         )
-        total = Tally()
-        for model, fields in encrypted_models():
-            tally = self._rotate_model(model, fields, dry_run=dry_run, batch_size=max(batch_size, 1))
-            total.rows += tally.rows
-            total.values += tally.values
-            total.indexes += tally.indexes
+        by_model: dict[str, tuple[list[str], Tally]] = {}
+        try:
+            for model, fields in encrypted_models():
+                tally = Tally()
+                by_model[model._meta.label] = ([f.name for f in fields], tally)
+                self._rotate_model(model, fields, tally, dry_run=dry_run, batch_size=max(batch_size, 1))
+        except CommandError as e:
+            # Batches before the failure are committed: the record says what changed before it stopped.
+            self._record(by_model, dry_run=dry_run, key=key, old=old, error=str(e))
+            raise
+        total = self._record(by_model, dry_run=dry_run, key=key, old=old)
         verb = "需要重新加密" if dry_run else "已重新加密"
         self.stdout.write(
             self.style.SUCCESS(
@@ -73,9 +83,43 @@ class Command(BaseCommand):
             )
         )
 
-    def _rotate_model(
-        self, model: type[models.Model], fields: list[EncryptedTextField], *, dry_run: bool, batch_size: int
+    def _record(
+        self, by_model: dict[str, tuple[list[str], Tally]], *, dry_run: bool, key: str, old: list[str], error: str = ""
     ) -> Tally:
+        """The run's audit row: per model its encrypted fields and counts; the key ids, no key."""
+        total = Tally()
+        for _fields, tally in by_model.values():
+            total.add(tally)
+        what = "试运行" if dry_run else "重新加密"
+        summary = f"密钥轮换（{what}）：检查 {total.rows} 行，字段值 {total.values} 个，盲索引 {total.indexes} 个"
+        audit.record(
+            actor=None,
+            action="crypto.rotate",
+            summary=summary + ("，未完成" if error else ""),
+            detail={
+                "dry_run": dry_run,
+                "completed": not error,
+                "error": error,
+                "key_id": key,
+                "old_key_ids": old,
+                "rows": total.rows,
+                "values": total.values,
+                "indexes": total.indexes,
+                "models": {label: {"fields": fields, **vars(tally)} for label, (fields, tally) in by_model.items()},
+            },
+        )
+        return total
+
+    def _rotate_model(
+        self,
+        model: type[models.Model],
+        fields: list[EncryptedTextField],
+        tally: Tally,
+        *,
+        dry_run: bool,
+        batch_size: int,
+    ) -> None:
+        """Rotate one model's values, adding each committed batch to `tally`."""
         meta = model._meta
         indexes = dict(BLIND_INDEXES.get((meta.app_label, meta.model_name or ""), []))
         qn = connection.ops.quote_name
@@ -86,26 +130,27 @@ class Command(BaseCommand):
             f"WHERE {qn(meta.pk.column)} > %s ORDER BY {qn(meta.pk.column)} LIMIT %s"
         )
         total_rows = model._default_manager.count()
-        tally, last = Tally(), 0
+        last = 0
         while True:
+            batch = Tally()
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute(select, [last, batch_size])
                     rows = cursor.fetchall()
                 if not rows:
                     break
-                changes = self._batch_changes(meta.label, rows, fields, indexes, tally)
+                changes = self._batch_changes(meta.label, rows, fields, indexes, batch)
                 if changes and not dry_run:
                     self._write(model, changes)
             last = rows[-1][0]
-            tally.rows += len(rows)
+            batch.rows = len(rows)
+            tally.add(batch)
             self.stdout.write(
                 f"  {meta.label}：{tally.rows} / {total_rows} 行", ending="\r" if self.stdout.isatty() else "\n"
             )
         self.stdout.write(
             f"{meta.label}（{meta.verbose_name}）：{tally.rows} 行，字段值 {tally.values} 个，盲索引 {tally.indexes} 个"
         )
-        return tally
 
     def _batch_changes(
         self,

@@ -1,5 +1,5 @@
-"""Writes for casework settings: the working-day calendar, deadlines per measure, and each user's
-saved inbox filters. Keyword-only, atomic, validated before saving, audited."""
+"""Writes to the county's working-day calendar (holidays, adjusted working weekend days) and to
+each measure's deadlines, by the county admin. The calendar itself is read in `casework/calendar.py`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.eligibility.models import Rule, RuleKind
 
-from .models import CalendarDay, MeasureDeadline, SavedFilter
+from ..models import CalendarDay, MeasureDeadline
 
 MAX_DEADLINE_DAYS = 250
-MAX_SAVED_FILTERS = 20
 
 
 def _require_calendar(actor: User) -> None:
@@ -88,31 +87,3 @@ def measure_deadline_set(*, actor: User, code: str, accept_days: int, decide_day
         detail={"code": code, "before": before, "after": {"accept_days": accept_days, "decide_days": decide_days}},
     )
     return row
-
-
-@transaction.atomic
-def saved_filter_save(*, actor: User, name: str, query: str) -> SavedFilter:
-    """Save (or replace, by name) one of the actor's inbox filters."""
-    name, query = name.strip(), query.strip().lstrip("?")
-    if not name:
-        raise ValidationError({"name": "「名称」不能为空"})
-    if len(name) > 50:
-        raise ValidationError({"name": "「名称」不能超过 50 个字"})
-    if len(query) > 500:
-        raise ValidationError({"query": "筛选条件太长"})
-    existing = SavedFilter.objects.filter(user=actor, name=name).first()
-    if existing is None and SavedFilter.objects.filter(user=actor).count() >= MAX_SAVED_FILTERS:
-        raise ValidationError({"name": f"最多保存 {MAX_SAVED_FILTERS} 个筛选，请先删除不用的"})
-    row, _created = SavedFilter.objects.update_or_create(user=actor, name=name, defaults={"query": query})
-    audit.record(
-        actor=actor, action="casework.filter_save", target=row, summary=f"保存筛选「{name}」", detail={"query": query}
-    )
-    return row
-
-
-@transaction.atomic
-def saved_filter_delete(*, actor: User, saved: SavedFilter) -> None:
-    if saved.user_id != actor.pk:
-        raise PermissionDenied("只能删除自己保存的筛选")
-    audit.record(actor=actor, action="casework.filter_delete", target=saved, summary=f"删除筛选「{saved.name}」")
-    saved.delete()

@@ -1,0 +1,27 @@
+"""What the casework screens share: the bound data of a POST, and measures named in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .. import selectors
+
+
+def posted(request: HttpRequest) -> Any:
+    """The POST data of a POST (even an empty one, so it shows its errors); None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
+def labelled(items: Any, labels: dict[str, str] | None = None) -> list[Any]:
+    """Give each row with a measure `code` its Chinese name as `.label`."""
+    labels = labels if labels is not None else selectors.measure_labels()
+    rows = list(items)
+    for row in rows:
+        row.label = labels.get(row.code, "")
+    return rows
