@@ -5,8 +5,8 @@ Two questions, answered here only:
   `capabilities.py`;
 - *which rows may this user see?* — `*_visible_to(user)` querysets and `access_*` loaders that
   raise 404 for anything outside the user's scope, one module per concern (`regions`, `accounts`,
-  `children`, `casework`, …). Scope is applied in the query, so lists, counts, dropdowns, exports,
-  autocompletes and the API cannot leak.
+  `children`, `duplicates`, `imports`, `casework`, …). Scope is applied in the query, so lists,
+  counts, dropdowns, exports, autocompletes and the API cannot leak.
 
 Every view and API operation declares its rule (`rules.access_rule`, `rules.api_access`), which
 `tests/test_persona_walk.py` checks. Callers import from this package (`from shouhu.access import
@@ -32,7 +32,9 @@ from .casework import (
     may_take_intake,
     referrals_visible_to,
 )
-from .children import access_child, children_visible_to, may_register_in
+from .children import access_child, children_in_scope, children_visible_to, may_register_in, may_see_child
+from .duplicates import access_duplicate, duplicates_visible_to
+from .imports import access_import_run, import_runs_visible_to, may_handle_import_run
 from .regions import (
     access_region,
     in_subtree,
@@ -53,6 +55,8 @@ __all__ = [
     "Capability",
     "access_child",
     "access_department",
+    "access_duplicate",
+    "access_import_run",
     "access_intake",
     "access_referral",
     "access_region",
@@ -62,14 +66,19 @@ __all__ = [
     "api_public",
     "can",
     "capabilities_of",
+    "children_in_scope",
     "children_visible_to",
     "departments_visible_to",
+    "duplicates_visible_to",
+    "import_runs_visible_to",
     "in_subtree",
     "intakes_visible_to",
     "jurisdiction",
     "mark_public",
+    "may_handle_import_run",
     "may_handle_referral",
     "may_register_in",
+    "may_see_child",
     "may_take_intake",
     "referrals_visible_to",
     "region_prefix",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from shouhu.accounts.models import User
 from shouhu.core import audit, dbstats
 from shouhu.regions.models import prefix_of_code
-from shouhu.registry.exchange import ChildRecord, parse_record
+from shouhu.registry.exchange.format import ChildRecord, parse_record
 from shouhu.registry.models import Child, ChildStatus, Circumstance
 
 from .engine import Context, RuleSet

@@ -21,7 +21,7 @@ from shouhu.accounts.models import User
 from shouhu.core import audit
 
 from . import services
-from .exchange import ChildRecord
+from .exchange.format import ChildRecord
 from .models import Child, ChildDocument, DocumentType
 
 ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "doc")

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .exchange import ChildRecord, Disability, Guardian, Parent
+from .exchange.format import ChildRecord, Disability, Guardian, Parent
 from .models import FLAG_KINDS, Circumstance, Kind
 
 

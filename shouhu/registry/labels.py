@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .exchange.format import FIELD_LABELS
+
 if TYPE_CHECKING:
     from .facts import Fact
 
@@ -62,3 +64,10 @@ def describe_fact(kind: str, fact: Fact | None) -> str:
     if kind == Kind.LIVING_ARRANGEMENT:
         return f"生活安置：{LIVING_LABELS.get(fact.status, fact.status)}"
     return label
+
+
+def change_label(kind: str) -> str:
+    """What a planned change concerns, in words: a circumstance's kind, or an identity field."""
+    from .models import Kind
+
+    return str(Kind(kind).label) if kind in Kind.values else FIELD_LABELS.get(kind, kind)

@@ -250,7 +250,7 @@ class DuplicateCandidate(TimeStampedModel):
         return f"{self.child_a_id} ~ {self.child_b_id}"
 
 
-# --- Import runs (owned by the "io" part: importing.py, tasks.py, views_io.py) -------------------
+# --- Import runs (owned by the "io" part: exchange/runs.py, tasks.py, views_io.py) -------------------
 
 
 class ImportState(models.TextChoices):

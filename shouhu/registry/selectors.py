@@ -9,8 +9,9 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from shouhu.access import children_visible_to
 from shouhu.accounts.models import User
+from shouhu.core.dates import today
 
-from .exchange import ChildRecord
+from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
 from .identity import age_on
 from .models import Child, Circumstance
@@ -100,7 +101,7 @@ def search_children(
         children = children.filter(sex=sex)
     if status:
         children = children.filter(status=status)
-    on = on or datetime.date.today()  # noqa: DTZ011  (policy dates are plain dates)
+    on = on or today()
     if age_min is not None:
         children = children.filter(birth_date__lte=_birth_date_for_age(age_min, on))
     if age_max is not None:
@@ -130,7 +131,7 @@ def _birth_date_for_age(age: int, on: datetime.date) -> datetime.date:
 
 
 def age_of(child: Child, on: datetime.date | None = None) -> int:
-    return age_on(child.birth_date, on or datetime.date.today())  # noqa: DTZ011
+    return age_on(child.birth_date, on or today())
 
 
 PARENT_GONE_STATUSES = ("deceased", "declared_dead", "unknown")

@@ -35,10 +35,10 @@ from shouhu.core.models import AuditEvent
 from shouhu.core.request_context import current_origin
 from shouhu.regions.models import Region
 
-from .exchange import ChildRecord
-from .facts import fact_valid_from, facts_from_record
-from .identity import mask_id_number, name_pinyin
-from .models import Child, ChildStatus, Circumstance
+from ..facts import fact_valid_from, facts_from_record
+from ..identity import mask_id_number, name_pinyin
+from ..models import Child, ChildStatus, Circumstance
+from .format import ChildRecord
 
 BATCH_SIZE = 2000
 YOUNG_COLLECTION_EVERY = 50_000  # allocations between collections of the young generation (see fewer_collections)
