@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from shouhu.access import children_visible_to
 from shouhu.accounts.models import User
+from shouhu.core import crypto
 from shouhu.core.dates import today
+from shouhu.regions.models import prefix_of_code
 
 from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
-from .identity import age_on
+from .identity import age_on, normalise_id_number
 from .models import Child, Circumstance
 
 CODE_LENGTH = 12  # region codes (GB/T 2260 + township and village digits)
@@ -78,10 +80,6 @@ def search_children(
 ) -> QuerySet[Child]:
     """Search by Chinese name, full pinyin or initials, exact ID number, region, age range and
     current circumstances. Always within the user's scope."""
-    from shouhu.core import crypto
-
-    from .identity import normalise_id_number
-
     children = children_visible_to(user).select_related("region")
     q = q.strip()
     if q:
@@ -93,8 +91,6 @@ def search_children(
         else:
             children = children.filter(name__contains=q)
     if region_code:
-        from shouhu.regions.models import prefix_of_code
-
         prefix = prefix_of_code(region_code)
         children = children.filter(within_prefix("region_code", prefix), region_code__startswith=prefix)
     if sex:
@@ -148,8 +144,6 @@ PARENT_SITUATIONS = {
 def filter_parent_situation(children: QuerySet[Child], situation: str, *, on: datetime.date) -> QuerySet[Child]:
     """Narrow an (already scoped) queryset by the parents' status in force on `on`. A parent with
     no status in force counts as unknown (查找不到), as in the exchange format."""
-    from django.db.models import Exists, OuterRef
-
     _label, statuses, both = PARENT_SITUATIONS[situation]
     in_force_on = Circumstance.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on), child=OuterRef("pk"), valid_from__lte=on

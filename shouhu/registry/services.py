@@ -17,6 +17,7 @@ from shouhu.core import audit, crypto
 from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 
+from .duplicates import queue_duplicates_of
 from .exchange.format import ChildRecord
 from .facts import Fact, describe, fact_valid_from, facts_from_record, in_force
 from .identity import mask_id_number, name_pinyin
@@ -159,8 +160,6 @@ def child_register(
     child.save()
     _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
     audit.record(actor=actor, action="children.register", target=child, summary=f"登记儿童 {child.name}")
-    from .duplicates import queue_duplicates_of
-
     queue_duplicates_of(child)
     return child
 

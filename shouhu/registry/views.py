@@ -32,14 +32,14 @@ from shouhu.web.rows import url_for_id
 
 from . import documents, selectors, services
 from .exchange.format import record_to_dict
-from .facts import Fact, in_force
+from .facts import Fact, describe, in_force
 from .forms.child import ChildForm, initial_from_record
 from .forms.correction import CorrectionForm
 from .forms.documents import DocumentForm
 from .forms.filters import ChildFilterForm
 from .forms.status import CloseForm, ReopenForm
 from .identity import age_on, mask_phone
-from .labels import change_label, describe_fact
+from .labels import change_label
 from .models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 
 # Audit rows that record someone looking, not a change: left out of the child's change trail.
@@ -214,7 +214,7 @@ def _situation(facts: dict[str, Circumstance]) -> list[tuple[str, str, Circumsta
 
 def _describe(kind: str, row: Circumstance | None) -> str:
     """A fact in words, without repeating the label the page already shows beside it."""
-    return _strip_label(kind, describe_fact(kind, Fact.of(row) if row else None))
+    return _strip_label(kind, describe(kind, Fact.of(row) if row else None))
 
 
 @access_rule(Capability.VIEW_CHILDREN)
@@ -416,7 +416,7 @@ def circumstance_correct(request: AuthedRequest, child_id: int, circumstance_id:
         {
             "child": child,
             "circumstance": circumstance,
-            "described": describe_fact(circumstance.kind, Fact.of(circumstance)),
+            "described": describe(circumstance.kind, Fact.of(circumstance)),
             "form": form,
         },
     )

@@ -123,8 +123,10 @@ def all_errors(run: ImportRun) -> list[dict[str, Any]]:
     return list(run.errors)
 
 
+@transaction.atomic
 def import_run_confirm(*, actor: User, run: ImportRun) -> ImportRun:
-    """The user confirms the preview: previewed → committing."""
+    """The user confirms the preview: previewed → committing (audited: who decided to write what
+    the preview showed; the commit audits what it wrote)."""
     require(actor, Capability.IMPORT_CHILDREN)
     if not may_handle_import_run(actor, run):
         raise PermissionDenied("只能确认自己上传的导入")
@@ -134,6 +136,13 @@ def import_run_confirm(*, actor: User, run: ImportRun) -> ImportRun:
         raise ValidationError("文件有错误，不能导入；请修改后重新上传")
     if not _claim(run, expected=ImportState.PREVIEWED, to=ImportState.COMMITTING):
         raise ValidationError("该导入已在进行中")
+    audit.record(
+        actor=actor,
+        action="children.import_confirm",
+        target=run,
+        summary=f"确认导入 {run.original_name}：新增 {run.new_count}，更新 {run.updated_count}",
+        detail={"rows": run.total_rows, "new": run.new_count, "updated": run.updated_count},
+    )
     return run
 
 
@@ -207,14 +216,15 @@ def import_run_cancel(*, actor: User, run: ImportRun) -> ImportRun:
     """Abandon a preview (nothing was written); the stored file is removed."""
     if not may_handle_import_run(actor, run):
         raise PermissionDenied("只能取消自己上传的导入")
-    if not _claim(run, expected=ImportState.PREVIEWED, to=ImportState.FAILED):
-        raise ValidationError("该导入已不能取消")
-    records_path(run).unlink(missing_ok=True)
+    # The state change and its audit row are one transaction; the sealed records go once it is.
     with transaction.atomic():
+        if not _claim(run, expected=ImportState.PREVIEWED, to=ImportState.FAILED):
+            raise ValidationError("该导入已不能取消")
         run.message = "已取消，未写入任何数据"
         run.finished_at = timezone.now()
         run.save(update_fields=["message", "finished_at", "updated_at"])
         audit.record(actor=actor, action="children.import_cancel", target=run, summary=f"取消导入 {run.original_name}")
+    records_path(run).unlink(missing_ok=True)
     return run
 
 
