@@ -15,7 +15,8 @@ backend (from /proc), the figures to compare when the machine is shared. The imp
 
 Each format's import runs in a fresh child process (`python -c` of this file's `import_one`), so
 `--measure-memory` can report the import's own peak resident memory (the child's maxrss; the
-PostgreSQL server's memory is not in it). Issue 7 asks for a 1,000,000-row .xlsx under 500 MB:
+PostgreSQL server's memory is not in it). The goals (docs/performance.md) ask for a 1,000,000-row
+.xlsx under 500 MB:
 
     .venv/bin/python benchmarks/import_rows.py --rows 1000000 --formats xlsx --postgres \\
         --roster-dir /work/scratch/import --measure-memory

@@ -2,7 +2,7 @@
 
 Same services and access layer as the UI: `children_visible_to` / `access_child` decide scope
 (404 outside it), `services.child_register` / `child_update` write. Bodies are the child exchange
-format v1 (shared/design/policy-rules.md), validated by `exchange.parse_record`, so errors are
+format v1 (shared/design/policy-rules.md), validated by `exchange.format.parse_record`, so errors are
 the same Chinese messages naming the field as in imports: `{"errors": [{"field", "message"}]}`
 with status 422. ID numbers are masked; a user with REVEAL_SENSITIVE may ask for the full number
 with `?reveal=id_number` (audited). Every read of a child's personal data is audited.
