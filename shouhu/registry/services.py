@@ -211,7 +211,9 @@ def child_update(
         "region_code",
         "hukou_region_code",
     ]
-    before_contact = {"phone": child.phone, "address": child.address}
+    given = {name: value.strip() for name, value in (("phone", phone), ("address", address)) if value is not None}
+    # Read (decrypted) only when given: an import's updates never pass them.
+    contact = [name for name, value in given.items() if getattr(child, name) != value]
     if phone is not None:
         child.phone, fields = phone.strip(), [*fields, "phone"]
     if address is not None:
@@ -219,8 +221,6 @@ def child_update(
     child.save(update_fields=fields)
     changes = identity_changes + _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
     # The contact details are encrypted and never written to the log; that they changed is.
-    contact = [name for name, value in (("phone", phone), ("address", address)) if value is not None]
-    contact = [name for name in contact if getattr(child, name) != before_contact[name]]
     if changes or contact:
         detail: dict[str, Any] = {
             "changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],

@@ -10,14 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouhu.access import (
@@ -37,30 +35,13 @@ from .exchange import runs
 from .exchange.error_workbook import write_error_workbook
 from .exchange.exporting import CONTENT_TYPES, FORMATS, export_children, export_filename
 from .exchange.layout_writing import write_template
-from .exchange.reading import ImportFileError, detect_format
+from .exchange.reading import ImportFileError
+from .forms.imports import UploadForm
 from .models import ImportRun, ImportState
 
 ACTIVE_STATES = (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.COMMITTING)
 ERRORS_SHOWN = 200
 XLSX = CONTENT_TYPES["xlsx"]
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("名单文件"),
-        help_text=gettext_lazy("按导入模板填写的 Excel（.xlsx）或 CSV（UTF-8 或 GB18030 编码），或交换格式（.jsonl）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.jsonl,.ndjson,.json"}),
-    )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        try:
-            detect_format(upload.name)
-        except ImportFileError as error:
-            raise forms.ValidationError(str(error)) from None
-        if upload.size > runs.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("文件过大，上限为 %(mb)s MB") % {"mb": runs.MAX_IMPORT_BYTES // 2**20})
-        return upload
 
 
 def _queue_validation(run: ImportRun) -> None:
