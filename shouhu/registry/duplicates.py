@@ -43,12 +43,23 @@ def candidates_for(child: Child) -> list[tuple[Child, str]]:
     return found
 
 
+@transaction.atomic
 def queue_duplicates_of(child: Child) -> int:
+    """Queue the potential duplicates of one child (at registration); as a scan does, a queue that
+    grew leaves one audit row by the system."""
     created = 0
     for other, reason in candidates_for(child):
         a, b = sorted((child, other), key=lambda c: c.pk)
         _, was_created = DuplicateCandidate.objects.get_or_create(child_a=a, child_b=b, defaults={"reason": reason})
         created += was_created
+    if created:  # on the queue, not the child: the child's change trail stays its own changes
+        audit.record(
+            actor=None,
+            action="children.duplicates_queue",
+            object_type=DuplicateCandidate._meta.label_lower,
+            summary=f"发现 {child.name} 的疑似重复档案 {created} 对，待核查",
+            detail={"queued": created, "child": child.pk},
+        )
     return created
 
 

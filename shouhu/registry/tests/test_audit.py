@@ -1,6 +1,6 @@
 """Every write to the registry leaves its audit row, in the same transaction: the writes that had
-none (confirming an import, a contact-only change, a duplicates scan) and one whose state change
-and audit row were written apart (cancelling an import)."""
+none (confirming an import, a contact-only change, queueing potential duplicates) and one whose
+state change and audit row were written apart (cancelling an import)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from shouhu.registry import services
 from shouhu.registry.duplicates import scan
 from shouhu.registry.exchange import runs
 from shouhu.registry.exchange.bulk import bulk_register
-from shouhu.registry.exchange.format import parse_record
+from shouhu.registry.exchange.format import ChildRecord, parse_record
 from shouhu.registry.models import ImportRun, ImportState
 
 from .example import EXAMPLE
@@ -87,3 +87,19 @@ def test_a_duplicates_scan_that_queues_pairs_is_audited_once() -> None:
     assert event.actor is None and event.detail == {"queued": 1}
     assert scan() == 0  # nothing queued, nothing logged
     assert AuditEvent.objects.filter(action="children.duplicates_queue").count() == 1
+
+
+def test_registering_a_potential_duplicate_is_audited_by_the_system(personas: dict[str, User]) -> None:
+    first = services.child_register(actor=None, record=record_of(child_data("张小明", "2015-03-15", 15)))
+    second = services.child_register(
+        actor=personas["caseworker"], record=record_of(child_data("张晓明", "2015-03-15", 31, parents=[]))
+    )
+    event = AuditEvent.objects.get(action="children.duplicates_queue")
+    assert event.actor is None and event.detail == {"queued": 1, "child": second.pk}
+    assert first.pk != second.pk
+
+
+def record_of(data: dict[str, Any]) -> ChildRecord:
+    record, errors = parse_record(data, today=DAY)
+    assert record is not None, errors
+    return record
