@@ -31,7 +31,7 @@ def main() -> None:
     setup_django(data_dir, args.database if args.postgres else None)
     import datetime
 
-    from shouhu.registry.bulk import bulk_register
+    from shouhu.registry.exchange.bulk import bulk_register
     from shouhu.registry.generator import ChildGenerator, ensure_villages
 
     today = datetime.date(2026, 1, 15)

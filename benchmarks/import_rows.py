@@ -15,7 +15,8 @@ backend (from /proc), the figures to compare when the machine is shared. The imp
 
 Each format's import runs in a fresh child process (`python -c` of this file's `import_one`), so
 `--measure-memory` can report the import's own peak resident memory (the child's maxrss; the
-PostgreSQL server's memory is not in it). The goal is a 1,000,000-row .xlsx under 500 MB:
+PostgreSQL server's memory is not in it). The goals (docs/performance.md) ask for a 1,000,000-row
+.xlsx under 500 MB:
 
     .venv/bin/python benchmarks/import_rows.py --rows 1000000 --formats xlsx --postgres \\
         --roster-dir /work/scratch/import --measure-memory
@@ -50,8 +51,8 @@ SEED = 4242
 
 
 def write_rosters(directory: Path, rows: int, formats: list[str], as_of: datetime.date) -> dict[str, Path]:
-    from shouhu.registry import xlsx_layout
-    from shouhu.registry.exchange import record_to_dict
+    from shouhu.registry.exchange import layout_writing
+    from shouhu.registry.exchange.format import record_to_dict
     from shouhu.registry.generator import ChildGenerator
 
     paths = {fmt: directory / f"roster-{rows}-{as_of:%Y%m%d}.{fmt}" for fmt in formats}
@@ -60,12 +61,12 @@ def write_rosters(directory: Path, rows: int, formats: list[str], as_of: datetim
         return paths
     started = time.perf_counter()
     generator = ChildGenerator(seed=SEED, villages=_villages(), today=as_of)
-    writer = xlsx_layout.LayoutWriter(str(paths["xlsx"]) + ".part") if "xlsx" in missing else None
+    writer = layout_writing.LayoutWriter(str(paths["xlsx"]) + ".part") if "xlsx" in missing else None
     jsonl = open(str(paths["jsonl"]) + ".part", "w", encoding="utf-8") if "jsonl" in missing else None  # noqa: SIM115
     for record in generator.records(rows):
         obj = record_to_dict(record)
         if writer is not None:
-            writer.write_row(xlsx_layout.dict_to_row(obj))
+            writer.write_row(layout_writing.dict_to_row(obj))
         if jsonl is not None:
             jsonl.write(json.dumps(obj, ensure_ascii=False) + "\n")
     if writer is not None:
@@ -98,7 +99,8 @@ def import_one(path: str, fmt: str, rows: int, as_of: str) -> None:
     import django
 
     django.setup()
-    from shouhu.registry.importing import commit_file, validate_file
+    from shouhu.registry.exchange.commit import commit_file
+    from shouhu.registry.exchange.validation import validate_file
 
     day = datetime.date.fromisoformat(as_of)
     records = Path(path + ".records")

@@ -8,11 +8,11 @@ Builds its data with `shouhu demo generate` (fixed seed 2026) in a scratch datab
 directory — never the developer's var/ database. Prints one line per figure (median of --runs
 runs, with the ratio to its floor) and writes them as JSON to benchmarks/results/<backend>-<n>.json.
 
-- import: a .xlsx in the registry's layout (`xlsx_layout.LayoutWriter`) through the real path
-  (`importing.validate_file` + `commit_file` with the preview's sealed records, as `ImportRun`
-  runs them: validation, duplicate check by blind index, encryption, audit) into an empty
-  registry, vs. the floor: python-calamine reads the same file and the raw cells are
-  bulk-inserted into a scratch table (COPY on PostgreSQL, executemany on SQLite).
+- import: a .xlsx in the registry's layout (`exchange.layout_writing.LayoutWriter`) through the
+  real path (`exchange.validation.validate_file` + `exchange.commit.commit_file` with the
+  preview's sealed records, as `ImportRun` runs them: validation, duplicate check by blind index,
+  encryption, audit) into an empty registry, vs. the floor: python-calamine reads the same file
+  and the raw cells are bulk-inserted into a scratch table (COPY on PostgreSQL, executemany on SQLite).
 - screening: `run_screening` over the county (every category and measure, results stored,
   changes computed; the result tables are emptied before each run) vs. (a) hand-written SQL,
   written from shared/design/policy-rules.md, computing all 33 rules' answers for the county in one
@@ -118,14 +118,14 @@ def timed_work(
 
 
 def write_roster(path: Path, rows: int) -> None:
-    from shouhu.registry import xlsx_layout
-    from shouhu.registry.exchange import record_to_dict
+    from shouhu.registry.exchange import layout_writing
+    from shouhu.registry.exchange.format import record_to_dict
     from shouhu.registry.generator import ChildGenerator, ensure_villages
 
     generator = ChildGenerator(seed=IMPORT_SEED, villages=ensure_villages(), today=AS_OF)
-    writer = xlsx_layout.LayoutWriter(str(path))
+    writer = layout_writing.LayoutWriter(str(path))
     for record in generator.records(rows):
-        writer.write_row(xlsx_layout.dict_to_row(record_to_dict(record)))
+        writer.write_row(layout_writing.dict_to_row(record_to_dict(record)))
     writer.close()
 
 
@@ -134,9 +134,9 @@ def import_floor(path: Path) -> int:
     from django.db import connection, transaction
     from python_calamine import CalamineWorkbook
 
-    from shouhu.registry import xlsx_layout
+    from shouhu.registry.exchange import layout
 
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(xlsx_layout.SHEET_NAME)
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.SHEET_NAME)
     rows = iter(sheet.iter_rows())
     width = len(next(rows))
     columns = ", ".join(f"c{i} text" for i in range(width))
@@ -155,7 +155,8 @@ def import_floor(path: Path) -> int:
 
 
 def bench_import(data_dir: Path, rows: int, runs: int) -> None:
-    from shouhu.registry.importing import commit_file, validate_file
+    from shouhu.registry.exchange.commit import commit_file
+    from shouhu.registry.exchange.validation import validate_file
 
     path = data_dir / "roster.xlsx"
     records = data_dir / "roster.xlsx.records"  # the preview's sealed records, as ImportRun keeps them

@@ -40,7 +40,7 @@ from shouhu.casework.tasks import sweep
 from shouhu.casework.tests.helpers import import_table
 from shouhu.regions.models import Region
 from shouhu.registry import services as registry_services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.tests.example import example
 
@@ -191,7 +191,7 @@ class World:
         return last
 
     def add_import_runs(self, n: int) -> str:
-        from shouhu.registry.importing import import_run_create, import_run_validate
+        from shouhu.registry.exchange.runs import import_run_create, import_run_validate
 
         last = ""
         for _ in range(n):

@@ -7,6 +7,8 @@ Two questions, answered here only:
   raise 404 for anything outside the user's scope, one module per concern (`regions`, `accounts`,
   `children`, `casework`, `supervision`, …). Scope is applied in the query, so lists, counts,
   dropdowns, exports, autocompletes and the API cannot leak.
+  `children`, `duplicates`, `imports`, `casework`, …). Scope is applied in the query, so lists,
+  counts, dropdowns, exports, autocompletes and the API cannot leak.
 
 Every view and API operation declares its rule (`rules.access_rule`, `rules.api_access`), which
 `tests/test_persona_walk.py` checks. Callers import from this package (`from shouhu.access import
@@ -50,7 +52,8 @@ from .casework import (
     referrals_visible_to,
     saved_filters_visible_to,
 )
-from .children import access_child, children_visible_to, may_register_in
+from .children import access_child, children_in_scope, children_visible_to, may_register_in, may_see_child
+from .duplicates import access_duplicate, duplicates_visible_to
 from .eligibility import (
     access_counting_region,
     access_run,
@@ -61,6 +64,7 @@ from .eligibility import (
     runs_visible_to,
     screening_regions_for,
 )
+from .imports import access_import_run, import_runs_visible_to, may_handle_import_run
 from .regions import (
     access_region,
     access_township,
@@ -98,8 +102,10 @@ __all__ = [
     "access_child",
     "access_counting_region",
     "access_department",
+    "access_duplicate",
     "access_evidence",
     "access_handled_referral",
+    "access_import_run",
     "access_intake",
     "access_progress_report",
     "access_referral",
@@ -117,10 +123,13 @@ __all__ = [
     "can",
     "can_open_report",
     "capabilities_of",
+    "children_in_scope",
     "children_visible_to",
     "counting_regions_visible_to",
     "departments_visible_to",
+    "duplicates_visible_to",
     "eligibility_prefix",
+    "import_runs_visible_to",
     "in_subtree",
     "intakes_visible_to",
     "jurisdiction",
@@ -129,9 +138,11 @@ __all__ = [
     "may_cooperate_on",
     "may_export_county",
     "may_export_department",
+    "may_handle_import_run",
     "may_handle_referral",
     "may_register_in",
     "may_screen_region",
+    "may_see_child",
     "may_see_intakes",
     "may_take_intake",
     "may_transfer_referral",

@@ -29,6 +29,20 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     return Child.objects.filter(in_subtree("region_code", prefix))
 
 
+def children_in_scope(actor: User | None) -> QuerySet[Child]:
+    """The children an actor works on: the user's `children_visible_to`, or every child for the
+    system (`actor` None: the CLI without --as acts for the whole county)."""
+    from shouhu.registry.models import Child
+
+    return Child.objects.all() if actor is None else children_visible_to(actor)
+
+
+def may_see_child(user: User, child: Child) -> bool:
+    """Whether `child` is within the user's scope (one EXISTS query), e.g. before pointing the user
+    to a record that already holds an ID number they typed."""
+    return children_visible_to(user).filter(pk=child.pk).exists()
+
+
 def access_child(
     user: User,
     child_id: int,

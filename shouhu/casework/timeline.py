@@ -26,8 +26,7 @@ from shouhu.access import (
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
 from shouhu.eligibility.models import Eligibility, Rule, RuleKind
-from shouhu.registry.facts import Fact
-from shouhu.registry.labels import describe_fact
+from shouhu.registry.facts import Fact, describe
 from shouhu.registry.models import Child
 
 from .models import IntakeState, ReferralEvent, ReferralState
@@ -112,7 +111,7 @@ def _record_entries(child: Child) -> list[Entry]:
                 "circumstance",
                 "情况",
                 f"记录情况：{row.get_kind_display()}",
-                f"{describe_fact(row.kind, Fact.of(row))}（{period}）",
+                f"{describe(row.kind, Fact.of(row))}（{period}）",
                 _name(row.recorded_by),
             )
         )

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from shouhu.registry.exchange import ChildRecord
+from shouhu.registry.exchange.format import ChildRecord
 from shouhu.registry.models import Child
 
 from . import language as L

@@ -24,7 +24,7 @@ from django.db.models import DateField as DateFieldType
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
-from shouhu.registry.exchange import (
+from shouhu.registry.exchange.format import (
     DISABILITY_TYPES,
     LIVING_ARRANGEMENTS,
     PARENT_STATUSES,

@@ -2,7 +2,7 @@
 
 Same services and access layer as the UI: `children_visible_to` / `access_child` decide scope
 (404 outside it), `services.child_register` / `child_update` write. Bodies are the child exchange
-format v1 (shared/design/policy-rules.md), validated by `exchange.parse_record`, so errors are
+format v1 (shared/design/policy-rules.md), validated by `exchange.format.parse_record`, so errors are
 the same Chinese messages naming the field as in imports: `{"errors": [{"field", "message"}]}`
 with status 422. ID numbers are masked; a user with REVEAL_SENSITIVE may ask for the full number
 with `?reveal=id_number` (audited). Every read of a child's personal data is audited.
@@ -16,9 +16,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -26,10 +24,10 @@ from ninja.responses import Status
 from shouhu.access import Capability, access_child, api_access, can, request_user
 from shouhu.accounts.models import User
 from shouhu.api.schemas import ErrorOut, ErrorsOut, errors_out
-from shouhu.core import audit
+from shouhu.core.dates import today
 
 from . import selectors, services
-from .exchange import FIELD_LABELS, ChildRecord, FieldError, parse_record, record_to_dict
+from .exchange.format import FIELD_LABELS, ChildRecord, FieldError, parse_record, record_to_dict
 from .facts import Fact, describe
 from .models import Child, Kind
 
@@ -184,18 +182,13 @@ def _child_out(child: Child, on: datetime.date, *, full_id: str | None = None) -
 
 
 def _audit_view(user: User, child: Child, what: str, **detail: Any) -> None:
-    with transaction.atomic():
-        audit.record(
-            actor=user,
-            action="children.view",
-            target=child,
-            summary=f"通过接口查看儿童 {child.name} 的{what}",
-            detail={"via": "api", **detail},
-        )
+    services.child_viewed(
+        actor=user, child=child, summary=f"通过接口查看儿童 {child.name} 的{what}", detail={"via": "api", **detail}
+    )
 
 
 def _parse(obj: Any) -> tuple[ChildRecord | None, list[FieldError]]:
-    return parse_record(obj, today=timezone.localdate())
+    return parse_record(obj, today=today())
 
 
 @router.get("", response=ChildListOut, summary="查找儿童（分页）")
@@ -221,14 +214,11 @@ def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, 
     ).order_by("region_code", "name_pinyin", "id")
     page = list(children[offset : offset + limit])
     if page:
-        with transaction.atomic():
-            audit.record(
-                actor=user,
-                action="children.list",
-                object_type="registry.child",
-                summary=f"通过接口查找儿童，返回 {len(page)} 名",
-                detail={"via": "api", "query": request.GET.urlencode()[:500], "ids": [c.pk for c in page]},
-            )
+        services.children_listed(
+            actor=user,
+            summary=f"通过接口查找儿童，返回 {len(page)} 名",
+            detail={"via": "api", "query": request.GET.urlencode()[:500], "ids": [c.pk for c in page]},
+        )
     return {"count": children.count(), "limit": limit, "offset": offset, "items": [_summary(c) for c in page]}
 
 
@@ -252,7 +242,7 @@ def child_create(request: HttpRequest) -> Status[dict[str, Any]]:
         return Status(422, _errors(e))
     except PermissionDenied as e:
         return Status(403, {"detail": str(e)})
-    return Status(201, _child_out(child, timezone.localdate()))
+    return Status(201, _child_out(child, today()))
 
 
 @router.get("/{child_id}", response=ChildOut, summary="一名儿童（交换格式）")
@@ -270,7 +260,7 @@ def child_read(
         if not can(user, Capability.REVEAL_SENSITIVE):
             raise HttpError(403, "您没有查看完整身份证号的权限")
         full_id = services.child_reveal(actor=user, child=child, field="id_number") or None
-    on = on or timezone.localdate()
+    on = on or today()
     _audit_view(user, child, "档案", on=str(on))
     return _child_out(child, on, full_id=full_id)
 
@@ -300,7 +290,7 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         errors.append({"field": "version", "message": "「version」不能为空，应为读取档案时的版本号（整数）"})
-    effective = timezone.localdate()
+    effective = today()
     if body.get("effective") is not None:
         try:
             effective = datetime.date.fromisoformat(str(body["effective"]))
@@ -327,7 +317,7 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
     except PermissionDenied as e:
         return Status(403, {"detail": str(e)})
     child.refresh_from_db()
-    return Status(200, _child_out(child, max(effective, timezone.localdate())))
+    return Status(200, _child_out(child, max(effective, today())))
 
 
 @router.get("/{child_id}/circumstances", response=list[CircumstanceOut], summary="情况记录（完整历史）")

@@ -29,7 +29,7 @@ from shouhu.core.uploads import (
 )
 
 from . import services
-from .exchange import ChildRecord
+from .exchange.format import ChildRecord
 from .models import Child, ChildDocument, DocumentType
 
 ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "doc")

@@ -11,14 +11,12 @@ from functools import lru_cache
 from itertools import combinations
 
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 from django.utils import timezone
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from shouhu.access import Capability, can, children_visible_to
-from shouhu.accounts.models import User
+from shouhu.core import audit
 
 from .models import Child, ChildStatus, DuplicateCandidate, DuplicateState
 
@@ -45,12 +43,23 @@ def candidates_for(child: Child) -> list[tuple[Child, str]]:
     return found
 
 
+@transaction.atomic
 def queue_duplicates_of(child: Child) -> int:
+    """Queue the potential duplicates of one child (at registration); as a scan does, a queue that
+    grew leaves one audit row by the system."""
     created = 0
     for other, reason in candidates_for(child):
         a, b = sorted((child, other), key=lambda c: c.pk)
         _, was_created = DuplicateCandidate.objects.get_or_create(child_a=a, child_b=b, defaults={"reason": reason})
         created += was_created
+    if created:  # on the queue, not the child: the child's change trail stays its own changes
+        audit.record(
+            actor=None,
+            action="children.duplicates_queue",
+            object_type=DuplicateCandidate._meta.label_lower,
+            summary=f"发现 {child.name} 的疑似重复档案 {created} 对，待核查",
+            detail={"queued": created, "child": child.pk},
+        )
     return created
 
 
@@ -207,37 +216,27 @@ def _queue(found: dict[tuple[int, int], str]) -> int:
         if connection.vendor != "postgresql":
             values = [(now, now, DuplicateState.OPEN.value, *row) for row in rows]
             cursor.executemany(f"{insert} VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", values)
-            return cursor.rowcount
-        cursor.execute("CREATE TEMPORARY TABLE duplicate_scan_found (a bigint, b bigint, r text)")
-        copy_sql = "COPY duplicate_scan_found FROM STDIN (FORMAT BINARY)"
-        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-            copy.set_types(["int8", "int8", "text"])
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"{insert} SELECT %s, %s, %s, a, b, r FROM duplicate_scan_found ON CONFLICT DO NOTHING",  # noqa: S608
-            [now, now, DuplicateState.OPEN.value],
-        )
-        queued = cursor.rowcount
-        cursor.execute("DROP TABLE duplicate_scan_found")
+            queued = cursor.rowcount
+        else:
+            cursor.execute("CREATE TEMPORARY TABLE duplicate_scan_found (a bigint, b bigint, r text)")
+            copy_sql = "COPY duplicate_scan_found FROM STDIN (FORMAT BINARY)"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                copy.set_types(["int8", "int8", "text"])
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"{insert} SELECT %s, %s, %s, a, b, r FROM duplicate_scan_found ON CONFLICT DO NOTHING",  # noqa: S608
+                [now, now, DuplicateState.OPEN.value],
+            )
+            queued = cursor.rowcount
+            cursor.execute("DROP TABLE duplicate_scan_found")
+        if queued:
+            # One row per scan, not per pair: a county's first scan queues hundreds of thousands.
+            audit.record(
+                actor=None,
+                action="children.duplicates_queue",
+                object_type=DuplicateCandidate._meta.label_lower,
+                summary=f"发现疑似重复档案 {queued} 对，待核查",
+                detail={"queued": queued},
+            )
     return queued
-
-
-def duplicates_visible_to(user: User) -> QuerySet[DuplicateCandidate]:
-    """Pairs a reviewer may act on: both children within the user's scope (the access layer's
-    `children_visible_to`), and the user may review duplicates at all."""
-    if not can(user, Capability.REVIEW_DUPLICATES):
-        return DuplicateCandidate.objects.none()
-    # Correlated EXISTS, not `child_a__in=<subquery>`: with two IN lists SQLite drives the unique
-    # (child_a, child_b) index from their cross product (10^10 probes at 100,000 children).
-    visible = children_visible_to(user)
-    return DuplicateCandidate.objects.filter(
-        Exists(visible.filter(pk=OuterRef("child_a_id"))), Exists(visible.filter(pk=OuterRef("child_b_id")))
-    )
-
-
-def access_duplicate(user: User, candidate_id: int) -> DuplicateCandidate:
-    try:
-        return duplicates_visible_to(user).select_related("child_a__region", "child_b__region").get(pk=candidate_id)
-    except DuplicateCandidate.DoesNotExist:
-        raise Http404("疑似重复记录不存在或不在您的辖区内") from None

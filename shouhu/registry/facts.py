@@ -12,7 +12,15 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .exchange import ChildRecord, Disability, Guardian, Parent
+from .exchange.format import ChildRecord, Disability, Guardian, Parent
+from .labels import (
+    DISABILITY_LABELS,
+    KIND_DEFAULTS,
+    LIVING_LABELS,
+    PARENT_STATUS_LABELS,
+    RELATIONSHIP_LABELS,
+    STAGE_LABELS,
+)
 from .models import FLAG_KINDS, Circumstance, Kind
 
 
@@ -97,6 +105,25 @@ def fact_valid_from(kind: str, fact: Fact, effective: datetime.date) -> datetime
 
 def describe(kind: str, fact: Fact | None) -> str:
     """A short Chinese description of a fact, for history and change previews."""
-    from .labels import describe_fact
-
-    return describe_fact(kind, fact)
+    label = Kind(kind).label
+    if fact is None:
+        return KIND_DEFAULTS.get(kind, f"非{label}")
+    if kind in (Kind.FATHER, Kind.MOTHER):
+        text = f"{label}：{PARENT_STATUS_LABELS.get(fact.status, fact.status)}"
+        if fact.detail:
+            text += f"（{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级）"
+        if fact.since:
+            text += f"，自 {fact.since}"
+        if fact.until:
+            text += f" 至 {fact.until}"
+        return text
+    if kind == Kind.GUARDIAN:
+        able = "有" if fact.flag else "无"
+        return f"实际监护人：{RELATIONSHIP_LABELS.get(fact.detail, fact.detail)}（{able}监护能力）"
+    if kind == Kind.DISABILITY:
+        return f"{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级"
+    if kind == Kind.SCHOOLING:
+        return f"{STAGE_LABELS.get(fact.detail, fact.detail)}（{'在读' if fact.flag else '未在读'}）"
+    if kind == Kind.LIVING_ARRANGEMENT:
+        return f"生活安置：{LIVING_LABELS.get(fact.status, fact.status)}"
+    return label

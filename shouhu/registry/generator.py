@@ -28,15 +28,14 @@ from functools import partial
 from itertools import islice
 
 from django.db import transaction
-from django.utils import timezone
 from stdnum.cn import ric
 
 from shouhu.accounts.models import User
-from shouhu.core import crypto, dbstats
+from shouhu.core import crypto, dates, dbstats
 from shouhu.regions.models import Level, Region
 
-from .bulk import bulk_register
-from .exchange import ChildRecord, Disability, Guardian, Parent
+from .exchange.bulk import bulk_register
+from .exchange.format import ChildRecord, Disability, Guardian, Parent
 from .models import Child, Circumstance
 
 COUNTY_PREFIX = "210522"
@@ -541,7 +540,7 @@ def generate_children(
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Generate and register `count` synthetic children; returns how many were written."""
-    today = today or timezone.localdate()
+    today = today or dates.today()
     villages = ensure_villages(county_prefix)
     generator = ChildGenerator(seed=seed, villages=villages, today=today)
     stream = _without_registered_ids(generator.records(count), generator)

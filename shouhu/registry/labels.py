@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .facts import Fact
+from .exchange.format import FIELD_LABELS
 
 PARENT_STATUS_LABELS = {
     "alive": "健在（有抚养能力）", "deceased": "死亡", "declared_dead": "宣告死亡", "declared_missing": "宣告失踪",
@@ -37,28 +34,8 @@ KIND_DEFAULTS = {
 }  # fmt: skip
 
 
-def describe_fact(kind: str, fact: Fact | None) -> str:
+def change_label(kind: str) -> str:
+    """What a planned change concerns, in words: a circumstance's kind, or an identity field."""
     from .models import Kind
 
-    label = Kind(kind).label
-    if fact is None:
-        return KIND_DEFAULTS.get(kind, f"非{label}")
-    if kind in (Kind.FATHER, Kind.MOTHER):
-        text = f"{label}：{PARENT_STATUS_LABELS.get(fact.status, fact.status)}"
-        if fact.detail:
-            text += f"（{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级）"
-        if fact.since:
-            text += f"，自 {fact.since}"
-        if fact.until:
-            text += f" 至 {fact.until}"
-        return text
-    if kind == Kind.GUARDIAN:
-        able = "有" if fact.flag else "无"
-        return f"实际监护人：{RELATIONSHIP_LABELS.get(fact.detail, fact.detail)}（{able}监护能力）"
-    if kind == Kind.DISABILITY:
-        return f"{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级"
-    if kind == Kind.SCHOOLING:
-        return f"{STAGE_LABELS.get(fact.detail, fact.detail)}（{'在读' if fact.flag else '未在读'}）"
-    if kind == Kind.LIVING_ARRANGEMENT:
-        return f"生活安置：{LIVING_LABELS.get(fact.status, fact.status)}"
-    return label
+    return str(Kind(kind).label) if kind in Kind.values else FIELD_LABELS.get(kind, kind)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.core.dates import today
 
 from .facts import Fact, describe
 from .models import Child, ChildDocument, ChildStatus, Circumstance, CloseReason, DuplicateCandidate, DuplicateState
@@ -113,7 +114,7 @@ def duplicate_merge(
         if child.pk not in expected_versions:
             raise ValidationError("缺少档案版本，请刷新页面后重试")
         _bump(child, expected_versions[child.pk])
-    on = on or timezone.localdate()
+    on = on or today()
     note = f"由 #{merged.pk} 合并"
     for row in plan.moved:
         row.child = survivor
@@ -210,3 +211,17 @@ def duplicate_dismiss(*, actor: User, candidate: DuplicateCandidate, note: str =
         detail={"child_a": candidate.child_a_id, "child_b": candidate.child_b_id, "note": note.strip()[:300]},
     )
     return candidate
+
+
+@transaction.atomic
+def duplicate_pair_viewed(*, actor: User, candidate: DuplicateCandidate) -> None:
+    """The reviewer opened a pair side by side: both children's records were read (audited as
+    views, each with the pair it was read for)."""
+    for child in (candidate.child_a, candidate.child_b):
+        audit.record(
+            actor=actor,
+            action="children.view",
+            target=child,
+            summary=f"核查疑似重复时查看儿童 {child.name}",
+            detail={"via": "duplicates", "pair": candidate.pk},
+        )

@@ -172,7 +172,8 @@ class Circumstance(models.Model):
         indexes = [
             models.Index(fields=["kind", "valid_from", "valid_to"], name="circumstance_kind_period"),
             # The rule engine asks "this child's row of this kind in force on a date" once per child
-            # and rule: without it SQLite walks every row of the kind for each child (issue 7).
+            # and rule: without it SQLite walks every row of the kind for each child (a county-size
+            # screening, docs/performance.md).
             models.Index(fields=["child", "kind", "valid_from"], name="circumstance_child_kind"),
         ]
         constraints = [
@@ -243,7 +244,7 @@ class DuplicateCandidate(TimeStampedModel):
         return f"{self.child_a_id} ~ {self.child_b_id}"
 
 
-# --- Import runs (owned by the "io" part: importing.py, tasks.py, views_io.py) -------------------
+# --- Import runs (owned by the "io" part: exchange/runs.py, tasks.py, views_io.py) -------------------
 
 
 class ImportState(models.TextChoices):

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from shouhu.access import Capability, can, children_visible_to
+from shouhu.access import Capability, can, children_visible_to, duplicates_visible_to
 from shouhu.accounts.models import Role, User
 from shouhu.web.home import Panel, home_contributor
 from shouhu.web.pagination import cached_count
 
-from .models import ChildStatus
+from .models import ChildStatus, DuplicateState
 
 
 @home_contributor
 def duplicates_panel(user: User) -> list[Panel]:
     if not can(user, Capability.REVIEW_DUPLICATES):
         return []
-    from .duplicates import duplicates_visible_to
-    from .models import DuplicateState
-
     # A county's first scan queues hundreds of thousands of pairs at province size, and scoping each
     # pair reads both children: a large count is remembered for a minute (as the list's own is).
     waiting = cached_count(duplicates_visible_to(user).filter(state=DuplicateState.OPEN))

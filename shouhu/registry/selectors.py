@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from shouhu.access import children_visible_to
 from shouhu.accounts.models import User
+from shouhu.core import crypto
+from shouhu.core.dates import today
+from shouhu.regions.models import prefix_of_code
 
-from .exchange import ChildRecord
+from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
-from .identity import age_on
+from .identity import age_on, normalise_id_number
 from .models import Child, Circumstance
 
 CODE_LENGTH = 12  # region codes (GB/T 2260 + township and village digits)
@@ -77,10 +80,6 @@ def search_children(
 ) -> QuerySet[Child]:
     """Search by Chinese name, full pinyin or initials, exact ID number, region, age range and
     current circumstances. Always within the user's scope."""
-    from shouhu.core import crypto
-
-    from .identity import normalise_id_number
-
     children = children_visible_to(user).select_related("region")
     q = q.strip()
     if q:
@@ -92,15 +91,13 @@ def search_children(
         else:
             children = children.filter(name__contains=q)
     if region_code:
-        from shouhu.regions.models import prefix_of_code
-
         prefix = prefix_of_code(region_code)
         children = children.filter(within_prefix("region_code", prefix), region_code__startswith=prefix)
     if sex:
         children = children.filter(sex=sex)
     if status:
         children = children.filter(status=status)
-    on = on or datetime.date.today()  # noqa: DTZ011  (policy dates are plain dates)
+    on = on or today()
     if age_min is not None:
         children = children.filter(birth_date__lte=_birth_date_for_age(age_min, on))
     if age_max is not None:
@@ -130,7 +127,7 @@ def _birth_date_for_age(age: int, on: datetime.date) -> datetime.date:
 
 
 def age_of(child: Child, on: datetime.date | None = None) -> int:
-    return age_on(child.birth_date, on or datetime.date.today())  # noqa: DTZ011
+    return age_on(child.birth_date, on or today())
 
 
 PARENT_GONE_STATUSES = ("deceased", "declared_dead", "unknown")
@@ -147,8 +144,6 @@ PARENT_SITUATIONS = {
 def filter_parent_situation(children: QuerySet[Child], situation: str, *, on: datetime.date) -> QuerySet[Child]:
     """Narrow an (already scoped) queryset by the parents' status in force on `on`. A parent with
     no status in force counts as unknown (查找不到), as in the exchange format."""
-    from django.db.models import Exists, OuterRef
-
     _label, statuses, both = PARENT_SITUATIONS[situation]
     in_force_on = Circumstance.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on), child=OuterRef("pk"), valid_from__lte=on

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shouhu.access import may_register_in
+from shouhu.access import Capability, may_register_in, require
 from shouhu.accounts.models import User
 from shouhu.core import audit, crypto
 from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 
-from .exchange import ChildRecord
+from .duplicates import queue_duplicates_of
+from .exchange.format import ChildRecord
 from .facts import Fact, describe, fact_valid_from, facts_from_record, in_force
 from .identity import mask_id_number, name_pinyin
 from .models import Child, ChildStatus, Circumstance, CloseReason, Kind
@@ -158,8 +160,6 @@ def child_register(
     child.save()
     _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
     audit.record(actor=actor, action="children.register", target=child, summary=f"登记儿童 {child.name}")
-    from .duplicates import queue_duplicates_of
-
     queue_duplicates_of(child)
     return child
 
@@ -211,22 +211,25 @@ def child_update(
         "region_code",
         "hukou_region_code",
     ]
+    given = {name: value.strip() for name, value in (("phone", phone), ("address", address)) if value is not None}
+    # Read (decrypted) only when given: an import's updates never pass them.
+    contact = [name for name, value in given.items() if getattr(child, name) != value]
     if phone is not None:
         child.phone, fields = phone.strip(), [*fields, "phone"]
     if address is not None:
         child.address, fields = address.strip(), [*fields, "address"]
     child.save(update_fields=fields)
     changes = identity_changes + _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
-    if changes:
+    # The contact details are encrypted and never written to the log; that they changed is.
+    if changes or contact:
+        detail: dict[str, Any] = {
+            "changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],
+            "effective": str(effective or today()),
+        }
+        if contact:
+            detail["contact_changed"] = contact
         audit.record(
-            actor=actor,
-            action="children.update",
-            target=child,
-            summary=f"更新儿童 {child.name} 的信息",
-            detail={
-                "changes": [{"kind": c.kind, "before": c.before, "after": c.after} for c in changes],
-                "effective": str(effective or today()),
-            },
+            actor=actor, action="children.update", target=child, summary=f"更新儿童 {child.name} 的信息", detail=detail
         )
     return changes
 
@@ -302,8 +305,6 @@ def child_reopen(*, actor: User, child: Child, expected_version: int, note: str)
 
 def child_reveal(*, actor: User, child: Child, field: str) -> str:
     """The full ID number / phone / address: a logged action for roles that need it."""
-    from shouhu.access import Capability, require
-
     require(actor, Capability.REVEAL_SENSITIVE)
     if field not in {"id_number", "phone", "address"}:
         raise ValidationError("无效字段")
@@ -316,3 +317,16 @@ def child_reveal(*, actor: User, child: Child, field: str) -> str:
             detail={"field": field},
         )
     return str(getattr(child, field) or "")
+
+
+@transaction.atomic
+def child_viewed(*, actor: User, child: Child, summary: str, detail: dict[str, Any] | None = None) -> None:
+    """Someone read a child's record: who, when and through what goes to the audit log (it is
+    left out of the child's change trail, `views.READ_ACTIONS`)."""
+    audit.record(actor=actor, action="children.view", target=child, summary=summary, detail=detail)
+
+
+@transaction.atomic
+def children_listed(*, actor: User, summary: str, detail: dict[str, Any]) -> None:
+    """Someone was handed a list of children (the API's search): which ones goes to the audit log."""
+    audit.record(actor=actor, action="children.list", object_type="registry.child", summary=summary, detail=detail)

@@ -1,9 +1,10 @@
 """Background jobs of the registry: validating and committing roster imports, and the daily scan
 for potential duplicates.
 
-Both run the same functions the request uses for small files (`importing.import_run_validate`,
-`importing.import_run_commit`); a run that is not in the expected state is left alone, so a task
-delivered twice does nothing the second time.
+Both run the same functions the request uses for small files (`exchange.runs.import_run_validate`,
+`exchange.runs.import_run_commit`); a run that is not in the expected state is left alone, so a task
+delivered twice does nothing the second time. Tasks import the services, never the other way round:
+the import views queue these tasks (`views_io`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django_tasks import task
 
 from shouhu.core.periodic import periodic
 
-from .importing import import_run_commit, import_run_validate
+from .duplicates import scan
+from .exchange.runs import import_run_commit, import_run_validate
 from .models import ImportRun
 
 logger = logging.getLogger(__name__)
@@ -50,8 +52,6 @@ def commit_import(run_id: int) -> dict[str, Any]:
 @task()
 def scan_duplicates() -> int:
     """Queue potential duplicates among the county's active children; returns how many were new."""
-    from .duplicates import scan
-
     queued = scan(county_prefix=settings.SHOUHU_COUNTY_CODE[:6])
     logger.info("duplicates scan queued %d new pairs", queued)
     return queued

@@ -23,27 +23,23 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, children_visible_to
-from shouhu.core import audit, dates
+from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, may_see_child
+from shouhu.core import dates
 from shouhu.core.models import AuditEvent
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
 from . import documents, selectors, services
-from .exchange import FIELD_LABELS, record_to_dict
-from .facts import Fact, in_force
-from .forms import (
-    ChildFilterForm,
-    ChildForm,
-    CloseForm,
-    CorrectionForm,
-    DocumentForm,
-    ReopenForm,
-    initial_from_record,
-)
+from .exchange.format import record_to_dict
+from .facts import Fact, describe, in_force
+from .forms.child import ChildForm, initial_from_record
+from .forms.correction import CorrectionForm
+from .forms.documents import DocumentForm
+from .forms.filters import ChildFilterForm
+from .forms.status import CloseForm, ReopenForm
 from .identity import age_on, mask_phone
-from .labels import describe_fact
+from .labels import change_label
 from .models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 
 # Audit rows that record someone looking, not a change: left out of the child's change trail.
@@ -164,7 +160,7 @@ def child_create(request: AuthedRequest) -> HttpResponse:
             add_validation_errors(form, e)
             if form.record.id_number:
                 found = services.find_by_id_number(form.record.id_number)
-                if found is not None and children_visible_to(request.user).filter(pk=found.pk).exists():
+                if found is not None and may_see_child(request.user, found):
                     existing = found
         except PermissionDenied as e:
             form.add_error("region_code", str(e))
@@ -218,13 +214,7 @@ def _situation(facts: dict[str, Circumstance]) -> list[tuple[str, str, Circumsta
 
 def _describe(kind: str, row: Circumstance | None) -> str:
     """A fact in words, without repeating the label the page already shows beside it."""
-    return _strip_label(kind, describe_fact(kind, Fact.of(row) if row else None))
-
-
-def _change_label(kind: str) -> str:
-    if kind in Kind.values:
-        return str(Kind(kind).label)
-    return FIELD_LABELS.get(kind, kind)
+    return _strip_label(kind, describe(kind, Fact.of(row) if row else None))
 
 
 @access_rule(Capability.VIEW_CHILDREN)
@@ -233,8 +223,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     on, date_problem = _as_of(request)
     rows = list(selectors.history(child))
     history = [(row, _describe(row.kind, row)) for row in rows]
-    with transaction.atomic():
-        audit.record(actor=request.user, action="children.view", target=child, summary=f"查看儿童 {child.name} 的档案")
+    services.child_viewed(actor=request.user, child=child, summary=f"查看儿童 {child.name} 的档案")
     trail = list(
         AuditEvent.objects.filter(object_type="registry.child", object_id=str(child.pk))
         .exclude(action__in=READ_ACTIONS)
@@ -243,7 +232,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     for event in trail:
         changes = event.detail.get("changes") if isinstance(event.detail, dict) else None
         event.change_lines = [  # type: ignore[attr-defined]
-            (_change_label(c.get("kind", "")), c.get("before", ""), c.get("after", "")) for c in changes or []
+            (change_label(c.get("kind", "")), c.get("before", ""), c.get("after", "")) for c in changes or []
         ]
     may_write = can(request.user, Capability.REGISTER_CHILDREN)
     return render(
@@ -331,7 +320,7 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
     if "edit" in request.POST:
         return _change_page(request, child, form)
     changes = [
-        (_change_label(c.kind), _strip_label(c.kind, c.before), _strip_label(c.kind, c.after))
+        (change_label(c.kind), _strip_label(c.kind, c.before), _strip_label(c.kind, c.after))
         for c in services.planned_changes(child, form.record, on=effective)
     ]
     if phone and phone != child.phone:
@@ -427,7 +416,7 @@ def circumstance_correct(request: AuthedRequest, child_id: int, circumstance_id:
         {
             "child": child,
             "circumstance": circumstance,
-            "described": describe_fact(circumstance.kind, Fact.of(circumstance)),
+            "described": describe(circumstance.kind, Fact.of(circumstance)),
             "form": form,
         },
     )

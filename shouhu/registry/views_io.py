@@ -1,28 +1,42 @@
 """Rosters in and out: upload → check (progress) → preview → confirm → import (progress) → done,
-the template, the annotated error workbook, and the export. Thin: importing.py and exporting.py
-do the work; an import run is only ever shown to the user who uploaded it."""
+the template, the annotated error workbook, and the export. Thin: the exchange package does the
+work (`exchange.runs`, `exchange.exporting`); an import run is only ever shown to the user who
+uploaded it (`access_import_run`). Files too large to handle in the request are queued here, with
+the registry's tasks, so the services never import the task module."""
 
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shouhu.access import AuthedRequest, Capability, access_region, access_rule, regions_in_jurisdiction
+from shouhu.access import (
+    AuthedRequest,
+    Capability,
+    access_import_run,
+    access_region,
+    access_rule,
+    import_runs_visible_to,
+    regions_in_jurisdiction,
+)
 from shouhu.regions.models import Level
 from shouhu.web.pagination import paginate
 
-from . import importing, xlsx_layout
-from .exporting import CONTENT_TYPES, FORMATS, export_children, export_filename
+from . import tasks
+from .exchange import runs
+from .exchange.error_workbook import write_error_workbook
+from .exchange.exporting import CONTENT_TYPES, FORMATS, export_children, export_filename
+from .exchange.layout_writing import write_template
+from .exchange.reading import ImportFileError
+from .forms.imports import UploadForm
 from .models import ImportRun, ImportState
 
 ACTIVE_STATES = (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.COMMITTING)
@@ -30,29 +44,12 @@ ERRORS_SHOWN = 200
 XLSX = CONTENT_TYPES["xlsx"]
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("名单文件"),
-        help_text=gettext_lazy("按导入模板填写的 Excel（.xlsx）或 CSV（UTF-8 或 GB18030 编码），或交换格式（.jsonl）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.jsonl,.ndjson,.json"}),
-    )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        try:
-            importing.detect_format(upload.name)
-        except importing.ImportFileError as error:
-            raise forms.ValidationError(str(error)) from None
-        if upload.size > importing.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("文件过大，上限为 %(mb)s MB") % {"mb": importing.MAX_IMPORT_BYTES // 2**20})
-        return upload
+def _queue_validation(run: ImportRun) -> None:
+    tasks.validate_import.enqueue(run_id=run.pk)
 
 
-def _run(request: AuthedRequest, run_id: int) -> ImportRun:
-    try:
-        return importing.runs_of(request.user).get(pk=run_id)
-    except ImportRun.DoesNotExist:
-        raise Http404("导入记录不存在") from None
+def _queue_commit(run: ImportRun) -> None:
+    tasks.commit_import.enqueue(run_id=run.pk)
 
 
 @access_rule(Capability.IMPORT_CHILDREN)
@@ -61,27 +58,27 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            run = importing.import_run_create(actor=request.user, upload=upload, filename=upload.name)
-        except importing.ImportFileError as error:
+            run = runs.import_run_create(actor=request.user, upload=upload, filename=upload.name)
+        except ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            importing.start_validation(run)
+            runs.start_validation(run, enqueue=_queue_validation)
             return redirect("registry:import_run", run_id=run.pk)
-    page = paginate(request, importing.runs_of(request.user), per_page=20)
+    page = paginate(request, import_runs_visible_to(request.user), per_page=20)
     return render(request, "registry/io_import.html", {"form": form, "page": page})
 
 
 @access_rule(Capability.IMPORT_CHILDREN)
 def import_template(request: AuthedRequest) -> HttpResponse:
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
-    xlsx_layout.write_template(out)
+    write_template(out)
     out.seek(0)
     response = FileResponse(out, as_attachment=True, filename="儿童名单导入模板.xlsx", content_type=XLSX)
     return response  # type: ignore[return-value]  # streamed; access_rule types plain responses
 
 
 def _progress_context(run: ImportRun) -> dict[str, Any]:
-    done = importing.current_progress(run)
+    done = runs.current_progress(run)
     return {
         "run": run,
         "active": run.state in ACTIVE_STATES,
@@ -92,7 +89,7 @@ def _progress_context(run: ImportRun) -> dict[str, Any]:
 
 @access_rule(Capability.IMPORT_CHILDREN)
 def import_run(request: AuthedRequest, run_id: int) -> HttpResponse:
-    run = _run(request, run_id)
+    run = access_import_run(request.user, run_id)
     preview = run.preview or {}
     context = {
         **_progress_context(run),
@@ -108,7 +105,7 @@ def import_run(request: AuthedRequest, run_id: int) -> HttpResponse:
 @access_rule(Capability.IMPORT_CHILDREN)
 def import_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The progress bar, polled by htmx every second; once the run has moved on the page reloads."""
-    run = _run(request, run_id)
+    run = access_import_run(request.user, run_id)
     response = render(request, "registry/_io_progress.html", _progress_context(run))
     if run.state not in ACTIVE_STATES and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
@@ -118,14 +115,14 @@ def import_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
 @access_rule(Capability.IMPORT_CHILDREN)
 @require_POST
 def import_confirm(request: AuthedRequest, run_id: int) -> HttpResponse:
-    run = _run(request, run_id)
+    run = access_import_run(request.user, run_id)
     try:
-        importing.import_run_confirm(actor=request.user, run=run)
+        runs.import_run_confirm(actor=request.user, run=run)
     except (ValidationError, PermissionDenied) as error:
         text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
         return redirect("registry:import_run", run_id=run.pk)
-    run = importing.start_commit(run)
+    run = runs.start_commit(run, enqueue=_queue_commit)
     if run.state == ImportState.DONE:
         messages.success(request, run.message)
     return redirect("registry:import_run", run_id=run.pk)
@@ -134,9 +131,9 @@ def import_confirm(request: AuthedRequest, run_id: int) -> HttpResponse:
 @access_rule(Capability.IMPORT_CHILDREN)
 @require_POST
 def import_cancel(request: AuthedRequest, run_id: int) -> HttpResponse:
-    run = _run(request, run_id)
+    run = access_import_run(request.user, run_id)
     try:
-        importing.import_run_cancel(actor=request.user, run=run)
+        runs.import_run_cancel(actor=request.user, run=run)
     except (ValidationError, PermissionDenied) as error:
         text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
@@ -148,15 +145,13 @@ def import_cancel(request: AuthedRequest, run_id: int) -> HttpResponse:
 @access_rule(Capability.IMPORT_CHILDREN)
 def import_errors(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The annotated workbook: the original rows, an extra 错误 column, bad cells highlighted."""
-    run = _run(request, run_id)
+    run = access_import_run(request.user, run_id)
     if not run.error_count:
         raise Http404("该导入没有错误")
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
-    importing.write_error_workbook(
-        importing.Path(run.file.path), fmt=run.file_format, errors=importing.all_errors(run), out=out
-    )
+    write_error_workbook(Path(run.file.path), fmt=run.file_format, errors=runs.all_errors(run), out=out)
     out.seek(0)
-    name = f"{importing.Path(run.original_name).stem}-错误标注.xlsx"
+    name = f"{Path(run.original_name).stem}-错误标注.xlsx"
     response = FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
     return response  # type: ignore[return-value]  # streamed; access_rule types plain responses
 

@@ -7,20 +7,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shouhu.access import AuthedRequest, Capability, access_rule
-from shouhu.core import audit, dates
+from shouhu.access import AuthedRequest, Capability, access_duplicate, access_rule, duplicates_visible_to
+from shouhu.core import dates
 from shouhu.web.pagination import paginate, query_without_page
 
-from .duplicates import access_duplicate, duplicates_visible_to
 from .facts import Fact, describe, in_force
 from .identity import age_on
-from .merge import duplicate_dismiss, duplicate_merge, plan_merge
+from .merge import duplicate_dismiss, duplicate_merge, duplicate_pair_viewed, plan_merge
 from .models import Child, Circumstance, DuplicateState
 from .services import ConcurrentEditError
 
@@ -121,15 +119,7 @@ def duplicate_merge_view(request: AuthedRequest, candidate_id: int) -> HttpRespo
                     f"已将 #{done.merged.pk} {done.merged.name} 合并到 #{done.survivor.pk} {done.survivor.name}",
                 )
                 return redirect("registry:duplicates")
-    with transaction.atomic():
-        for child in (candidate.child_a, candidate.child_b):
-            audit.record(
-                actor=request.user,
-                action="children.view",
-                target=child,
-                summary=f"核查疑似重复时查看儿童 {child.name}",
-                detail={"via": "duplicates", "pair": candidate.pk},
-            )
+    duplicate_pair_viewed(actor=request.user, candidate=candidate)
     return render(
         request,
         "registry/review_merge.html",

@@ -8,7 +8,7 @@ from typing import Any
 
 from shouhu.policy.importing import policy_import_commit
 from shouhu.registry import services as registry_services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.tests.example import example
 

@@ -17,7 +17,7 @@ from shouhu.casework import services
 from shouhu.casework.models import CalendarDay, Intake, IntakeKind, Referral
 from shouhu.core.testing.walk import Sample
 from shouhu.registry import services as registry_services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.tests.example import example
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from shouhu.registry.exchange import ChildRecord, parse_record
+from shouhu.registry.exchange.format import ChildRecord, parse_record
 
 from ..engine import Context, RuleSet
 

@@ -13,7 +13,7 @@ from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A
 from shouhu.core.dates import today
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 
 LONG_AGO = datetime.date(2000, 1, 1)

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from shouhu.eligibility.dates import add_months
 from shouhu.eligibility.engine import contract_ruleset, screen_database
 from shouhu.eligibility.screening import screen_facts
-from shouhu.registry.bulk import bulk_register
-from shouhu.registry.exchange import (
+from shouhu.registry.exchange.bulk import bulk_register
+from shouhu.registry.exchange.format import (
     DISABILITY_TYPES,
     LIVING_ARRANGEMENTS,
     PARENT_STATUSES,

@@ -8,7 +8,7 @@ import pytest
 
 from shouhu.eligibility.engine import contract_ruleset, screen_database
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.tests.example import EXAMPLE
 

@@ -15,7 +15,7 @@ import pytest
 from shouhu.eligibility.engine import contract_ruleset, screen_database
 from shouhu.eligibility.rules import ruleset_on
 from shouhu.eligibility.screening import screen_facts
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 from shouhu.registry.selectors import situation_on
 

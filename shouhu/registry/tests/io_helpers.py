@@ -17,7 +17,7 @@ from stdnum.cn import ric
 
 from shouhu.accounts.models import User
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 
 from .example import example

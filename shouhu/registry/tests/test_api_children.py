@@ -9,7 +9,7 @@ from django.test import Client
 from shouhu.accounts.models import User
 from shouhu.accounts.services import api_token_issue
 from shouhu.core.models import AuditEvent
-from shouhu.registry.exchange import record_to_dict
+from shouhu.registry.exchange.format import record_to_dict
 from shouhu.registry.models import Child
 from shouhu.registry.selectors import situation_on
 

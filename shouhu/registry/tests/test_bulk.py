@@ -11,9 +11,10 @@ from django.db import IntegrityError, connection
 from shouhu.accounts.models import User
 from shouhu.core import crypto
 from shouhu.core.models import AuditEvent
-from shouhu.registry import bulk, services
-from shouhu.registry.bulk import bulk_register
-from shouhu.registry.exchange import ChildRecord, parse_record, record_to_dict
+from shouhu.registry import services
+from shouhu.registry.exchange import bulk
+from shouhu.registry.exchange.bulk import bulk_register
+from shouhu.registry.exchange.format import ChildRecord, parse_record, record_to_dict
 from shouhu.registry.generator import ChildGenerator, ensure_villages
 from shouhu.registry.models import Child, Circumstance
 from shouhu.registry.selectors import situation_on

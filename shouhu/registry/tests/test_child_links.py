@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.tests.example import EXAMPLE
 
 pytestmark = pytest.mark.django_db

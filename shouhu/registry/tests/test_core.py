@@ -7,7 +7,7 @@ from django.db import connection
 
 from shouhu.accounts.models import User
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record, record_to_dict
+from shouhu.registry.exchange.format import parse_record, record_to_dict
 from shouhu.registry.models import Child, Circumstance
 from shouhu.registry.selectors import search_children, situation_on
 
@@ -110,7 +110,7 @@ def test_registering_outside_ones_jurisdiction_is_refused(personas: dict[str, Us
 
 def test_bulk_register_writes_the_same_as_one_by_one(personas: dict[str, User]) -> None:
     from shouhu.core.models import AuditEvent
-    from shouhu.registry.bulk import bulk_register
+    from shouhu.registry.exchange.bulk import bulk_register
 
     record, _ = parse_record(EXAMPLE, today=DAY)
     assert record is not None

@@ -13,7 +13,7 @@ from shouhu.accounts.models import User
 from shouhu.core import crypto
 from shouhu.core.management.commands.crypto import encrypted_models
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 
 from .example import EXAMPLE

@@ -11,13 +11,14 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shouhu.access import duplicates_visible_to
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
 from shouhu.core.periodic import registered_jobs
 from shouhu.registry import services
-from shouhu.registry.bulk import bulk_register
-from shouhu.registry.duplicates import NAME_SIMILARITY, _may_be_similar, duplicates_visible_to, scan, similar_names
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.duplicates import NAME_SIMILARITY, _may_be_similar, scan, similar_names
+from shouhu.registry.exchange.bulk import bulk_register
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.merge import duplicate_dismiss, duplicate_merge, plan_merge
 from shouhu.registry.models import Child, ChildStatus, Circumstance, CloseReason, DuplicateCandidate, DuplicateState
 from shouhu.registry.selectors import situation_on

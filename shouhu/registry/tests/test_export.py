@@ -17,9 +17,10 @@ from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
-from shouhu.registry import xlsx_layout
-from shouhu.registry.exporting import export_children
-from shouhu.registry.importing import commit_file, validate_file
+from shouhu.registry.exchange import layout, layout_writing
+from shouhu.registry.exchange.commit import commit_file
+from shouhu.registry.exchange.exporting import export_children
+from shouhu.registry.exchange.validation import validate_file
 from shouhu.registry.models import Child
 
 from .example import EXAMPLE, example
@@ -110,11 +111,11 @@ def test_the_workbook_has_the_layout_and_chinese_values(personas: dict[str, User
     path = Path(__file__).parent / "_export_test.xlsx"
     try:
         path.write_bytes(export(None, "xlsx"))
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(xlsx_layout.SHEET_NAME).to_python()
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.SHEET_NAME).to_python()
     finally:
         path.unlink(missing_ok=True)
-    assert rows[0] == list(xlsx_layout.HEADERS)
-    values = dict(zip(xlsx_layout.HEADERS, rows[1], strict=True))
+    assert rows[0] == list(layout.HEADERS)
+    values = dict(zip(layout.HEADERS, rows[1], strict=True))
     assert (values["姓名"], values["性别"], values["低保"], values["母亲状况"], values["残疾类别"]) == (
         "张小明",
         "男",
@@ -135,11 +136,11 @@ def test_export_neutralises_formulas(personas: dict[str, User]) -> None:
     path = Path(__file__).parent / "_formula_test.xlsx"
     try:
         path.write_bytes(data)
-        row = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(xlsx_layout.SHEET_NAME).to_python()[1]
+        row = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.SHEET_NAME).to_python()[1]
     finally:
         path.unlink(missing_ok=True)
-    assert row[0] == "=cmd()" and row[xlsx_layout.HEADERS.index("无身份证号原因")] == "@SUM(1)"
-    assert xlsx_layout.csv_value("=cmd()") == "'=cmd()" and xlsx_layout.csv_value("-1") == "'-1"
+    assert row[0] == "=cmd()" and row[layout.HEADERS.index("无身份证号原因")] == "@SUM(1)"
+    assert layout_writing.csv_value("=cmd()") == "'=cmd()" and layout_writing.csv_value("-1") == "'-1"
 
 
 def test_export_is_what_the_user_may_see_and_is_audited(personas: dict[str, User]) -> None:
@@ -195,7 +196,7 @@ def test_cli_export(tmp_path: Path, personas: dict[str, User]) -> None:
         str(target),
         stderr=io.StringIO(),
     )
-    assert len(CalamineWorkbook.from_path(str(target)).get_sheet_by_name(xlsx_layout.SHEET_NAME).to_python()) == 2
+    assert len(CalamineWorkbook.from_path(str(target)).get_sheet_by_name(layout.SHEET_NAME).to_python()) == 2
     with pytest.raises(CommandError, match="必须用 --output"):
         call_command("children", "export", "--format", "xlsx")
     with pytest.raises(CommandError, match="没有执行此操作的权限"):

@@ -11,7 +11,7 @@ from shouhu.core.demo import demo_loaders
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Level, Region
 from shouhu.registry.demo import load_demo_children
-from shouhu.registry.exchange import parse_record, record_to_dict
+from shouhu.registry.exchange.format import parse_record, record_to_dict
 from shouhu.registry.generator import ChildGenerator, ensure_villages, generate_children
 from shouhu.registry.identity import age_on, birth_date_of, id_number_errors, sex_of
 from shouhu.registry.models import Child

@@ -20,15 +20,12 @@ from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import User
 from shouhu.core.testing.dbstats import last_analyzed
-from shouhu.registry import bulk, importing, services, xlsx_layout
-from shouhu.registry.exchange import parse_record, record_to_dict
-from shouhu.registry.importing import (
-    ImportFailed,
-    commit_file,
-    queue_duplicates,
-    validate_file,
-    write_error_workbook,
-)
+from shouhu.registry import services
+from shouhu.registry.exchange import bulk, commit, layout, layout_writing
+from shouhu.registry.exchange.commit import ImportFailed, commit_file, queue_duplicates
+from shouhu.registry.exchange.error_workbook import write_error_workbook
+from shouhu.registry.exchange.format import parse_record, record_to_dict
+from shouhu.registry.exchange.validation import validate_file
 from shouhu.registry.models import Child, DuplicateCandidate
 from shouhu.registry.selectors import situation_on
 from shouhu.registry.services import today
@@ -57,8 +54,8 @@ def write_xlsx(path: Path, rows: list[list[Any]], headers: list[str] | None = No
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet(xlsx_layout.SHEET_NAME)
-    for c, header in enumerate(headers or xlsx_layout.HEADERS):
+    sheet = workbook.add_worksheet(layout.SHEET_NAME)
+    for c, header in enumerate(headers or layout.HEADERS):
         sheet.write_string(0, c, header)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
@@ -73,9 +70,9 @@ def write_xlsx(path: Path, rows: list[list[Any]], headers: list[str] | None = No
 
 
 def layout_row(data: dict[str, Any], **cells: Any) -> list[Any]:
-    row = xlsx_layout.dict_to_row(data)
+    row = layout_writing.dict_to_row(data)
     for header, value in cells.items():
-        row[xlsx_layout.HEADERS.index(header)] = value
+        row[layout.HEADERS.index(header)] = value
     return row
 
 
@@ -98,7 +95,7 @@ def test_a_large_import_refreshes_the_planners_statistics(
     tmp_path: Path, personas: dict[str, User], monkeypatch: pytest.MonkeyPatch, threshold: int, analyzed: bool
 ) -> None:
     """The next screening is planned from statistics autovacuum may not have refreshed yet."""
-    monkeypatch.setattr(importing, "ANALYZE_FROM_ROWS", threshold)
+    monkeypatch.setattr(commit, "ANALYZE_FROM_ROWS", threshold)
     before = last_analyzed("registry_circumstance")
     run_import(write_jsonl(tmp_path / "roster.jsonl", list(varied_children(5))), personas["supervisor_a"])
     assert (last_analyzed("registry_circumstance") != before) is analyzed
@@ -110,20 +107,20 @@ def test_the_template_has_the_layout_dropdowns_and_instructions(tmp_path: Path, 
     from openpyxl import load_workbook
 
     template = tmp_path / "template.xlsx"
-    xlsx_layout.write_template(str(template))
+    layout_writing.write_template(str(template))
     workbook = CalamineWorkbook.from_path(str(template))
-    assert workbook.sheet_names == [xlsx_layout.SHEET_NAME, xlsx_layout.INSTRUCTIONS_SHEET]
-    assert next(workbook.get_sheet_by_name(xlsx_layout.SHEET_NAME).iter_rows()) == list(xlsx_layout.HEADERS)
+    assert workbook.sheet_names == [layout.SHEET_NAME, layout.INSTRUCTIONS_SHEET]
+    assert next(workbook.get_sheet_by_name(layout.SHEET_NAME).iter_rows()) == list(layout.HEADERS)
     sheet_xml = zipfile.ZipFile(template).read("xl/worksheets/sheet1.xml").decode()
     assert '<dataValidation type="list"' in sheet_xml and "是,否" in sheet_xml and "服刑" in sheet_xml
     assert '<dataValidation type="date"' in sheet_xml
-    instructions = [r[0] for r in workbook.get_sheet_by_name(xlsx_layout.INSTRUCTIONS_SHEET).iter_rows()]
-    assert all(h in instructions for h in xlsx_layout.HEADERS)
+    instructions = [r[0] for r in workbook.get_sheet_by_name(layout.INSTRUCTIONS_SHEET).iter_rows()]
+    assert all(h in instructions for h in layout.HEADERS)
 
     # Fill the template as a user would (in a spreadsheet program) and import it.
     book = load_workbook(template)
-    sheet = book[xlsx_layout.SHEET_NAME]
-    sheet.append(xlsx_layout.dict_to_row(EXAMPLE))
+    sheet = book[layout.SHEET_NAME]
+    sheet.append(layout_writing.dict_to_row(EXAMPLE))
     book.save(template)
     _result, outcome = run_import(template, personas["supervisor_a"], fmt="xlsx")
     child = Child.objects.get(pk=outcome.created[0])
@@ -142,9 +139,9 @@ def test_csv_in_gb18030_or_utf8(tmp_path: Path, personas: dict[str, User], encod
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(xlsx_layout.HEADERS)
+    writer.writerow(layout.HEADERS)
     for data in (EXAMPLE, other):
-        writer.writerow([xlsx_layout.csv_value(v) for v in xlsx_layout.dict_to_row(data)])
+        writer.writerow([layout_writing.csv_value(v) for v in layout_writing.dict_to_row(data)])
     path = tmp_path / "roster.csv"
     path.write_bytes(buffer.getvalue().encode(encoding))
     _result, outcome = run_import(path, personas["caseworker"], fmt="csv")
@@ -197,7 +194,7 @@ def test_every_validation_surfaces_with_row_and_column_in_xlsx(tmp_path: Path, p
         layout_row(EXAMPLE, 身份证号=None),
         layout_row(EXAMPLE, 性别="未知", 低保="可能", 母亲状况="坐牢", 残疾等级=7),
     ]
-    path = write_xlsx(tmp_path / "bad.xlsx", rows, headers=[*xlsx_layout.HEADERS, "昵称"])
+    path = write_xlsx(tmp_path / "bad.xlsx", rows, headers=[*layout.HEADERS, "昵称"])
     result = validate_file(path, fmt="xlsx", actor=personas["caseworker"])
     found = {(e.row, e.field): e.message for e in result.errors}
     for row, (_kind, _data, _path, header, text) in enumerate(BAD_ROWS, start=2):
@@ -209,8 +206,8 @@ def test_every_validation_surfaces_with_row_and_column_in_xlsx(tmp_path: Path, p
 
 
 def test_missing_columns_are_refused(tmp_path: Path, personas: dict[str, User]) -> None:
-    headers = [h for h in xlsx_layout.HEADERS if h != "低保"]
-    row = [v for h, v in zip(xlsx_layout.HEADERS, xlsx_layout.dict_to_row(EXAMPLE), strict=True) if h != "低保"]
+    headers = [h for h in layout.HEADERS if h != "低保"]
+    row = [v for h, v in zip(layout.HEADERS, layout_writing.dict_to_row(EXAMPLE), strict=True) if h != "低保"]
     result = validate_file(write_xlsx(tmp_path / "m.xlsx", [row], headers), fmt="xlsx", actor=personas["caseworker"])
     assert [(e.row, e.field) for e in result.errors] == [(1, "表头")] and "低保" in result.errors[0].message
 
@@ -382,25 +379,25 @@ def test_errors_are_downloadable_as_an_annotated_workbook(tmp_path: Path, person
     assert {(e.row, e.field) for e in result.errors} == {(3, "性别"), (3, "出生日期")}
     out = tmp_path / "annotated.xlsx"
     write_error_workbook(path, fmt="xlsx", errors=[e.as_dict() for e in result.errors], out=str(out))
-    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(xlsx_layout.SHEET_NAME)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(layout.SHEET_NAME)
     table = sheet.to_python()
-    assert table[0] == [xlsx_layout.ROW_HEADER, *xlsx_layout.HEADERS, xlsx_layout.ERROR_HEADER]
+    assert table[0] == [layout.ROW_HEADER, *layout.HEADERS, layout.ERROR_HEADER]
     assert [r[0] for r in table[1:]] == [2.0, 3.0]
     assert table[1][-1] == ""
     assert "「性别」「未知」无效" in str(table[2][-1]) and "「出生日期」2009-02-30 不是有效日期" in str(table[2][-1])
-    assert table[2][1 + xlsx_layout.HEADERS.index("姓名")] == "王浩宇"
-    highlighted = load_workbook(out)[xlsx_layout.SHEET_NAME]
-    sex_cell = highlighted.cell(row=3, column=2 + xlsx_layout.HEADERS.index("性别"))
+    assert table[2][1 + layout.HEADERS.index("姓名")] == "王浩宇"
+    highlighted = load_workbook(out)[layout.SHEET_NAME]
+    sex_cell = highlighted.cell(row=3, column=2 + layout.HEADERS.index("性别"))
     assert sex_cell.fill.fgColor.rgb.endswith("FFC7CE") and sex_cell.comment is not None
-    name_cell = highlighted.cell(row=3, column=2 + xlsx_layout.HEADERS.index("姓名"))
+    name_cell = highlighted.cell(row=3, column=2 + layout.HEADERS.index("姓名"))
     assert not name_cell.fill.fgColor.rgb.endswith("FFC7CE")
 
     # The annotated workbook (extra 行号 and 错误 columns) can be fixed and uploaded again.
     fixed = tmp_path / "fixed.xlsx"
     book = load_workbook(out)
-    ws = book[xlsx_layout.SHEET_NAME]
-    ws.cell(row=3, column=2 + xlsx_layout.HEADERS.index("性别")).value = "男"
-    ws.cell(row=3, column=2 + xlsx_layout.HEADERS.index("出生日期")).value = "2009-01-01"
+    ws = book[layout.SHEET_NAME]
+    ws.cell(row=3, column=2 + layout.HEADERS.index("性别")).value = "男"
+    ws.cell(row=3, column=2 + layout.HEADERS.index("出生日期")).value = "2009-01-01"
     book.save(fixed)
     assert validate_file(fixed, fmt="xlsx", actor=personas["caseworker"]).ok
 

@@ -16,19 +16,18 @@ from python_calamine import CalamineWorkbook
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Region
-from shouhu.registry import import_records, xlsx_layout, xlsx_reader
-from shouhu.registry.exchange import ChildRecord, parse_record, record_to_dict
-from shouhu.registry.generator import ChildGenerator, ensure_villages
-from shouhu.registry.importing import (
-    ImportFailed,
-    commit_file,
+from shouhu.registry.exchange import layout, layout_reading, layout_writing, sealed_records, xlsx_reader
+from shouhu.registry.exchange.commit import ImportFailed, commit_file
+from shouhu.registry.exchange.format import ChildRecord, parse_record, record_to_dict
+from shouhu.registry.exchange.runs import (
     import_run_commit,
     import_run_confirm,
     import_run_create,
     import_run_validate,
     records_path,
-    validate_file,
 )
+from shouhu.registry.exchange.validation import validate_file
+from shouhu.registry.generator import ChildGenerator, ensure_villages
 from shouhu.registry.models import Child, ImportState
 from shouhu.registry.selectors import situation_on
 from shouhu.registry.services import find_by_id_number, today
@@ -46,9 +45,9 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 
 def write_xlsx(path: Path, rows: list[dict[str, Any]]) -> Path:
-    writer = xlsx_layout.LayoutWriter(str(path))
+    writer = layout_writing.LayoutWriter(str(path))
     for row in rows:
-        writer.write_row(xlsx_layout.dict_to_row(row))
+        writer.write_row(layout_writing.dict_to_row(row))
     writer.close()
     return path
 
@@ -66,7 +65,7 @@ def on_record(number: str) -> dict[str, Any]:
 
 
 def frame_starts(raw: bytes) -> list[int]:
-    starts, at = [], len(import_records.MAGIC)
+    starts, at = [], len(sealed_records.MAGIC)
     while at < len(raw):
         starts.append(at)
         at += 4 + int.from_bytes(raw[at : at + 4], "big")
@@ -84,7 +83,7 @@ def test_records_survive_packing_field_for_field() -> None:
     records: list[ChildRecord] = [*generated, *(r for r in parsed if r is not None)]
     assert any(r.parents and r.parents[0].since for r in records) and any(r.disability for r in records)
     assert any(r.guardian for r in records) and any(r.id_number is None for r in records)
-    assert [import_records.unpack(import_records.pack(r)) for r in records] == records
+    assert [sealed_records.unpack(sealed_records.pack(r)) for r in records] == records
 
 
 def test_the_commit_writes_the_preview_records_and_they_are_sealed(tmp_path: Path, personas: dict[str, User]) -> None:
@@ -238,11 +237,11 @@ def test_a_roster_below_an_empty_first_row_imports_with_its_row_numbers(tmp_path
 
     path = tmp_path / "low.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet(xlsx_layout.SHEET_NAME)
-    sheet.write_row(2, 0, xlsx_layout.HEADERS)
-    sheet.write_row(3, 0, [str(v) if isinstance(v, datetime.date) else v for v in xlsx_layout.dict_to_row(EXAMPLE)])
-    bad = xlsx_layout.dict_to_row(next(varied_children(1)))
-    bad[xlsx_layout.HEADERS.index("性别")] = "未知"
+    sheet = workbook.add_worksheet(layout.SHEET_NAME)
+    sheet.write_row(2, 0, layout.HEADERS)
+    sheet.write_row(3, 0, [str(v) if isinstance(v, datetime.date) else v for v in layout_writing.dict_to_row(EXAMPLE)])
+    bad = layout_writing.dict_to_row(next(varied_children(1)))
+    bad[layout.HEADERS.index("性别")] = "未知"
     sheet.write_row(4, 0, [str(v) if isinstance(v, datetime.date) else v for v in bad])
     workbook.close()
     result = validate_file(path, fmt="xlsx", actor=None)
@@ -254,30 +253,30 @@ def test_the_fast_row_reader_agrees_with_row_to_dict() -> None:
            "severe_disability", "2015-03-04", "2015/3/4", "20150304", 42000.0, datetime.date(2015, 3, 4),
            datetime.datetime(2015, 3, 4, 10, 30), "4级",  # noqa: DTZ001 "三", "1.1E+17", "1.1e+17", 2.10522e17, " 210522100203 ",
            "爷爷", "其他亲属", "小学", "视力残疾", "=cmd()"]  # fmt: skip
-    index = {h: i for i, h in enumerate(xlsx_layout.HEADERS)}
-    reader = xlsx_layout.RowReader(index)
-    base = xlsx_layout.dict_to_row(EXAMPLE)
+    index = {h: i for i, h in enumerate(layout.HEADERS)}
+    reader = layout_reading.RowReader(index)
+    base = layout_writing.dict_to_row(EXAMPLE)
     checked = 0
-    for column in range(len(xlsx_layout.HEADERS)):
+    for column in range(len(layout.HEADERS)):
         for value in odd:
             cells = list(base)
             cells[column] = value
             fast = reader.read(cells)
-            slow = xlsx_layout.row_to_dict(dict(zip(xlsx_layout.HEADERS, cells, strict=True)))
+            slow = layout_reading.row_to_dict(dict(zip(layout.HEADERS, cells, strict=True)))
             assert (fast.obj, fast.errors, fast.parent_roles) == (slow.obj, slow.errors, slow.parent_roles), (
-                xlsx_layout.HEADERS[column],
+                layout.HEADERS[column],
                 value,
             )
             checked += 1
-    assert checked == len(odd) * len(xlsx_layout.HEADERS)
+    assert checked == len(odd) * len(layout.HEADERS)
     short = reader.read(base[:5])  # a row cut short reads as empty cells
-    assert short.obj == xlsx_layout.row_to_dict(dict(zip(xlsx_layout.HEADERS[:5], base[:5], strict=True))).obj
+    assert short.obj == layout_reading.row_to_dict(dict(zip(layout.HEADERS[:5], base[:5], strict=True))).obj
 
 
 def test_repeated_id_numbers_name_their_first_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shouhu.registry import importing
+    from shouhu.registry.exchange import validation
 
-    monkeypatch.setattr(importing._SeenNumbers, "REPEATS_BEFORE_INDEX", 2)  # also past the switch to a dict
+    monkeypatch.setattr(validation._SeenNumbers, "REPEATS_BEFORE_INDEX", 2)  # also past the switch to a dict
     rows = list(varied_children(3))
     path = write_jsonl(tmp_path / "twice.jsonl", [*rows, rows[1], rows[0], rows[2], rows[1]])
     result = validate_file(path, fmt="jsonl", actor=None)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A, VILLAGE_B
 from shouhu.core.models import AuditEvent
-from shouhu.registry.bulk import bulk_register
-from shouhu.registry.exchange import parse_record, record_to_dict
+from shouhu.registry.exchange.bulk import bulk_register
+from shouhu.registry.exchange.format import parse_record, record_to_dict
 from shouhu.registry.models import Child, ChildStatus, Circumstance
 from shouhu.registry.selectors import situation_on
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
 
 from .example import example

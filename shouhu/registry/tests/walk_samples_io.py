@@ -18,7 +18,7 @@ SEES_TOWNSHIP_A = frozenset({"admin", "caseworker", "supervisor_a"})
 
 
 def setup(personas: dict[str, Any]) -> dict[str, Any]:
-    from shouhu.registry.importing import import_run_create, import_run_validate
+    from shouhu.registry.exchange.runs import import_run_create, import_run_validate
 
     rows = [EXAMPLE, example(region_code="210522999201")]  # the second row has an error
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()

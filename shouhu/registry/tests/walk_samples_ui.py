@@ -12,7 +12,7 @@ from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_B
 from shouhu.core.testing.walk import Sample
 from shouhu.registry import services
-from shouhu.registry.exchange import parse_record
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import ChildDocument, DocumentType
 
 from .example import example

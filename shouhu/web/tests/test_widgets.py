@@ -9,7 +9,7 @@ import pytest
 from django import forms
 
 from shouhu.accounts.models import User
-from shouhu.registry.forms import ChildFilterForm
+from shouhu.registry.forms.filters import ChildFilterForm
 from shouhu.web import widgets as fast
 
 

@@ -142,7 +142,7 @@ class Command(BaseCommand):
     def _database_engine(
         self, ruleset: RuleSet, valid: list[Any], as_of: datetime.date
     ) -> dict[int, tuple[list[str], list[str]]]:
-        from shouhu.registry.exchange import record_to_dict
+        from shouhu.registry.exchange.format import record_to_dict
 
         with tempfile.TemporaryDirectory(prefix="shouhu-screen-") as tmp:
             plan = Path(tmp) / "plan.json"
@@ -184,8 +184,8 @@ class Command(BaseCommand):
         """Inside the temporary database: migrate, load the records, run the set-based queries."""
         from django.core.management import call_command
 
-        from shouhu.registry.bulk import bulk_register
-        from shouhu.registry.exchange import parse_record
+        from shouhu.registry.exchange.bulk import bulk_register
+        from shouhu.registry.exchange.format import parse_record
         from shouhu.registry.models import Child
 
         if os.environ.get(SCRATCH_ENV) != "1":

@@ -20,16 +20,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shouhu.accounts.models import User
 from shouhu.regions.models import Region
-from shouhu.registry.exporting import FORMATS, export_children
-from shouhu.registry.importing import (
-    ImportFailed,
-    ImportFileError,
-    commit_file,
-    detect_format,
-    queue_duplicates,
-    validate_file,
-    write_error_workbook,
-)
+from shouhu.registry.exchange.commit import ImportFailed, commit_file, queue_duplicates
+from shouhu.registry.exchange.error_workbook import write_error_workbook
+from shouhu.registry.exchange.exporting import FORMATS, export_children
+from shouhu.registry.exchange.reading import ImportFileError, detect_format
+from shouhu.registry.exchange.validation import validate_file
 
 MAX_ERRORS_PRINTED = 200
 
@@ -76,7 +71,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
-        # The preview's validated records, sealed, for the commit (importing.commit_file).
+        # The preview's validated records, sealed, for the commit (exchange.commit.commit_file).
         records = Path(tempfile.mkdtemp(prefix="shouhu-import-")) / "records"
         try:
             self.import_file(path, records, actor=actor, dry_run=dry_run, errors_xlsx=errors_xlsx)

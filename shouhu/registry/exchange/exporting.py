@@ -1,6 +1,6 @@
 """Exporting what a user may see: JSON Lines (the exchange format) or .xlsx (the column layout).
 
-The children are `children_visible_to(actor)` (the system — the CLI without --as — sees the
+The children are `children_in_scope(actor)` (the system — the CLI without --as — sees the
 county), active records only, optionally under one region, each as its situation today
 (`selectors.situations`, streamed by id range). Lines are the canonical `record_to_dict`, sorted
 by ID number (children without one after them, by id), so the same registry always gives the
@@ -16,17 +16,17 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from shouhu.access import Capability, children_visible_to, require
+from shouhu.access import Capability, children_in_scope, require
 from shouhu.accounts.models import User
 from shouhu.core import audit
+from shouhu.core.dates import today
 from shouhu.regions.models import prefix_of_code
 
-from . import xlsx_layout as layout
-from .exchange import record_to_dict
-from .models import Child, ChildStatus
-from .selectors import situations
+from ..models import Child, ChildStatus
+from ..selectors import situations
+from .format import record_to_dict
+from .layout_writing import LayoutWriter, dict_to_row
 
 FORMATS = ("jsonl", "xlsx")
 CONTENT_TYPES = {
@@ -38,7 +38,7 @@ CONTENT_TYPES = {
 def children_for_export(actor: User | None, region_code: str = "") -> QuerySet[Child]:
     if actor is not None:
         require(actor, Capability.EXPORT_CHILDREN)
-    children = Child.objects.all() if actor is None else children_visible_to(actor)
+    children = children_in_scope(actor)
     children = children.filter(status=ChildStatus.ACTIVE)
     if region_code:
         children = children.filter(region_code__startswith=prefix_of_code(region_code))
@@ -61,9 +61,9 @@ def write_jsonl(lines: list[str], out: IO[bytes]) -> None:
 
 
 def write_xlsx(lines: list[str], out: str | IO[bytes]) -> None:
-    writer = layout.LayoutWriter(out)
+    writer = LayoutWriter(out)
     for line in lines:
-        writer.write_row(layout.dict_to_row(json.loads(line)))
+        writer.write_row(dict_to_row(json.loads(line)))
     writer.close()
 
 
@@ -73,7 +73,7 @@ def export_children(
     """Write the export to `out` and audit it; returns the number of children."""
     if fmt not in FORMATS:
         raise ValueError(f"未知格式：{fmt}")
-    on = on or timezone.localdate()
+    on = on or today()
     lines = canonical_lines(children_for_export(actor, region_code), on)
     if fmt == "jsonl":
         write_jsonl(lines, out)
@@ -92,5 +92,5 @@ def export_children(
 
 
 def export_filename(fmt: str, region_code: str = "", on: datetime.date | None = None) -> str:
-    on = on or timezone.localdate()
+    on = on or today()
     return f"儿童名单-{region_code or '全部'}-{on:%Y%m%d}.{fmt}"

@@ -1,6 +1,6 @@
 """Validated rows kept between an import's preview and its commit.
 
-The preview (`importing.validate_file`) reads, converts and validates every row of the upload.
+The preview (`validation.validate_file`) reads, converts and validates every row of the upload.
 The commit must not trust a stale preview, but reading and validating the same bytes with the
 same code on the same date gives the same records; so the preview writes the valid records to a
 side file beside the upload, and the commit reads them back instead of parsing the upload again
@@ -15,7 +15,7 @@ side file beside the upload, and the commit reads them back instead of parsing t
   that read and validate rows, with the versions of python-calamine and python-stdnum).
 - What can change between preview and commit without changing the upload — the registry (ID
   numbers registered since, children edited since) and the regions and the user's jurisdiction —
-  is checked again by the commit (`importing.commit_file`), as before.
+  is checked again by the commit (`commit.commit_file`), as before.
 
 When anything does not match (no file, another key, other code, another upload) `open_records`
 returns None and the commit reads and validates the upload again. Records are packed as plain
@@ -45,15 +45,23 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shouhu.core import crypto
 
-from .exchange import ChildRecord, Disability, Guardian, Parent
+from .format import ChildRecord, Disability, Guardian, Parent
 
 MAGIC = b"shouhu import records v1\n"
 FRAME_ROWS = 2000
 _LENGTH = struct.Struct(">I")
 _ROWS, _END = b"R", b"E"  # a frame of rows; the last frame
 _POSITION = struct.Struct(">Q")
-# The modules whose code decides what a row reads as (beside this file).
-_CODE = ("exchange.py", "identity.py", "labels.py", "xlsx_layout.py", "xlsx_reader.py", "importing.py", __file__)
+# The modules whose code decides what a row reads as: this package's readers and validator, and the
+# registry's identity checks and labels.
+_HERE = Path(__file__).parent
+_CODE = (
+    *(_HERE / name for name in ("format.py", "layout.py", "layout_reading.py", "xlsx_reader.py", "reading.py")),
+    _HERE / "validation.py",
+    _HERE.parent / "identity.py",
+    _HERE.parent / "labels.py",
+    Path(__file__),
+)
 _PACKAGES = ("python-calamine", "python-stdnum")
 PACKED_FIELDS = (
     "id_number", "no_id_reason", "name", "sex", "birth_date", "region_code", "hukou_region_code", "low_income",
@@ -62,7 +70,7 @@ PACKED_FIELDS = (
     "abandoned",
 )  # fmt: skip
 if tuple(f.name for f in fields(ChildRecord)) != PACKED_FIELDS:
-    raise RuntimeError("ChildRecord changed: update pack() and unpack() in import_records.py")
+    raise RuntimeError("ChildRecord changed: update pack() and unpack() in sealed_records.py")
 
 
 class RecordsChanged(Exception):
@@ -72,9 +80,8 @@ class RecordsChanged(Exception):
 @cache
 def code_version() -> str:
     digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in _CODE:
-        digest.update((here / name).read_bytes())
+    for path in _CODE:
+        digest.update(path.read_bytes())
     for package in _PACKAGES:
         try:
             digest.update(importlib.metadata.version(package).encode())

@@ -1,8 +1,8 @@
-"""Forms of the registry's screens.
+"""The child form: register a child, or record a change.
 
-The child form does not validate the child itself: it builds an exchange-format object from
-what was typed and hands it to `exchange.parse_record`, the one validator of the format (the same
-one imports and the API use). Its `FieldError`s are mapped back to the form fields they concern
+It does not validate the child itself: it builds an exchange-format object from what was typed and
+hands it to `exchange.format.parse_record`, the one validator of the format (the same one imports
+and the API use). Its `FieldError`s are mapped back to the form fields they concern
 (`parents[1].since` → 母亲「起始日期」), so every error shows next to the field that caused it.
 """
 
@@ -14,17 +14,16 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shouhu.access import regions_in_jurisdiction
 from shouhu.accounts.models import User
+from shouhu.core.dates import today
 from shouhu.regions.models import Level
-from shouhu.web import widgets as fast
 
-from .documents import ACCEPT_ATTRIBUTE, MAX_DOCUMENT_MB, document_errors
-from .exchange import (
+from ..documents import ACCEPT_ATTRIBUTE, MAX_DOCUMENT_MB, document_errors
+from ..exchange.format import (
     DISABILITY_TYPES,
     HOUSEHOLD_KEYS,
     LIVING_ARRANGEMENTS,
@@ -32,30 +31,17 @@ from .exchange import (
     SAFETY_KEYS,
     SCHOOL_STAGES,
     ChildRecord,
-    FieldError,
     parse_record,
 )
-from .identity import mask_phone
-from .labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, RELATIONSHIP_LABELS, STAGE_LABELS
-from .models import Child, Circumstance, CloseReason, DocumentType, Kind, Sex
-from .selectors import PARENT_SITUATIONS
+from ..identity import mask_phone
+from ..labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, RELATIONSHIP_LABELS, STAGE_LABELS
+from ..models import Child, DocumentType, Sex
+from .fields import DATE_WIDGET, GRADE_CHOICES, add_field_errors, code_choices, date_field
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-GRADE_CHOICES = [("", "—"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
 PARENT_ROLES = ("father", "mother")
 PARENT_PARTS = ("status", "since", "until", "disability_type", "disability_grade")
 # Parent statuses that have no start/end dates worth asking for.
 STATUSES_WITHOUT_DATES = ("", "alive")
-
-
-def _date_field(label: Any, **kwargs: Any) -> forms.CharField:
-    """A date input whose text goes to the exchange-format validator unchanged."""
-    return forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
-
-
-def _choices(labels: dict[str, str], codes: tuple[str, ...], empty: str | None = None) -> list[tuple[str, str]]:
-    items = [(code, labels.get(code, code)) for code in codes]
-    return [("", empty), *items] if empty is not None else items
 
 
 def village_choices(user: User) -> list[tuple[str, Any]]:
@@ -101,35 +87,13 @@ def field_for_path(path: str, parent_roles: list[str]) -> str:
     return head
 
 
-def humanise(message: str) -> str:
-    """Exchange-format messages name codes (for files); on a form, say it in words."""
-    if re.match(r"^取值 None 无效", message):
-        return "请选择"
-    message = message.replace("，而不是 None", "，当前未填写")
-    message = re.sub(r"\s*no_id_reason\s*", "「无身份证号原因」", message)
-    message = message.replace("severe_disability", "「重残」")
-    message = re.sub(r"\bfemale\b", "女", message)
-    return re.sub(r"\bmale\b", "男", message)
-
-
-def add_field_errors(form: forms.Form, errors: list[FieldError], paths_to_fields: Any) -> None:
-    for error in errors:
-        name = paths_to_fields(error.field)
-        if name in form.fields and name not in form.errors:
-            form.add_error(name, humanise(error.message))
-        elif name in form.fields:
-            continue  # the field already says what is wrong with it
-        else:
-            form.add_error(None, humanise(str(error)))
-
-
 class ChildForm(forms.Form):
     """Register a child, or record a change (`child` given: prefilled, with 生效日期 and version)."""
 
     # Identity
     name = forms.CharField(label=_("姓名"), required=False)
     sex = forms.ChoiceField(label=_("性别"), required=False, choices=[("", "—"), *Sex.choices])
-    birth_date = _date_field(_("出生日期"))
+    birth_date = date_field(_("出生日期"))
     id_number = forms.CharField(
         label=_("身份证号"),
         required=False,
@@ -162,21 +126,25 @@ class ChildForm(forms.Form):
     temporary_hardship = forms.BooleanField(label=_("临时困难家庭"), required=False)
     # Parents
     father_status = forms.ChoiceField(
-        label=_("父亲状况"), required=False, choices=_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）")
+        label=_("父亲状况"),
+        required=False,
+        choices=code_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）"),
     )
-    father_since = _date_field(_("起始日期"))
-    father_until = _date_field(_("结束日期（已知时填）"))
+    father_since = date_field(_("起始日期"))
+    father_until = date_field(_("结束日期（已知时填）"))
     father_disability_type = forms.ChoiceField(
-        label=_("父亲残疾类别"), required=False, choices=_choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")
+        label=_("父亲残疾类别"), required=False, choices=code_choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")
     )
     father_disability_grade = forms.ChoiceField(label=_("父亲残疾等级"), required=False, choices=GRADE_CHOICES)
     mother_status = forms.ChoiceField(
-        label=_("母亲状况"), required=False, choices=_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）")
+        label=_("母亲状况"),
+        required=False,
+        choices=code_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）"),
     )
-    mother_since = _date_field(_("起始日期"))
-    mother_until = _date_field(_("结束日期（已知时填）"))
+    mother_since = date_field(_("起始日期"))
+    mother_until = date_field(_("结束日期（已知时填）"))
     mother_disability_type = forms.ChoiceField(
-        label=_("母亲残疾类别"), required=False, choices=_choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")
+        label=_("母亲残疾类别"), required=False, choices=code_choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")
     )
     mother_disability_grade = forms.ChoiceField(label=_("母亲残疾等级"), required=False, choices=GRADE_CHOICES)
     # Guardian
@@ -184,16 +152,16 @@ class ChildForm(forms.Form):
     guardian_able = forms.BooleanField(label=_("监护人有监护和抚养能力"), required=False)
     # The child's own situation
     disability_type = forms.ChoiceField(
-        label=_("儿童残疾类别"), required=False, choices=_choices(DISABILITY_LABELS, DISABILITY_TYPES, "无残疾")
+        label=_("儿童残疾类别"), required=False, choices=code_choices(DISABILITY_LABELS, DISABILITY_TYPES, "无残疾")
     )
     disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=GRADE_CHOICES)
     serious_illness = forms.BooleanField(label=_("患重病"), required=False)
     school_stage = forms.ChoiceField(
-        label=_("就学阶段"), required=False, choices=_choices(STAGE_LABELS, SCHOOL_STAGES), initial="none"
+        label=_("就学阶段"), required=False, choices=code_choices(STAGE_LABELS, SCHOOL_STAGES), initial="none"
     )
     school_enrolled = forms.BooleanField(label=_("在读"), required=False)
     living_arrangement = forms.ChoiceField(
-        label=_("生活安置"), required=False, choices=_choices(LIVING_LABELS, LIVING_ARRANGEMENTS), initial="family"
+        label=_("生活安置"), required=False, choices=code_choices(LIVING_LABELS, LIVING_ARRANGEMENTS), initial="family"
     )
     migrant = forms.BooleanField(label=_("随迁子女"), required=False)
     left_behind = forms.BooleanField(label=_("留守儿童"), required=False)
@@ -313,7 +281,7 @@ class ChildForm(forms.Form):
             return data
         obj, roles = self.exchange_object(data)
         known = {code for code, _label in _flat(self.fields["region_code"].choices) if code}  # type: ignore[attr-defined]
-        record, errors = parse_record(obj, known_regions=known, today=timezone.localdate())
+        record, errors = parse_record(obj, known_regions=known, today=today())
         add_field_errors(self, errors, lambda path: field_for_path(path, roles))
         self.record = record
         upload: UploadedFile | None = data.get("document")
@@ -327,7 +295,7 @@ class ChildForm(forms.Form):
         if "effective" not in self.errors:
             if effective is None and self.child is not None:
                 self.add_error("effective", _("请填写生效日期"))
-            elif effective and effective > timezone.localdate():
+            elif effective and effective > today():
                 self.add_error("effective", _("日期不能晚于今天：请在变化发生后记录"))
             elif effective and birth_date and effective < birth_date:
                 self.add_error("effective", _("日期不能早于出生日期 %(d)s") % {"d": birth_date.isoformat()})
@@ -426,280 +394,3 @@ SHOW_WHEN = {
     "disability_grade": ("disability_type", "", "filled"),
     "school_enrolled": ("school_stage", "none", "not"),
 }
-
-
-class ChildFilterForm(forms.Form):
-    """The children list's filters. Its widgets render in Python (shouhu/web/widgets.py): the same
-    HTML, without a template per village option."""
-
-    q = forms.CharField(
-        label=_("搜索"),
-        required=False,
-        widget=fast.TextInput(attrs={"type": "search", "placeholder": "姓名、拼音（如 zxm）或身份证号"}),
-    )
-    region = forms.ChoiceField(label=_("乡镇 / 村"), required=False, widget=fast.Select)
-    sex = forms.ChoiceField(
-        label=_("性别"), required=False, widget=fast.Select, choices=[("", "性别不限"), *Sex.choices]
-    )
-    age_min = forms.IntegerField(
-        label=_("最小年龄"),
-        required=False,
-        min_value=0,
-        max_value=30,
-        widget=fast.NumberInput(attrs={"placeholder": "从", "aria-label": "最小年龄"}),
-    )
-    age_max = forms.IntegerField(
-        label=_("最大年龄"),
-        required=False,
-        min_value=0,
-        max_value=30,
-        widget=fast.NumberInput(attrs={"placeholder": "到", "aria-label": "最大年龄"}),
-    )
-    status = forms.ChoiceField(
-        label=_("档案状态"),
-        required=False,
-        widget=fast.Select,
-        choices=[("active", "在册"), ("closed", "已销档"), ("all", "全部")],
-    )
-    flags = forms.MultipleChoiceField(
-        label=_("情况"),
-        required=False,
-        widget=fast.CheckboxSelectMultiple,
-        choices=[
-            (Kind.LOW_INCOME, "低保"),
-            (Kind.EXTREME_POVERTY, "特困"),
-            (Kind.TEMPORARY_HARDSHIP, "临时困难"),
-            (Kind.DISABILITY, "残疾"),
-            (Kind.SERIOUS_ILLNESS, "重病"),
-            (Kind.LEFT_BEHIND, "留守"),
-            (Kind.MIGRANT, "随迁"),
-            (Kind.ABUSE, "遭受虐待"),
-            (Kind.NEGLECT, "被忽视"),
-            (Kind.ABANDONED, "被遗弃"),
-        ],
-    )
-    parents = forms.ChoiceField(
-        label=_("父母情况"),
-        required=False,
-        widget=fast.Select,
-        choices=[("", "父母情况不限"), *((k, v[0]) for k, v in PARENT_SITUATIONS.items())],
-    )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        regions = regions_in_jurisdiction(user).exclude(level=Level.COUNTY).order_by("code")
-        choices = [(r.code, r.name if r.level == Level.TOWNSHIP else f"　{r.name}") for r in regions]
-        region_field: forms.ChoiceField = self.fields["region"]  # type: ignore[assignment]
-        region_field.choices = [("", "全部村（社区）"), *choices]
-        self.single_region = len(choices) <= 1
-
-    def search_arguments(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        status = data.get("status") or "active"
-        return {
-            "q": data.get("q") or "",
-            "region_code": data.get("region") or "",
-            "sex": data.get("sex") or "",
-            "age_min": data.get("age_min"),
-            "age_max": data.get("age_max"),
-            "status": "" if status == "all" else status,
-            "flags": data.get("flags") or [],
-        }
-
-    def has_advanced(self) -> bool:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return any(data.get(k) for k in ("region", "sex", "age_min", "age_max", "flags", "parents")) or (
-            data.get("status") not in (None, "", "active")
-        )
-
-
-class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("销档原因"), choices=[("", "请选择"), *CloseReason.choices])
-    closed_on = forms.DateField(label=_("销档日期"), widget=DATE_WIDGET)
-    note = forms.CharField(label=_("说明"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class ReopenForm(forms.Form):
-    note = forms.CharField(
-        label=_("恢复原因"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("请填写恢复档案的原因")},
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class DocumentForm(forms.Form):
-    doc_type = forms.ChoiceField(label=_("材料类型"), choices=[("", "请选择"), *DocumentType.choices])
-    document = forms.FileField(
-        label=_("文件"),
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-        help_text=_("pdf、jpg、png、doc、docx，不超过 %(mb)s MB") % {"mb": MAX_DOCUMENT_MB},
-        error_messages={"required": _("请选择要上传的文件")},
-    )
-
-    def clean_document(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["document"]
-        errors = document_errors(upload)
-        if errors:
-            raise forms.ValidationError(errors)
-        return upload
-
-
-class CorrectionForm(forms.Form):
-    """Correct one recorded fact: its period and, by kind, its values. Validated by the same
-    exchange-format validator as everything else."""
-
-    valid_from = forms.DateField(label=_("起始日期"), widget=DATE_WIDGET)
-    valid_to = forms.DateField(label=_("结束日期"), required=False, widget=DATE_WIDGET, help_text=_("仍然有效则留空"))
-    status = forms.ChoiceField(label=_("状况"), required=False)
-    detail = forms.ChoiceField(label=_("类别"), required=False)
-    grade = forms.ChoiceField(label=_("等级"), required=False, choices=GRADE_CHOICES)
-    flag = forms.BooleanField(label=_("是"), required=False)
-    since = _date_field(_("状况起始日期"))
-    until = _date_field(_("状况结束日期"))
-    reason = forms.CharField(
-        label=_("更正原因"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("请说明更正原因，例如：录入时日期填错")},
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    FIELDS_BY_KIND = {
-        Kind.FATHER: ("status", "since", "until", "detail", "grade"),
-        Kind.MOTHER: ("status", "since", "until", "detail", "grade"),
-        Kind.GUARDIAN: ("detail", "flag"),
-        Kind.DISABILITY: ("detail", "grade"),
-        Kind.SCHOOLING: ("detail", "flag"),
-        Kind.LIVING_ARRANGEMENT: ("status",),
-    }
-
-    def __init__(self, *args: Any, circumstance: Circumstance, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.circumstance = circumstance
-        kind = circumstance.kind
-        keep = self.FIELDS_BY_KIND.get(kind, ())  # type: ignore[call-overload]
-        for name in ("status", "detail", "grade", "flag", "since", "until"):
-            if name not in keep:
-                del self.fields[name]
-        fields = self.fields
-        if kind in (Kind.FATHER, Kind.MOTHER):
-            fields["status"].choices = _choices(PARENT_STATUS_LABELS, PARENT_STATUSES)  # type: ignore[attr-defined]
-            fields["detail"].label = _("残疾类别（重残时填）")
-            fields["detail"].choices = _choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")  # type: ignore[attr-defined]
-            fields["grade"].label = _("残疾等级（重残时填）")
-        elif kind == Kind.GUARDIAN:
-            choices = list(RELATIONSHIP_LABELS.items())
-            if circumstance.detail and circumstance.detail not in RELATIONSHIP_LABELS:
-                choices.append((circumstance.detail, circumstance.detail))
-            fields["detail"].label = _("与儿童关系")
-            fields["detail"].choices = choices  # type: ignore[attr-defined]
-            fields["flag"].label = _("有监护和抚养能力")
-        elif kind == Kind.DISABILITY:
-            fields["detail"].label = _("残疾类别")
-            fields["detail"].choices = _choices(DISABILITY_LABELS, DISABILITY_TYPES)  # type: ignore[attr-defined]
-        elif kind == Kind.SCHOOLING:
-            fields["detail"].label = _("就学阶段")
-            fields["detail"].choices = _choices(STAGE_LABELS, SCHOOL_STAGES)  # type: ignore[attr-defined]
-            fields["flag"].label = _("在读")
-        elif kind == Kind.LIVING_ARRANGEMENT:
-            fields["status"].label = _("生活安置")
-            fields["status"].choices = _choices(LIVING_LABELS, LIVING_ARRANGEMENTS)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def initial_for(circumstance: Circumstance, version: int) -> dict[str, Any]:
-        return {
-            "valid_from": circumstance.valid_from,
-            "valid_to": circumstance.valid_to,
-            "status": circumstance.status,
-            "detail": circumstance.detail,
-            "grade": str(circumstance.grade or ""),
-            "flag": bool(circumstance.flag),
-            "since": circumstance.since.isoformat() if circumstance.since else "",
-            "until": circumstance.until.isoformat() if circumstance.until else "",
-            "version": version,
-        }
-
-    def _part(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The exchange-format part this fact is, and its error paths → form fields."""
-        kind = self.circumstance.kind
-        grade = int(data["grade"]) if data.get("grade") else None
-        if kind in (Kind.FATHER, Kind.MOTHER):
-            item: dict[str, Any] = {"role": kind, "status": data.get("status")}
-            for part in ("since", "until"):
-                if (data.get(part) or "").strip():
-                    item[part] = data[part].strip()
-            if data.get("status") == "severe_disability":
-                item["disability_type"] = data.get("detail") or None
-                item["disability_grade"] = grade
-            paths = {
-                "status": "status",
-                "since": "since",
-                "until": "until",
-                "disability_type": "detail",
-                "disability_grade": "grade",
-                "role": "status",
-            }
-            return {"parents": [item]}, {f"parents[0].{k}": v for k, v in paths.items()}
-        if kind == Kind.GUARDIAN:
-            guardian = {"relationship": data.get("detail") or "", "able": bool(data.get("flag"))}
-            return {"guardian": guardian}, {"guardian.relationship": "detail", "guardian.able": "flag"}
-        if kind == Kind.DISABILITY:
-            disability = {"type": data.get("detail") or None, "grade": grade}
-            return {"disability": disability}, {"disability.type": "detail", "disability.grade": "grade"}
-        if kind == Kind.SCHOOLING:
-            schooling = {"stage": data.get("detail") or None, "enrolled": bool(data.get("flag"))}
-            return {"schooling": schooling}, {"schooling.stage": "detail", "schooling.enrolled": "flag"}
-        if kind == Kind.LIVING_ARRANGEMENT:
-            return {"living_arrangement": data.get("status") or None}, {"living_arrangement": "status"}
-        return {}, {}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        child = self.circumstance.child
-        part, paths = self._part(data)
-        obj = {
-            "id_number": None,
-            "no_id_reason": "（更正校验）",
-            "name": child.name,
-            "sex": child.sex,
-            "birth_date": child.birth_date.isoformat(),
-            "region_code": child.region_code,
-            **part,
-        }
-        _record, errors = parse_record(obj, today=timezone.localdate())
-        add_field_errors(self, errors, lambda path: paths.get(path, ""))
-        valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
-        if valid_from and valid_to and valid_to < valid_from:
-            self.add_error("valid_to", _("结束日期不能早于起始日期"))
-        return data
-
-    def values(self) -> dict[str, Any]:
-        """Keyword arguments for `services.circumstance_correct`."""
-        data = self.cleaned_data
-        kind = self.circumstance.kind
-        values: dict[str, Any] = {"valid_from": data["valid_from"], "valid_to": data.get("valid_to")}
-        grade = int(data["grade"]) if data.get("grade") else None
-
-        def as_date(text: str) -> datetime.date | None:
-            return datetime.date.fromisoformat(text.strip()) if (text or "").strip() else None
-
-        if kind in (Kind.FATHER, Kind.MOTHER):
-            severe = data["status"] == "severe_disability"
-            values.update(
-                status=data["status"],
-                since=as_date(data.get("since", "")),
-                until=as_date(data.get("until", "")),
-                detail=data.get("detail", "") if severe else "",
-                grade=grade if severe else None,
-            )
-        elif kind in (Kind.GUARDIAN, Kind.SCHOOLING):
-            values.update(detail=data["detail"], flag=bool(data.get("flag")))
-        elif kind == Kind.DISABILITY:
-            values.update(detail=data["detail"], grade=grade)
-        elif kind == Kind.LIVING_ARRANGEMENT:
-            values.update(status=data["status"])
-        values["note"] = data["reason"].strip()
-        return values

@@ -13,7 +13,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any
 
-from .identity import birth_date_of, id_number_errors, normalise_id_number, sex_of
+from ..identity import birth_date_of, id_number_errors, normalise_id_number, sex_of
 
 SEXES = ("male", "female")
 PARENT_ROLES = ("father", "mother")

@@ -5,7 +5,7 @@ circumstances, one audit row per child — but written set-wise: each batch beco
 (no model instances, no per-field `get_prep_value`), the children's ids are reserved up front, and
 the three tables are written with one statement each — binary `COPY ... FROM STDIN` on
 PostgreSQL (psycopg 3, the columns' types set once), `executemany` on SQLite. Callers validate
-records first (`exchange.parse_record`) and run inside one transaction when the whole set must be
+records first (`format.parse_record`) and run inside one transaction when the whole set must be
 all or nothing. Duplicate detection for the new children runs afterwards, set-based
 (`duplicates.scan`).
 
@@ -35,10 +35,10 @@ from shouhu.core.models import AuditEvent
 from shouhu.core.request_context import current_origin
 from shouhu.regions.models import Region
 
-from .exchange import ChildRecord
-from .facts import fact_valid_from, facts_from_record
-from .identity import mask_id_number, name_pinyin
-from .models import Child, ChildStatus, Circumstance
+from ..facts import fact_valid_from, facts_from_record
+from ..identity import mask_id_number, name_pinyin
+from ..models import Child, ChildStatus, Circumstance
+from .format import ChildRecord
 
 BATCH_SIZE = 2000
 YOUNG_COLLECTION_EVERY = 50_000  # allocations between collections of the young generation (see fewer_collections)
