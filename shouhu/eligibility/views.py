@@ -108,7 +108,7 @@ def rule_list(request: AuthedRequest) -> HttpResponse:
 
 @access_rule(Capability.VIEW_POLICY)
 def rule_detail(request: AuthedRequest, code: str) -> HttpResponse:
-    rule = selectors.access_rule_by_code(code)
+    rule = selectors.rule_or_404(code)
     page = selectors.rule_page(rule, today())
     return _page(
         request,
@@ -119,7 +119,7 @@ def rule_detail(request: AuthedRequest, code: str) -> HttpResponse:
 
 @access_rule(Capability.MANAGE_RULES)
 def rule_edit(request: AuthedRequest, code: str) -> HttpResponse:
-    rule = selectors.access_rule_by_code(code)
+    rule = selectors.rule_or_404(code)
     day = today()
     versions = list(rule.versions.order_by("-version"))
     current = rule_versions_on(day).get(code) or (versions[0] if versions else None)
@@ -187,7 +187,7 @@ def parameter_list(request: AuthedRequest) -> HttpResponse:
 
 @access_rule(Capability.MANAGE_RULES)
 def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
-    parameter = selectors.access_parameter(name)
+    parameter = selectors.parameter_or_404(name)
     day = today()
     current_value = selectors.parameter_values_on(day).get(name)
     form = ParameterForm(request.POST or None, initial={"value": current_value, "effective_from": day})

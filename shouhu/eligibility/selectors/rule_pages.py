@@ -81,7 +81,7 @@ def rule_rows(on: datetime.date) -> dict[str, list[RuleRow]]:
     return grouped
 
 
-def access_rule_by_code(code: str) -> Rule:
+def rule_or_404(code: str) -> Rule:
     try:
         return Rule.objects.get(code=code)
     except Rule.DoesNotExist:
@@ -147,7 +147,7 @@ def parameter_rows(on: datetime.date) -> list[ParameterRow]:
     return rows
 
 
-def access_parameter(name: str) -> Parameter:
+def parameter_or_404(name: str) -> Parameter:
     try:
         return Parameter.objects.get(name=name)
     except Parameter.DoesNotExist:

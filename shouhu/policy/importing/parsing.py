@@ -13,7 +13,7 @@ The document-level functions never raise for bad input: problems are reported
 as :class:`ParseError` values (in Chinese, naming row and column) and whatever
 tasks could be parsed are still returned.
 
-Kept as one module (longer than most) on purpose: it is one pipeline read top to
+Kept whole: longer than most modules on purpose, it is one pipeline read top to
 bottom — the responsibility-cell grammar, the shared row model that turns raw rows
 into tasks and row/column messages, the three readers that all feed that model, and
 the dispatcher that sniffs the format. The readers share the private row model and

@@ -423,10 +423,11 @@ def supervision_matrix(user: User, items: list[Obligation], *, township_columns:
 # --- loaders that enforce scope (404 outside it) ---------------------------------------------
 
 
-def access_obligation(
+def obligation_for_report(
     user: User, *, task_id: int, department_id: int, township_code: str = ""
 ) -> tuple[PolicyTask, Department, Region | None]:
-    """A task × unit the user reports for; 404 for anything else."""
+    """A task × unit the user reports for (`shouhu.access.reports_for_unit`) and must report on; 404
+    for anything else."""
     document = current_document()
     task = PolicyTask.objects.filter(pk=task_id, document=document).first() if document else None
     department = departments_visible_to(user).filter(pk=department_id).first()

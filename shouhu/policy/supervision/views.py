@@ -220,7 +220,7 @@ class ReportForm(forms.Form):
 def supervision_report(request: AuthedRequest, task_id: int, department_id: int) -> HttpResponse:
     user = request.user
     township_code = request.GET.get("township", "") or request.POST.get("township", "")
-    task, department, township = sel.access_obligation(
+    task, department, township = sel.obligation_for_report(
         user, task_id=task_id, department_id=department_id, township_code=township_code
     )
     period_key = request.POST.get("period") or request.GET.get("period") or current_period(task.report_frequency).key
