@@ -131,7 +131,7 @@ class ScreeningRun(TimeStampedModel):
 
 
 class ScreeningPart(models.Model):
-    """One township's share of a run (issue 7). A part is screened in one transaction, so a worker
+    """One township's share of a run. A part is screened in one transaction, so a worker
     that dies mid-part leaves nothing half-written; the part's lease then runs out and any worker
     takes it again (`requeue_expired_parts`)."""
 

@@ -1,4 +1,4 @@
-"""Cheaper result writes (issue 7, docs/performance.md "Screening").
+"""Cheaper result writes (docs/performance.md "Screening").
 
 - `EligibilityChange.run` loses its own index: `eligibility_change_run (run, change, code)` starts
   with it and serves the same lookups. `Eligibility.ended_by` is indexed only where it is set: a new

@@ -1,4 +1,4 @@
-"""Results and changes always name a child and a run that exist (issue 7: on PostgreSQL these
+"""Results and changes always name a child and a run that exist (on PostgreSQL these
 references are checked once per statement by triggers, migration 0004, instead of by per-row
 foreign keys; SQLite keeps its deferred foreign keys). Both databases must refuse the same things."""
 

@@ -1,4 +1,4 @@
-"""Real worker processes screening a run part by part (issue 7): a worker killed in the middle of a
+"""Real worker processes screening a run part by part: a worker killed in the middle of a
 part leaves nothing of it written, and another worker takes the part again once its lease runs out."""
 
 from __future__ import annotations
