@@ -1,17 +1,85 @@
 """Shared test fixtures: the personas exist once per test database (created in
-django_db_setup), and every test runs in a transaction that rolls back."""
+django_db_setup), and every test runs in a transaction that rolls back.
+
+Distribution (`make test`: `pytest -n auto --dist loadgroup`): every test is its own unit of
+work, so a parametrised test spreads over the workers, except tests that must stay together on
+one worker, in one piece: the browser journeys (one served app and one Chromium per run, group
+"browser") and the tests of a module that share a module- or class-scoped fixture (grouped by
+module, so the fixture is made once). See pytest_collection_modifyitems below.
+
+Hypothesis: profiles "ci" (the default, what CI runs) and "dev" (fewer examples, for a quick
+local loop), chosen by HYPOTHESIS_PROFILE."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 from pytest_django.plugin import blocking_manager_key
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import DEMO_PASSWORD, ensure_personas
+
+# "ci" keeps what CI always ran: Hypothesis's default 100 examples for a property test that does
+# not set its own count, no deadline (database work per example varies with the machine's load).
+# A test that sets max_examples itself keeps it under every profile.
+hypothesis_settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", max_examples=20, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+GROUPED_SCOPES = ("module", "class", "package")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (--dist loadgroup)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep together what shares state on a worker; every other test is free to go anywhere.
+
+    - browser journeys: one group, so one worker starts the served app and Chromium once;
+    - a test using a module-, class- or package-scoped fixture: grouped with its module, so the
+      fixture (a parsed document, 5,000 generated records, a PostgreSQL replica) is made once
+      instead of once per stretch of that module's tests a worker happens to run."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {defs[-1].scope for name, defs in info.name2fixturedefs.items() if defs and name in item.fixturenames}
+        if scopes & set(GROUPED_SCOPES):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_indexed_once() -> Iterator[None]:
+    """WhiteNoise lists every static file through Django's finders each time its middleware is
+    built, i.e. for every new test Client (about 0.05-0.1 s each, most of a simple view test's
+    time). The list does not change during a run: take it once per process and give later
+    middleware instances the same entries. Requests are served exactly as before."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    indexed: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add_files_from_finders(self: WhiteNoiseMiddleware) -> None:
+        key = (self.static_prefix, self.max_age, self.allow_all_origins, self.charset, self.index_file)
+        if key not in indexed:
+            before = dict(self.files)
+            original(self)
+            indexed[key] = {url: f for url, f in self.files.items() if before.get(url) is not f}
+        self.files.update(indexed[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        WhiteNoiseMiddleware.add_files_from_finders = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session", autouse=True)
