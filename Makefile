@@ -8,9 +8,14 @@ setup:
 run:
 	scripts/run.sh
 
-# One pytest worker per core (pytest-xdist), a test file at a time: module fixtures (a served
-# app, a replica) start once per file. conftest.py restores the data a transactional test flushes.
-PYTEST = .venv/bin/pytest -q -n auto --dist loadfile
+# One pytest worker per core (pytest-xdist), a test at a time (--dist loadgroup), except the groups
+# conftest.py marks: all browser journeys on one worker (one served app and Chromium per run), and
+# a module's tests that share a module-scoped fixture together. conftest.py restores the data a
+# transactional test flushes. Hypothesis profile "ci" (CI's example counts) unless set otherwise,
+# e.g. `make test HYPOTHESIS_PROFILE=dev` for a quicker local run.
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
+PYTEST = .venv/bin/pytest -q -n auto --dist loadgroup
 
 test: setup
 	scripts/system-deps.sh

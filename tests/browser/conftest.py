@@ -1,5 +1,15 @@
 """Real-browser journeys: the product runs in its own processes (migrate, demo load, the web
-server) on a scratch database of the suite's kind, and Playwright drives Debian's Chromium."""
+server) on a scratch database of the suite's kind, and Playwright drives Debian's Chromium.
+
+The served app and Chromium are made once per run: the fixtures are session-scoped, and the root
+conftest puts every browser test in one xdist group, so one worker runs them all, one module after
+the other. The modules share the demo county, so each journey writes only what no other reads:
+casework an intake for a child it looks up (and a sweep as of 2027), eligibility the parameter
+rehab_age_max and a screening run, policy the task table's second version and a report on task
+10, registry a child with its own ID number; smoke writes nothing but log-ins and a language.
+A new journey that needs the untouched demo data must not rely on running first: make it a
+fresh copy then (a SQLite file copy, or CREATE DATABASE ... TEMPLATE on PostgreSQL, of a
+database loaded once), not another migrate and demo load."""
 
 from __future__ import annotations
 
@@ -34,14 +44,14 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
 @dataclass(frozen=True)
 class ServedStack:
     """The served app's address, its scratch database and data directory (so a test module can
-    start more processes against the same database, e.g. a worker)."""
+    start more processes against the same database, e.g. a worker). One per test run."""
 
     base: str
     database_url: str
     data_dir: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedStack]:
     tmp = tmp_path_factory.mktemp("served")
     with scratch_database(tmp) as url:
@@ -59,12 +69,12 @@ def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSta
             server.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_app(served_stack: ServedStack) -> str:
     return served_stack.base
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
