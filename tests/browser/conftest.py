@@ -54,9 +54,8 @@ class ServedStack:
 @pytest.fixture(scope="session")
 def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedStack]:
     tmp = tmp_path_factory.mktemp("served")
-    with scratch_database(tmp) as url:
+    with scratch_database(tmp, migrated=True) as url:
         media = str(tmp / "data")
-        shouhu_run(["migrate", "--noinput", "-v0"], url, SHOUHU_DATA_DIR=media)
         shouhu_run(["demo", "load"], url, SHOUHU_DATA_DIR=media)
         port = free_port()
         server = shouhu_process(["runserver", f"127.0.0.1:{port}", "--noreload"], url, SHOUHU_DATA_DIR=media)
