@@ -1,11 +1,10 @@
 """Shared test fixtures: the personas exist once per test database (created in
 django_db_setup), and every test runs in a transaction that rolls back.
 
-Distribution (`make test`: `pytest -n auto --dist loadgroup`): every test is its own unit of
-work, so a parametrised test spreads over the workers, except tests that must stay together on
-one worker, in one piece: the browser journeys (one served app and one Chromium per run, group
-"browser") and the tests of a module that share a module- or class-scoped fixture (grouped by
-module, so the fixture is made once). See pytest_collection_modifyitems below.
+Distribution (`make test`: `pytest -n auto --dist loadscope`, pytest_xdist_make_scheduler below):
+a module's tests are one unit of work for a worker (module fixtures are made once), except that
+the persona walk's tests are handed out one by one (so it spreads over the workers) and all the
+browser journeys are one unit, given out first (one served app and one Chromium per run).
 
 Hypothesis: profiles "ci" (the default, what CI runs) and "dev" (fewer examples, for a quick
 local loop), chosen by HYPOTHESIS_PROFILE."""
@@ -31,29 +30,37 @@ hypothesis_settings.register_profile("ci", max_examples=100, deadline=None, prin
 hypothesis_settings.register_profile("dev", max_examples=20, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-GROUPED_SCOPES = ("module", "class", "package")
+# Modules whose tests xdist may hand out one at a time (each test is its own unit of work).
+SPREAD_MODULES = {"tests/test_persona_walk.py"}
+BROWSER = "tests/browser/"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (--dist loadgroup)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep together what shares state on a worker; every other test is free to go anywhere.
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own choice
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope`, with two exceptions (the suite's scheduler: see the module docstring).
 
-    - browser journeys: one group, so one worker starts the served app and Chromium once;
-    - a test using a module-, class- or package-scoped fixture: grouped with its module, so the
-      fixture (a parsed document, 5,000 generated records, a PostgreSQL replica) is made once
-      instead of once per stretch of that module's tests a worker happens to run."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        scopes = {defs[-1].scope for name, defs in info.name2fixturedefs.items() if defs and name in item.fixturenames}
-        if scopes & set(GROUPED_SCOPES):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    xdist's `--dist loadgroup` cannot do this: it renames the grouped tests' node ids, which
+    pytest 9.2 no longer lets a plugin do (the xdist_group mark is ignored)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(BROWSER):
+                return BROWSER
+            if nodeid.split("::")[0] in SPREAD_MODULES:
+                return nodeid
+            return str(super()._split_scope(nodeid))
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # The browser journeys are the longest unit (a minute or more): first, so they do not
+            # end up as a run's tail with the other worker idle.
+            if BROWSER in self.workqueue:
+                self.workqueue.move_to_end(BROWSER, last=False)
+            super()._assign_work_unit(node)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
