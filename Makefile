@@ -8,9 +8,15 @@ setup:
 run:
 	scripts/run.sh
 
-# One pytest worker per core (pytest-xdist), a test file at a time: module fixtures (a served
-# app, a replica) start once per file. conftest.py restores the data a transactional test flushes.
-PYTEST = .venv/bin/pytest -q -n auto --dist loadfile
+# One pytest worker per core (pytest-xdist), a test module at a time (--dist loadscope: module
+# fixtures start once), with two exceptions (conftest.py's scheduler): the persona walk's tests go
+# out one by one, to spread over the workers, and all browser journeys are one unit, given out
+# first (one served app and Chromium per run). conftest.py restores the data a transactional test
+# flushes. Hypothesis profile "ci" (CI's example counts) unless set otherwise,
+# e.g. `make test HYPOTHESIS_PROFILE=dev` for a quicker local run.
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
+PYTEST = .venv/bin/pytest -q -n auto --dist loadscope
 
 test: setup
 	scripts/system-deps.sh

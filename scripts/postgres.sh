@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure a PostgreSQL server answers on 127.0.0.1:5432 (trust auth, user postgres):
 # starts the machine's cluster if it is installed but stopped, installs PostgreSQL 15 from
-# Debian's packages when it is not installed at all.
+# Debian's packages when it is not installed at all (apt is not touched otherwise).
 set -euo pipefail
 ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 if command -v pg_isready >/dev/null 2>&1 && ready; then exit 0; fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq postgresql >/dev/null
+  # Wait up to 5 minutes for another apt/dpkg process's lock rather than failing.
+  $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq postgresql >/dev/null
 fi
 version=$(ls /etc/postgresql | sort -V | tail -1)
 conf=/etc/postgresql/$version/main

@@ -1,20 +1,31 @@
 """Every URL pattern and API operation, as every persona: the answer must match the declared
-access rule (403 without the capability) and the sample's scope (404 outside it)."""
+access rule (403 without the capability) and the sample's scope (404 outside it).
+
+One test per URL name and one per API path (so the walk spreads over the xdist workers), each
+checking every sample of its route as anonymous and as every persona. The samples' objects
+(`run_setups`) and one logged-in client per persona are made once per stretch of this module's
+tests that a worker runs (the module-scoped `walk` fixture), inside a transaction rolled back when
+the stretch ends; each request still runs in its own rolled-back transaction, with only its
+persona's session cookie, as if made by a new client."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from shouhu.access import Capability, can
 from shouhu.accounts.models import ApiToken, User
-from shouhu.accounts.personas import PERSONA_KEYS
+from shouhu.accounts.personas import PERSONA_KEYS, ensure_personas
 from shouhu.api.urls import api
-from shouhu.core.testing.walk import Sample, collect_samples, iter_routes, run_setups
+from shouhu.core.testing.walk import Route, Sample, collect_samples, iter_routes, run_setups
 
 PUBLIC = "public"
 # Django admin has its own staff-only login; no persona is staff, so all are turned away.
@@ -79,58 +90,123 @@ def _check(status: int, expected: int | tuple[int, ...]) -> bool:
     return status in expected if isinstance(expected, tuple) else status == expected
 
 
-@pytest.mark.django_db
-def test_walk_every_page_as_every_persona(personas: dict[str, User]) -> None:
-    ctx = run_setups(personas)
-    samples = collect_samples("SAMPLES")
+# The parameters: route names and API paths that have samples (the test above checks that every
+# route and path has some), in URL-map order.
+PAGE_SAMPLES = collect_samples("SAMPLES")
+API_SAMPLES = collect_samples("API_SAMPLES")
+PAGE_ROUTES: dict[str, list[Route]] = {}
+for _route in product_routes():
+    if _route.name in PAGE_SAMPLES:
+        PAGE_ROUTES.setdefault(_route.name, []).append(_route)
+API_PATHS: dict[str, list[tuple[str, Any]]] = {}
+for _path, _method, _view in api_operations():
+    if _path in API_SAMPLES:
+        API_PATHS.setdefault(_path, []).append((_method, _view))
+
+
+@dataclass(frozen=True)
+class Walk:
+    personas: dict[str, User]
+    ctx: dict[str, Any]
+    clients: dict[str, Client]  # one per persona key, plus None: anonymous
+    sessions: dict[str, str]  # persona key -> its session key
+    api_keys: dict[str, str]  # persona key -> a bearer token
+
+    def client(self, key: str | None) -> Client:
+        """The persona's client (anonymous for None) carrying only its session cookie: nothing
+        an earlier request set (messages, a cycled session) reaches the next one."""
+        client = self.clients[key] if key else self.clients[""]
+        client.cookies = SimpleCookie()
+        if key:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[key]
+        return client
+
+
+@pytest.fixture(scope="module")
+def walk(django_db_setup: None, django_db_blocker: Any) -> Iterator[Walk]:
+    """The samples' objects, one logged-in client and one API token per persona, in a transaction
+    of their own.
+
+    pytest tears a module-scoped fixture down as soon as the next test on the worker belongs to
+    another module, so this is made once per stretch of walk tests a worker runs and rolled back
+    at its end: no other test sees it. It is made before any test's own fixtures, so each test's
+    transaction (pytest-django's `db`) nests inside it as a savepoint."""
+    from shouhu.accounts.services import api_token_issue
+
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            personas = ensure_personas()
+            ctx = run_setups(personas)
+            clients: dict[str, Client] = {"": Client()}
+            sessions = {}
+            for key in PERSONA_KEYS:
+                clients[key] = Client()
+                clients[key].force_login(personas[key])
+                sessions[key] = clients[key].cookies[settings.SESSION_COOKIE_NAME].value
+            api_keys = {
+                key: api_token_issue(actor=personas["admin"], name=f"walk-{key}", user=personas[key])[1]
+                for key in PERSONA_KEYS
+            }
+            assert ApiToken.objects.filter(name__startswith="walk-").count() == len(PERSONA_KEYS)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield Walk(personas, ctx, clients, sessions, api_keys)
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _rolled_back(make: Any) -> Any:
+    with transaction.atomic():
+        response = make()
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize("name", list(PAGE_ROUTES))
+def test_page_as_every_persona(name: str, walk: Walk, db: None) -> None:
+    ctx = walk.ctx
     failures = []
-    for route in product_routes():
+    for route in PAGE_ROUTES[name]:
         rule = route.callback.access_rule
-        for sample in samples.get(route.name, []):
+        for sample in PAGE_SAMPLES[name]:
             url = reverse(route.name, kwargs=sample.resolve_kwargs(ctx))
             if rule != PUBLIC:
-                with transaction.atomic():
-                    anonymous = _request(Client(), sample, url, ctx)
-                    transaction.set_rollback(True)
+                anonymous = _rolled_back(lambda: _request(walk.client(None), sample, url, ctx))  # noqa: B023
                 if anonymous.status_code != 302 or "/login/" not in anonymous["Location"]:
                     failures.append(f"anonymous {sample.method.upper()} {url}: {anonymous.status_code}")
             for key in PERSONA_KEYS:
-                persona = personas[key]
-                expected = expected_status(rule, persona, sample)
-                with transaction.atomic():
-                    client = Client()
-                    client.force_login(persona)
-                    response = _request(client, sample, url, ctx)
-                    transaction.set_rollback(True)
+                expected = expected_status(rule, walk.personas[key], sample)
+                response = _rolled_back(lambda: _request(walk.client(key), sample, url, ctx))  # noqa: B023
                 if not _check(response.status_code, expected):
                     failures.append(f"{key} {sample.method.upper()} {url}: {response.status_code}, expected {expected}")
     assert failures == [], "\n".join(failures)
 
 
-@pytest.mark.django_db
-def test_walk_every_api_operation_as_every_persona(personas: dict[str, User]) -> None:
-    from shouhu.accounts.services import api_token_issue
-
-    ctx = run_setups(personas)
-    keys = {
-        key: api_token_issue(actor=personas["admin"], name=f"walk-{key}", user=personas[key])[1] for key in PERSONA_KEYS
-    }
-    assert ApiToken.objects.filter(name__startswith="walk-").count() == len(PERSONA_KEYS)
-    samples = collect_samples("API_SAMPLES")
+@pytest.mark.parametrize("path", list(API_PATHS))
+def test_api_path_as_every_persona(path: str, walk: Walk, db: None) -> None:
+    ctx = walk.ctx
     failures = []
-    for path, method, view in api_operations():
+    for method, view in API_PATHS[path]:
         rule = view.access_rule
-        for sample in samples.get(path, []):
+        for sample in API_SAMPLES[path]:
             url = "/api/v1" + path.format(**sample.resolve_kwargs(ctx))
             if rule != PUBLIC:
-                anonymous = getattr(Client(), method)(url)
+                anonymous = _rolled_back(lambda: getattr(walk.client(None), method)(url))  # noqa: B023
                 if anonymous.status_code != 401:
                     failures.append(f"anonymous {method.upper()} {url}: {anonymous.status_code}, expected 401")
             for key in PERSONA_KEYS:
-                expected = expected_status(rule, personas[key], sample)
-                with transaction.atomic():
-                    response = _request(Client(), sample, url, ctx, HTTP_AUTHORIZATION=f"Bearer {keys[key]}")
-                    transaction.set_rollback(True)
+                expected = expected_status(rule, walk.personas[key], sample)
+                bearer = f"Bearer {walk.api_keys[key]}"
+                response = _rolled_back(
+                    lambda: _request(walk.client(None), sample, url, ctx, HTTP_AUTHORIZATION=bearer)  # noqa: B023
+                )
                 if not _check(response.status_code, expected):
                     failures.append(f"{key} {method.upper()} {url}: {response.status_code}, expected {expected}")
     assert failures == [], "\n".join(failures)

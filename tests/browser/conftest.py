@@ -1,5 +1,15 @@
 """Real-browser journeys: the product runs in its own processes (migrate, demo load, the web
-server) on a scratch database of the suite's kind, and Playwright drives Debian's Chromium."""
+server) on a scratch database of the suite's kind, and Playwright drives Debian's Chromium.
+
+The served app is made once per run (a session fixture) and Chromium once per run of journeys
+(see Chromium): the root conftest's scheduler gives all browser tests to one worker as one unit,
+which runs them one module after the other. The modules share the demo county, so each journey
+writes only what no other reads: casework an intake for a child it looks up (and a sweep as of
+2027), eligibility the parameter rehab_age_max and a screening run, policy the task table's
+second version and a report on task 10, registry a child with its own ID number; smoke nothing
+but log-ins and a language. A new journey that needs the untouched demo data must not rely on
+running first: give it a fresh copy (a SQLite file copy, or CREATE DATABASE ... TEMPLATE on
+PostgreSQL, of a database loaded once), not another migrate and demo load."""
 
 from __future__ import annotations
 
@@ -34,19 +44,18 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
 @dataclass(frozen=True)
 class ServedStack:
     """The served app's address, its scratch database and data directory (so a test module can
-    start more processes against the same database, e.g. a worker)."""
+    start more processes against the same database, e.g. a worker). One per test run."""
 
     base: str
     database_url: str
     data_dir: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedStack]:
     tmp = tmp_path_factory.mktemp("served")
-    with scratch_database(tmp) as url:
+    with scratch_database(tmp, migrated=True) as url:
         media = str(tmp / "data")
-        shouhu_run(["migrate", "--noinput", "-v0"], url, SHOUHU_DATA_DIR=media)
         shouhu_run(["demo", "load"], url, SHOUHU_DATA_DIR=media)
         port = free_port()
         server = shouhu_process(["runserver", f"127.0.0.1:{port}", "--noreload"], url, SHOUHU_DATA_DIR=media)
@@ -59,19 +68,52 @@ def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSta
             server.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_app(served_stack: ServedStack) -> str:
     return served_stack.base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+class Chromium:
+    """One Chromium for the browser journeys, started by the first and stopped after the last one
+    a worker runs in a row: Playwright's sync API runs an event loop in the test thread while it is
+    open, and Django refuses database calls from a thread with a running loop
+    (SynchronousOnlyOperation), so it must not stay open into the worker's other tests."""
 
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+    def __init__(self) -> None:
+        self.playwright: Any = None
+        self.instance: Any = None
+
+    def get(self) -> Any:
+        if self.instance is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            self.instance = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        return self.instance
+
+    def stop(self) -> None:
+        if self.instance is not None:
+            self.instance.close()
+            self.playwright.stop()
+            self.instance = self.playwright = None
+
+
+CHROMIUM_PROCESS = Chromium()
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def browser() -> Any:
+    return CHROMIUM_PROCESS.get()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """(Called for this folder's tests only.) Stop Chromium once the next test is not a journey."""
+    result = yield
+    if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
+        CHROMIUM_PROCESS.stop()
+    return result
 
 
 @pytest.fixture

@@ -2,38 +2,101 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
 SHOUHU = [sys.executable, "-m", "shouhu.cli"]
 
 
-@contextmanager
-def scratch_database(tmp_path: Path) -> Iterator[str]:
-    """A fresh database of the suite's kind (SQLite file or PostgreSQL database) that separate
-    processes can share; dropped afterwards."""
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "sqlite" in engine:
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
+def _postgres() -> tuple[str, str, Any]:
+    """The suite's PostgreSQL server: (its URL without a database name, a DSN for maintenance, psycopg)."""
     import psycopg
 
     db = settings.DATABASES["default"]
     host, port, user = db["HOST"] or "127.0.0.1", db["PORT"] or 5432, db["USER"]
+    return f"postgres://{user}@{host}:{port}", f"host={host} port={port} user={user} dbname=postgres", psycopg
+
+
+def _is_sqlite() -> bool:
+    return "sqlite" in settings.DATABASES["default"]["ENGINE"]
+
+
+# One migrated database per test process, made the first time a test asks for one (`migrate` in
+# a process of its own costs seconds; a file copy or CREATE DATABASE ... TEMPLATE, a fraction).
+_migrated: dict[str, str] = {}
+
+
+def migrated_sqlite_file() -> Path:
+    """A SQLite file `shouhu migrate` made, for this process; copy it, do not change it."""
+    if "sqlite" not in _migrated:
+        folder = Path(tempfile.mkdtemp(prefix=f"shouhu-migrated-{os.getpid()}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "migrated.sqlite3"
+        shouhu_run(["migrate", "--noinput", "-v0"], f"sqlite:///{path}", SHOUHU_DATA_DIR=str(folder / "data"))
+        import sqlite3
+
+        with sqlite3.connect(path) as conn:  # WAL: everything into the main file, which is what is copied
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        _migrated["sqlite"] = str(path)
+    return Path(_migrated["sqlite"])
+
+
+def _migrated_postgres_template() -> str:
+    if "postgresql" not in _migrated:
+        server, dsn, psycopg = _postgres()
+        name = f"shouhu_migrated_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        atexit.register(drop)
+        shouhu_run(["migrate", "--noinput", "-v0"], f"{server}/{name}")
+        _migrated["postgresql"] = name
+    return _migrated["postgresql"]
+
+
+@contextmanager
+def scratch_database(tmp_path: Path, *, migrated: bool = False) -> Iterator[str]:
+    """A fresh database of the suite's kind (SQLite file or PostgreSQL database) that separate
+    processes can share; dropped afterwards. `migrated=True`: a copy of one this process migrated
+    once (the same tables and reference data `shouhu migrate` leaves), instead of an empty one."""
+    if _is_sqlite():
+        path = tmp_path / "scratch.sqlite3"
+        if migrated:
+            shutil.copyfile(migrated_sqlite_file(), path)
+        yield f"sqlite:///{path}"
+        return
+    server, dsn, psycopg = _postgres()
     name = f"shouhu_scratch_{uuid.uuid4().hex[:8]}"
-    dsn = f"host={host} port={port} user={user} dbname=postgres"
+    template = f' TEMPLATE "{_migrated_postgres_template()}"' if migrated else ""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        for attempt in range(20):  # the migrating process's session may take a moment to end
+            try:
+                conn.execute(f'CREATE DATABASE "{name}"{template}')
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
     try:
-        yield f"postgres://{user}@{host}:{port}/{name}"
+        yield f"{server}/{name}"
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,7 +3,6 @@ file (SQLite) or database (PostgreSQL) — whichever the suite runs on."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,12 +16,8 @@ from shouhu.core.testing.processes import scratch_database, shouhu_process, shou
 
 @pytest.fixture
 def worker_database(tmp_path: Path) -> Iterator[str]:
-    with scratch_database(tmp_path) as url:
+    with scratch_database(tmp_path, migrated=True) as url:
         yield url
-
-
-def run(args: list[str], url: str) -> subprocess.Popen[str]:
-    return shouhu_process(args, url)
 
 
 def query(url: str, code: str) -> str:
@@ -48,9 +43,6 @@ def test_a_period_is_claimed_once() -> None:
 
 
 def test_two_workers_run_each_periodic_job_once(worker_database: str) -> None:
-    migrate = run(["migrate", "--noinput", "-v0"], worker_database)
-    out, _ = migrate.communicate(timeout=300)
-    assert migrate.returncode == 0, out
     # A long screening lease makes the parts' sweep hourly, like the other jobs, so no job's period
     # turns over while the test runs (each job must run exactly once).
     workers = [

@@ -113,13 +113,12 @@ def test_both_engines_give_identical_output_and_report_every_kind_of_error(tmp_p
 
 def test_invalid_records_make_the_exit_code_non_zero(tmp_path: Path) -> None:
     """The real console command, in its own process, on a scratch database of the suite's kind."""
-    from shouhu.core.testing.processes import scratch_database, shouhu_process, shouhu_run
+    from shouhu.core.testing.processes import scratch_database, shouhu_process
 
     township = "210522100000"  # loaded by the regions migration (villages are demo data)
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(json.dumps(no_id(region_code=township)) + "\n{not json\n", encoding="utf-8")
-    with scratch_database(tmp_path) as url:
-        shouhu_run(["migrate", "--noinput", "-v0"], url)
+    with scratch_database(tmp_path, migrated=True) as url:
         args = ["screen", "--input", str(source), "--output", str(target), "--as-of", AS_OF]
         failing = shouhu_process(args, url)
         output, _ = failing.communicate(timeout=120)
