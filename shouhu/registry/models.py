@@ -244,7 +244,7 @@ class DuplicateCandidate(TimeStampedModel):
         return f"{self.child_a_id} ~ {self.child_b_id}"
 
 
-# --- Import runs (owned by the "io" part: exchange/runs.py, tasks.py, views_io.py) -------------------
+# --- Import runs (owned by the rosters part: exchange/runs.py, tasks.py, views/rosters.py) -------------------
 
 
 class ImportState(models.TextChoices):

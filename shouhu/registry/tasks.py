@@ -4,7 +4,7 @@ for potential duplicates.
 Both run the same functions the request uses for small files (`exchange.runs.import_run_validate`,
 `exchange.runs.import_run_commit`); a run that is not in the expected state is left alone, so a task
 delivered twice does nothing the second time. Tasks import the services, never the other way round:
-the import views queue these tasks (`views_io`).
+the import views queue these tasks (`views/rosters.py`).
 """
 
 from __future__ import annotations

@@ -16,11 +16,11 @@ from shouhu.access import AuthedRequest, Capability, access_duplicate, access_ru
 from shouhu.core import dates
 from shouhu.web.pagination import paginate, query_without_page
 
-from .facts import Fact, describe, in_force
-from .identity import age_on
-from .merge import duplicate_dismiss, duplicate_merge, duplicate_pair_viewed, plan_merge
-from .models import Child, Circumstance, DuplicateState
-from .services import ConcurrentEditError
+from ..facts import Fact, describe, in_force
+from ..identity import age_on
+from ..merge import duplicate_dismiss, duplicate_merge, duplicate_pair_viewed, plan_merge
+from ..models import Child, Circumstance, DuplicateState
+from ..services import ConcurrentEditError
 
 PAIRS_PER_PAGE = 20
 

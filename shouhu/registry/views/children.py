@@ -30,17 +30,17 @@ from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
-from . import documents, selectors, services
-from .exchange.format import record_to_dict
-from .facts import Fact, describe, in_force
-from .forms.child import ChildForm, initial_from_record
-from .forms.correction import CorrectionForm
-from .forms.documents import DocumentForm
-from .forms.filters import ChildFilterForm
-from .forms.status import CloseForm, ReopenForm
-from .identity import age_on, mask_phone
-from .labels import change_label
-from .models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
+from .. import documents, selectors, services
+from ..exchange.format import record_to_dict
+from ..facts import Fact, describe, in_force
+from ..forms.child import ChildForm, initial_from_record
+from ..forms.correction import CorrectionForm
+from ..forms.documents import DocumentForm
+from ..forms.filters import ChildFilterForm
+from ..forms.status import CloseForm, ReopenForm
+from ..identity import age_on, mask_phone
+from ..labels import change_label
+from ..models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 
 # Audit rows that record someone looking, not a change: left out of the child's change trail.
 READ_ACTIONS = ("children.view", "children.reveal", "children.document_download", "children.export")

@@ -30,14 +30,14 @@ from shouhu.access import (
 from shouhu.regions.models import Level
 from shouhu.web.pagination import paginate
 
-from . import tasks
-from .exchange import runs
-from .exchange.error_workbook import write_error_workbook
-from .exchange.exporting import CONTENT_TYPES, FORMATS, export_children, export_filename
-from .exchange.layout_writing import write_template
-from .exchange.reading import ImportFileError
-from .forms.imports import UploadForm
-from .models import ImportRun, ImportState
+from .. import tasks
+from ..exchange import runs
+from ..exchange.error_workbook import write_error_workbook
+from ..exchange.exporting import CONTENT_TYPES, FORMATS, export_children, export_filename
+from ..exchange.layout_writing import write_template
+from ..exchange.reading import ImportFileError
+from ..forms.imports import UploadForm
+from ..models import ImportRun, ImportState
 
 ACTIVE_STATES = (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.COMMITTING)
 ERRORS_SHOWN = 200
