@@ -188,6 +188,20 @@ class IntakeForm(forms.Form):
     def documents_to_attach(self) -> list[tuple[str, UploadedFile]]:
         return [(self.cleaned_data["doc_type"], upload) for upload in self.cleaned_data.get("documents") or []]
 
+    def answers(self) -> dict[str, Any]:
+        """What the window recorded, as the intake services take it (a new intake or a confirmed
+        suggestion alike)."""
+        data = self.cleaned_data
+        return {
+            "confirmed": self.confirmed_codes(),
+            "reasons": self.reasons(),
+            "facts": data["facts"],
+            "applicant_name": data["applicant_name"],
+            "applicant_relationship": data["applicant_relationship"],
+            "applicant_phone": data["applicant_phone"],
+            "documents": self.documents_to_attach(),
+        }
+
 
 class CancelForm(forms.Form):
     reason = forms.CharField(

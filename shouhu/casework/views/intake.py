@@ -42,6 +42,14 @@ def _proposals(child: Child) -> dict[str, str]:
     return {code: decision.explanations.get(code, "") for code in decision.measures}
 
 
+def _show_refusal(form: IntakeForm, error: ValidationError | RoutingError | PermissionDenied) -> None:
+    """A refused intake stays on the form: field errors at their fields, the rest above it."""
+    if isinstance(error, ValidationError):
+        add_validation_errors(form, error)
+    else:
+        form.add_error(None, str(error))
+
+
 @access_rule(Capability.TAKE_INTAKE)
 def intake_new(request: AuthedRequest) -> HttpResponse:
     child_id = request.GET.get("child", "")
@@ -69,25 +77,12 @@ def intake_new(request: AuthedRequest) -> HttpResponse:
         posted(request), files(request), proposals=proposals, labels=labels, in_hand=selectors.codes_in_hand(child)
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             intake, referrals = services.intake_take(
-                actor=request.user,
-                child=child,
-                proposals=proposals,
-                confirmed=form.confirmed_codes(),
-                reasons=form.reasons(),
-                facts=data["facts"],
-                applicant_name=data["applicant_name"],
-                applicant_relationship=data["applicant_relationship"],
-                applicant_phone=data["applicant_phone"],
-                documents=form.documents_to_attach(),
+                actor=request.user, child=child, proposals=proposals, **form.answers()
             )
         except (ValidationError, RoutingError, PermissionDenied) as e:
-            if isinstance(e, ValidationError):
-                add_validation_errors(form, e)
-            else:
-                form.add_error(None, str(e))
+            _show_refusal(form, e)
         else:
             messages.success(request, f"已受理 {intake.reference}，转办 {len(referrals)} 件")
             return redirect("intake:detail", intake_id=intake.pk)
@@ -196,24 +191,10 @@ def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
         in_hand=selectors.codes_in_hand(intake.child),
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            referrals = services.intake_confirm_draft(
-                actor=request.user,
-                intake=intake,
-                confirmed=form.confirmed_codes(),
-                reasons=form.reasons(),
-                facts=data["facts"],
-                applicant_name=data["applicant_name"],
-                applicant_relationship=data["applicant_relationship"],
-                applicant_phone=data["applicant_phone"],
-                documents=form.documents_to_attach(),
-            )
+            referrals = services.intake_confirm_draft(actor=request.user, intake=intake, **form.answers())
         except (ValidationError, RoutingError, PermissionDenied) as e:
-            if isinstance(e, ValidationError):
-                add_validation_errors(form, e)
-            else:
-                form.add_error(None, str(e))
+            _show_refusal(form, e)
         else:
             messages.success(request, f"已确认 {intake.reference}，转办 {len(referrals)} 件")
             return redirect("intake:detail", intake_id=intake.pk)
