@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from hypothesis import HealthCheck, given, settings
@@ -182,6 +182,18 @@ def _register(as_of: datetime.date, children: list[tuple[dict[str, Any], list[di
         Circumstance(child_id=pk, **row) for pk, (_, rows) in zip(ids, children, strict=True) for row in rows
     )
     return ids
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registry_tables_as_they_are(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """On PostgreSQL, vacuum and analyze the registry's tables before the examples: earlier tests
+    in this process rolled back many rows (dead until a vacuum) and may have left statistics of
+    data that no longer exists, and the examples' handful of children were then planned and read
+    as if the tables were large (seconds a query, minutes for the test in one CI run)."""
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE registry_child, registry_circumstance")
 
 
 @pytest.mark.django_db
