@@ -25,7 +25,7 @@ from shouhu.core.dates import today
 from shouhu.eligibility.rules import ruleset_on
 from shouhu.registry.models import Child, ChildStatus
 from shouhu.registry.selectors import situation_on
-from shouhu.web.forms import add_validation_errors
+from shouhu.web.forms import add_validation_errors, show_refusal
 from shouhu.web.pagination import paginate, query_without_page
 
 from .. import selectors, services
@@ -40,14 +40,6 @@ def _proposals(child: Child) -> dict[str, str]:
     on = today()
     decision = ruleset_on(on).decide(situation_on(child, on), on)
     return {code: decision.explanations.get(code, "") for code in decision.measures}
-
-
-def _show_refusal(form: IntakeForm, error: ValidationError | RoutingError | PermissionDenied) -> None:
-    """A refused intake stays on the form: field errors at their fields, the rest above it."""
-    if isinstance(error, ValidationError):
-        add_validation_errors(form, error)
-    else:
-        form.add_error(None, str(error))
 
 
 @access_rule(Capability.TAKE_INTAKE)
@@ -82,7 +74,7 @@ def intake_new(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, child=child, proposals=proposals, **form.answers()
             )
         except (ValidationError, RoutingError, PermissionDenied) as e:
-            _show_refusal(form, e)
+            show_refusal(form, e)
         else:
             messages.success(request, f"已受理 {intake.reference}，转办 {len(referrals)} 件")
             return redirect("intake:detail", intake_id=intake.pk)
@@ -194,7 +186,7 @@ def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
         try:
             referrals = services.intake_confirm_draft(actor=request.user, intake=intake, **form.answers())
         except (ValidationError, RoutingError, PermissionDenied) as e:
-            _show_refusal(form, e)
+            show_refusal(form, e)
         else:
             messages.success(request, f"已确认 {intake.reference}，转办 {len(referrals)} 件")
             return redirect("intake:detail", intake_id=intake.pk)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can, may_see_child
 from shouhu.core import dates
 from shouhu.core.models import AuditEvent
-from shouhu.web.forms import add_validation_errors
+from shouhu.web.forms import add_validation_errors, show_refusal
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
@@ -403,10 +403,8 @@ def circumstance_correct(request: AuthedRequest, child_id: int, circumstance_id:
                 expected_version=form.cleaned_data["version"],
                 **form.values(),
             )
-        except services.ConcurrentEditError as e:
-            form.add_error(None, str(e))
-        except ValidationError as e:
-            add_validation_errors(form, e)
+        except (services.ConcurrentEditError, ValidationError) as e:
+            show_refusal(form, e)
         else:
             messages.success(request, f"已更正「{circumstance.get_kind_display()}」记录")
             return redirect("registry:detail", child_id=child.pk)
@@ -443,10 +441,8 @@ def child_close(request: AuthedRequest, child_id: int) -> HttpResponse:
                 expected_version=data["version"],
                 note=data.get("note", "").strip(),
             )
-        except services.ConcurrentEditError as e:
-            form.add_error(None, str(e))
-        except ValidationError as e:
-            add_validation_errors(form, e)
+        except (services.ConcurrentEditError, ValidationError) as e:
+            show_refusal(form, e)
         else:
             messages.success(request, f"{child.name} 的档案已销档")
             return redirect("registry:detail", child_id=child.pk)
@@ -468,10 +464,8 @@ def child_reopen(request: AuthedRequest, child_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
             )
-        except services.ConcurrentEditError as e:
-            form.add_error(None, str(e))
-        except ValidationError as e:
-            add_validation_errors(form, e)
+        except (services.ConcurrentEditError, ValidationError) as e:
+            show_refusal(form, e)
         else:
             messages.success(request, f"{child.name} 的档案已恢复")
             return redirect("registry:detail", child_id=child.pk)
