@@ -1,9 +1,15 @@
 """The mapping between the exchange format and effective-dated circumstances.
 
-Only non-default facts are stored: no 低保 row means not 低保, no father row means the father's
-status is unknown, no guardian row means no guardian, no schooling row means not in school, no
-living-arrangement row means living with family. Changing a fact back to its default closes the
-open row.
+Only non-default facts are stored: no 低保 row means not 低保, no disability row means no
+disability, no living-arrangement row means living with family. Changing such a fact back to its
+default closes the open row.
+
+Parents, the guardian and schooling can be **not recorded** (exchange format v2), and then they have
+no row: a father or mother row holds a recorded status (`unknown` is 查找不到, recorded); a guardian
+row with status `none` records that nobody cares for the child, otherwise it holds the relationship
+and `flag` (able; NULL: not recorded); a schooling row holds the stage and `flag` (enrolled; NULL:
+attendance not recorded), with stage `none` meaning known not in school. Changing one of them to
+"未填写" closes the open row.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from .labels import (
     STAGE_LABELS,
 )
 from .models import FLAG_KINDS, Circumstance, Kind
+
+# The guardian row's status when it records that nobody cares for the child.
+NOBODY = "none"
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,13 @@ def facts_from_record(record: ChildRecord) -> dict[str, Fact]:
         )
     if record.guardian:
         facts[Kind.GUARDIAN] = Fact(detail=record.guardian.relationship, flag=record.guardian.able)
+    elif record.guardian_recorded:
+        facts[Kind.GUARDIAN] = Fact(status=NOBODY)
     if record.disability:
         facts[Kind.DISABILITY] = Fact(detail=record.disability.type, grade=record.disability.grade)
-    if record.school_stage != "none" or record.school_enrolled:
-        facts[Kind.SCHOOLING] = Fact(detail=record.school_stage, flag=record.school_enrolled)
+    if record.school_stage is not None:
+        enrolled = False if record.school_stage == "none" else record.school_enrolled
+        facts[Kind.SCHOOLING] = Fact(detail=record.school_stage, flag=enrolled)
     if record.living_arrangement != "family":
         facts[Kind.LIVING_ARRANGEMENT] = Fact(status=record.living_arrangement)
     return facts
@@ -74,12 +86,16 @@ def record_fields_from_facts(facts: dict[str, Fact]) -> dict[str, object]:
             parents.append(Parent(str(role), fact.status, fact.since, fact.until, fact.detail or None, fact.grade))
     fields["parents"] = tuple(parents)
     guardian = facts.get(Kind.GUARDIAN)
-    fields["guardian"] = Guardian(guardian.detail, bool(guardian.flag)) if guardian else None
+    fields["guardian_recorded"] = guardian is not None
+    fields["guardian"] = Guardian(guardian.detail, guardian.flag) if guardian and guardian.status != NOBODY else None
     disability = facts.get(Kind.DISABILITY)
     fields["disability"] = Disability(disability.detail, disability.grade or 0) if disability else None
     schooling = facts.get(Kind.SCHOOLING)
-    fields["school_stage"] = schooling.detail if schooling else "none"
-    fields["school_enrolled"] = bool(schooling.flag) if schooling else False
+    fields["school_stage"] = (schooling.detail or "none") if schooling else None
+    if schooling is None:
+        fields["school_enrolled"] = None
+    else:
+        fields["school_enrolled"] = False if fields["school_stage"] == "none" else schooling.flag
     living = facts.get(Kind.LIVING_ARRANGEMENT)
     fields["living_arrangement"] = living.status if living else "family"
     return fields
@@ -118,12 +134,15 @@ def describe(kind: str, fact: Fact | None) -> str:
             text += f" 至 {fact.until}"
         return text
     if kind == Kind.GUARDIAN:
-        able = "有" if fact.flag else "无"
-        return f"实际监护人：{RELATIONSHIP_LABELS.get(fact.detail, fact.detail)}（{able}监护能力）"
+        if fact.status == NOBODY:
+            return "无实际监护人"
+        able = {True: "有监护能力", False: "无监护能力", None: "监护能力未填写"}[fact.flag]
+        return f"实际监护人：{RELATIONSHIP_LABELS.get(fact.detail, fact.detail)}（{able}）"
     if kind == Kind.DISABILITY:
         return f"{DISABILITY_LABELS.get(fact.detail, fact.detail)} {fact.grade} 级"
     if kind == Kind.SCHOOLING:
-        return f"{STAGE_LABELS.get(fact.detail, fact.detail)}（{'在读' if fact.flag else '未在读'}）"
+        attending = {True: "在读", False: "未在读", None: "是否在读未填写"}[fact.flag]
+        return f"{STAGE_LABELS.get(fact.detail, fact.detail)}（{attending}）"
     if kind == Kind.LIVING_ARRANGEMENT:
         return f"生活安置：{LIVING_LABELS.get(fact.status, fact.status)}"
     return label

@@ -297,6 +297,9 @@ class ChildGenerator:
         if not villages:
             raise ValueError("没有可用的村（社区）")
         self.rng = random.Random(seed)  # noqa: S311  (synthetic data, not secrets)
+        # Facts left not recorded are drawn from their own stream, so the recorded ones stay what
+        # they were for a seed.
+        self._gaps = random.Random(seed + 1)  # noqa: S311
         self.today = today
         # Communities (codes ending below 200) are town neighbourhoods: twice as many children.
         self.villages = sorted(villages)
@@ -388,6 +391,23 @@ class ChildGenerator:
             return "vocational", True
         return "none", False
 
+    def _leave_gaps(
+        self, parents: tuple[Parent, ...], guardian: Guardian | None, stage: str, enrolled: bool
+    ) -> tuple[tuple[Parent, ...], Guardian | None, bool, bool | None]:
+        """Some forms come back with facts not recorded (exchange format v2): a parent in 4%, the
+        guardian's ability in 2%, school attendance in 3% of those at a school stage."""
+        gaps = self._gaps
+        guardian_recorded = True
+        if gaps.random() < 0.04:
+            parents = tuple(p for p in parents if p.role != gaps.choice(("father", "mother")))
+        if guardian is not None and gaps.random() < 0.02:
+            guardian = Guardian(guardian.relationship, None) if gaps.random() < 0.5 else None
+            guardian_recorded = guardian is not None
+        school_enrolled: bool | None = enrolled
+        if stage != "none" and gaps.random() < 0.03:
+            school_enrolled = None
+        return parents, guardian, guardian_recorded, school_enrolled
+
     def record(self) -> ChildRecord:
         rng = self.rng
         sex = "male" if rng.random() < 0.515 else "female"
@@ -435,6 +455,7 @@ class ChildGenerator:
             id_number = self.id_number(birth_date, sex)
             if id_number[6:14] != f"{birth_date:%Y%m%d}":  # the day was full: keep them agreeing
                 birth_date = datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        parents, guardian, guardian_recorded, school_enrolled = self._leave_gaps(parents, guardian, stage, enrolled)
         return ChildRecord(
             id_number=id_number,
             no_id_reason=no_id_reason,
@@ -448,10 +469,11 @@ class ChildGenerator:
             temporary_hardship=temporary_hardship,
             parents=parents,
             guardian=guardian,
+            guardian_recorded=guardian_recorded,
             disability=disability,
             serious_illness=rng.random() < 0.02,
             school_stage=stage,
-            school_enrolled=enrolled,
+            school_enrolled=school_enrolled,
             living_arrangement=living,
             migrant=migrant,
             left_behind=left_behind,

@@ -28,9 +28,17 @@ RELATIONSHIP_LABELS = {
     "grandparent": "祖父母/外祖父母", "sibling": "兄弟姐妹", "relative": "其他亲属", "foster_parent": "寄养家庭",
     "institution": "福利机构", "parent": "父母", "other": "其他",
 }  # fmt: skip
+# What a kind with no row in force reads as (registry/facts.py): the default, or "未填写" for the
+# facts that can be not recorded.
 KIND_DEFAULTS = {
-    "father": "父亲情况不详", "mother": "母亲情况不详", "guardian": "无实际监护人", "disability": "无残疾",
-    "schooling": "未入学", "living_arrangement": "家庭",
+    "father": "父亲情况未填写", "mother": "母亲情况未填写", "guardian": "实际监护人未填写", "disability": "无残疾",
+    "schooling": "就学情况未填写", "living_arrangement": "家庭",
+}  # fmt: skip
+NOT_RECORDED_LABEL = "未填写"
+# The not-recorded facts (exchange format v2) in words, for worklists and explanations.
+FACT_LABELS = {
+    "parents.father": "父亲情况", "parents.mother": "母亲情况", "schooling.enrolled": "是否在读",
+    "guardian": "实际监护人及其监护能力",
 }  # fmt: skip
 
 

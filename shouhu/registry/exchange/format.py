@@ -1,4 +1,10 @@
-"""The child exchange format v1 (shared/design/policy-rules.md): parsing, validation, output.
+"""The child exchange format v2 (shared/design/policy-rules.md): parsing, validation, output.
+
+v2 keeps a fact that was not recorded apart from a fact: a parent missing from `parents` (or with
+status `not_recorded`), an absent or null `schooling` (or `enrolled` null with a stage other than
+`none`), and an absent `guardian` key (or `guardian.able` null) are **not recorded**, and the
+record says so (`ChildRecord.not_recorded()`). A v1 file still reads: what v1 took as a missing
+parent's `unknown` or a missing `enrolled`'s false is now read as not recorded.
 
 `parse_record(obj)` turns one decoded JSON object into a `ChildRecord` or a list of
 `FieldError`s in Chinese naming the field (`parents[1].since`). It never touches the database:
@@ -21,6 +27,10 @@ PARENT_STATUSES = (
     "alive", "deceased", "declared_dead", "declared_missing", "unknown", "lost_contact", "imprisoned",
     "drug_rehab", "detained", "severe_disability", "serious_illness", "guardianship_revoked", "deported",
 )  # fmt: skip
+NOT_RECORDED = "not_recorded"
+# The facts that can be not recorded, by their contract names (policy-rules.md, v2).
+FACT_FATHER, FACT_MOTHER, FACT_ENROLLED, FACT_GUARDIAN = "parents.father", "parents.mother", "schooling.enrolled", "guardian"
+NOT_RECORDED_FACTS = (FACT_FATHER, FACT_MOTHER, FACT_ENROLLED, FACT_GUARDIAN)
 STATUSES_NEEDING_SINCE = ("lost_contact", "imprisoned", "drug_rehab", "detained")
 DISABILITY_TYPES = ("vision", "hearing", "speech", "physical", "intellectual", "mental", "autism", "multiple")
 SCHOOL_STAGES = ("none", "preschool", "primary", "junior", "senior", "vocational")
@@ -62,7 +72,7 @@ class Parent:
 @dataclass(frozen=True)
 class Guardian:
     relationship: str
-    able: bool
+    able: bool | None  # None: whether the guardian can care was not recorded
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,18 @@ class ChildRecord:
     low_income: bool = False
     extreme_poverty: bool = False
     temporary_hardship: bool = False
+    # A role missing from `parents` is not recorded.
     parents: tuple[Parent, ...] = ()
+    # `guardian_recorded` False: the guardian was not recorded (and `guardian` is None); True with
+    # `guardian` None: known that nobody cares for the child.
     guardian: Guardian | None = None
+    guardian_recorded: bool = False
     disability: Disability | None = None
     serious_illness: bool = False
-    school_stage: str = "none"
-    school_enrolled: bool = False
+    # None: schooling not recorded. `school_enrolled` None: attendance not recorded (never with
+    # stage "none", which means known not in school).
+    school_stage: str | None = None
+    school_enrolled: bool | None = None
     living_arrangement: str = "family"
     migrant: bool = False
     left_behind: bool = False
@@ -98,6 +114,23 @@ class ChildRecord:
 
     def parent(self, role: str) -> Parent | None:
         return next((p for p in self.parents if p.role == role), None)
+
+    @property
+    def guardian_able(self) -> bool | None:
+        """Is someone able caring for the child: None when the guardian or their ability was not recorded."""
+        if not self.guardian_recorded:
+            return None
+        return None if self.guardian is not None and self.guardian.able is None else bool(self.guardian and self.guardian.able)
+
+    def not_recorded(self) -> tuple[str, ...]:
+        """The contract names of the facts that were not recorded, in contract order."""
+        missing = {
+            FACT_FATHER: self.parent("father") is None,
+            FACT_MOTHER: self.parent("mother") is None,
+            FACT_ENROLLED: self.school_enrolled is None,
+            FACT_GUARDIAN: self.guardian_able is None,
+        }
+        return tuple(fact for fact in NOT_RECORDED_FACTS if missing[fact])
 
 
 PARENT_KEYS = ("role", "status", "since", "until", "disability_type", "disability_grade")
@@ -209,6 +242,13 @@ def _parents(reader: _Reader, value: Any) -> tuple[Parent, ...]:
             continue
         reader.unknown_keys(obj, _PARENT, path)
         role = reader.choice(obj.get("role"), PARENT_ROLES, f"{path}.role")
+        if obj.get("status") == NOT_RECORDED:
+            _not_recorded_parent(reader, obj, path)
+            if role in seen:
+                reader.error(f"{path}.role", f"{role} 重复出现")
+            if role:
+                seen.add(role)
+            continue
         status = reader.choice(obj.get("status"), PARENT_STATUSES, f"{path}.status")
         since = reader.date(obj.get("since"), f"{path}.since", required=status in STATUSES_NEEDING_SINCE)
         until = reader.date(obj.get("until"), f"{path}.until")
@@ -229,6 +269,49 @@ def _parents(reader: _Reader, value: Any) -> tuple[Parent, ...]:
     if len(parents) < 2:
         return tuple(parents)
     return tuple(sorted(parents, key=lambda p: PARENT_ROLES.index(p.role)))
+
+
+def _not_recorded_parent(reader: _Reader, obj: dict[str, Any], path: str) -> None:
+    """A parent written as not recorded carries nothing else."""
+    for key in ("since", "until", "disability_type", "disability_grade"):
+        if obj.get(key) is not None:
+            reader.error(f"{path}.{key}", "状态为 not_recorded（未填写）时不能填写")
+
+
+def _guardian(reader: _Reader, obj: dict[str, Any]) -> tuple[Guardian | None, bool]:
+    """(guardian, recorded): the key absent is not recorded; null is known nobody."""
+    if "guardian" not in obj:
+        return None, False
+    g = _object(reader, obj["guardian"], "guardian")
+    if g is None:
+        return None, True
+    reader.unknown_keys(g, _GUARDIAN, "guardian")
+    relationship = g.get("relationship")
+    if not isinstance(relationship, str) or not relationship.strip():
+        reader.error("guardian.relationship", "不能为空")
+    able = g.get("able")
+    if able is not None and not isinstance(able, bool):
+        reader.error("guardian.able", f"应为 true、false 或 null（未填写），而不是 {able!r}")
+    if isinstance(relationship, str) and relationship.strip() and (able is None or isinstance(able, bool)):
+        return Guardian(relationship.strip(), able), True
+    return None, True
+
+
+def _schooling(reader: _Reader, value: Any) -> tuple[str | None, bool | None]:
+    """(stage, enrolled): null or absent is not recorded; `enrolled` null with a stage other than
+    none is attendance not recorded, and stage none is known not in school."""
+    schooling = _object(reader, value, "schooling")
+    if schooling is None:
+        return None, None
+    reader.unknown_keys(schooling, _SCHOOLING, "schooling")
+    stage = reader.choice(schooling.get("stage"), SCHOOL_STAGES, "schooling.stage", default="none")
+    enrolled = schooling.get("enrolled")
+    if enrolled is not None and not isinstance(enrolled, bool):
+        reader.error("schooling.enrolled", f"应为 true、false 或 null（未填写），而不是 {enrolled!r}")
+        enrolled = None
+    if stage == "none" and enrolled is None:
+        enrolled = False
+    return stage, enrolled
 
 
 def _grade(reader: _Reader, value: Any, path: str) -> int | None:
@@ -293,18 +376,7 @@ def parse_record(
     flags = reader.flags(household, HOUSEHOLD_KEYS, "household")
     parents = _parents(reader, obj.get("parents"))
 
-    guardian = None
-    g = _object(reader, obj.get("guardian"), "guardian")
-    if g is not None:
-        reader.unknown_keys(g, _GUARDIAN, "guardian")
-        relationship = g.get("relationship")
-        if not isinstance(relationship, str) or not relationship.strip():
-            reader.error("guardian.relationship", "不能为空")
-        able = g.get("able")
-        if not isinstance(able, bool):
-            reader.error("guardian.able", f"应为 true 或 false，而不是 {able!r}")
-        if isinstance(relationship, str) and relationship.strip() and isinstance(able, bool):
-            guardian = Guardian(relationship.strip(), able)
+    guardian, guardian_recorded = _guardian(reader, obj)
 
     disability = None
     d = _object(reader, obj.get("disability"), "disability")
@@ -315,10 +387,7 @@ def parse_record(
         if d_type and d_grade:
             disability = Disability(d_type, d_grade)
 
-    schooling = _object(reader, obj.get("schooling"), "schooling") or {}
-    reader.unknown_keys(schooling, _SCHOOLING, "schooling")
-    stage = reader.choice(schooling.get("stage"), SCHOOL_STAGES, "schooling.stage", default="none")
-    enrolled = reader.boolean(schooling, "enrolled", "schooling.enrolled")
+    stage, enrolled = _schooling(reader, obj.get("schooling"))
     living = reader.choice(obj.get("living_arrangement"), LIVING_ARRANGEMENTS, "living_arrangement", default="family")
     safety = _object(reader, obj.get("safety"), "safety") or {}
     reader.unknown_keys(safety, _SAFETY, "safety")
@@ -329,11 +398,11 @@ def parse_record(
 
     if reader.errors:
         return None, reader.errors
-    assert sex and birth_date and region_code and stage and living and isinstance(name, str)
+    assert sex and birth_date and region_code and living and isinstance(name, str)
     return ChildRecord(
         id_number=id_number, no_id_reason=no_id_reason, name=name.strip(), sex=sex, birth_date=birth_date,
         region_code=region_code, hukou_region_code=hukou, parents=parents, guardian=guardian,
-        disability=disability, serious_illness=serious_illness, school_stage=stage, school_enrolled=enrolled,
+        guardian_recorded=guardian_recorded, disability=disability, serious_illness=serious_illness, school_stage=stage, school_enrolled=enrolled,
         living_arrangement=living, migrant=migrant, left_behind=left_behind, **flags, **safety_flags,
     ), []  # fmt: skip
 
@@ -343,9 +412,15 @@ def _iso(value: datetime.date | None) -> str | None:
 
 
 def record_to_dict(record: ChildRecord) -> dict[str, Any]:
-    """The canonical exchange-format object: every key, in the contract's order."""
+    """The canonical exchange-format object: every key in the contract's order, except `guardian`
+    when the guardian was not recorded (its absence is how v2 says so). Both parents are always
+    written, a parent not recorded as `{"role": …, "status": "not_recorded"}`."""
     parents = []
-    for p in record.parents:
+    for role in PARENT_ROLES:
+        p = record.parent(role)
+        if p is None:
+            parents.append({"role": role, "status": NOT_RECORDED})
+            continue
         item: dict[str, Any] = {"role": p.role, "status": p.status}
         if p.since:
             item["since"] = p.since.isoformat()
@@ -355,7 +430,7 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
             item["disability_type"] = p.disability_type
             item["disability_grade"] = p.disability_grade
         parents.append(item)
-    return {
+    written: dict[str, Any] = {
         "id_number": record.id_number,
         "no_id_reason": record.no_id_reason,
         "name": record.name,
@@ -370,12 +445,17 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
         else None,
         "disability": {"type": record.disability.type, "grade": record.disability.grade} if record.disability else None,
         "serious_illness": record.serious_illness,
-        "schooling": {"stage": record.school_stage, "enrolled": record.school_enrolled},
+        "schooling": {"stage": record.school_stage, "enrolled": record.school_enrolled}
+        if record.school_stage is not None
+        else None,
         "living_arrangement": record.living_arrangement,
         "migrant": record.migrant,
         "left_behind": record.left_behind,
         "safety": {k: getattr(record, k) for k in SAFETY_KEYS},
     }
+    if not record.guardian_recorded:
+        del written["guardian"]
+    return written
 
 
 RecordParser = Callable[[Any], tuple[ChildRecord | None, list[FieldError]]]

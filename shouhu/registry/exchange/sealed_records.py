@@ -65,7 +65,7 @@ _CODE = (
 _PACKAGES = ("python-calamine", "python-stdnum")
 PACKED_FIELDS = (
     "id_number", "no_id_reason", "name", "sex", "birth_date", "region_code", "hukou_region_code", "low_income",
-    "extreme_poverty", "temporary_hardship", "parents", "guardian", "disability", "serious_illness",
+    "extreme_poverty", "temporary_hardship", "parents", "guardian", "guardian_recorded", "disability", "serious_illness",
     "school_stage", "school_enrolled", "living_arrangement", "migrant", "left_behind", "abuse", "neglect",
     "abandoned",
 )  # fmt: skip
@@ -121,7 +121,7 @@ def pack(r: ChildRecord) -> tuple[Any, ...]:
             (p.role, p.status, _date(p.since), _date(p.until), p.disability_type, p.disability_grade)
             for p in r.parents
         ),
-        (r.guardian.relationship, r.guardian.able) if r.guardian else None,
+        (r.guardian.relationship, r.guardian.able) if r.guardian else None, r.guardian_recorded,
         (r.disability.type, r.disability.grade) if r.disability else None,
         r.serious_illness, r.school_stage, r.school_enrolled, r.living_arrangement, r.migrant, r.left_behind,
         r.abuse, r.neglect, r.abandoned,
@@ -129,13 +129,13 @@ def pack(r: ChildRecord) -> tuple[Any, ...]:
 
 
 def unpack(t: tuple[Any, ...]) -> ChildRecord:
-    (number, reason, name, sex, birth, region, hukou, low, extreme, hardship, parents, guardian, disability,
-     ill, stage, enrolled, living, migrant, left, abuse, neglect, abandoned) = t  # fmt: skip
+    (number, reason, name, sex, birth, region, hukou, low, extreme, hardship, parents, guardian, guardian_recorded,
+     disability, ill, stage, enrolled, living, migrant, left, abuse, neglect, abandoned) = t  # fmt: skip
     return ChildRecord(
         number, reason, name, sex, datetime.date.fromordinal(birth), region, hukou, low, extreme, hardship,
         tuple([Parent(role, status, _day(since), _day(until), d_type, d_grade)
                for role, status, since, until, d_type, d_grade in parents]) if parents else (),
-        Guardian(*guardian) if guardian else None, Disability(*disability) if disability else None,
+        Guardian(*guardian) if guardian else None, guardian_recorded, Disability(*disability) if disability else None,
         ill, stage, enrolled, living, migrant, left, abuse, neglect, abandoned,
     )  # fmt: skip
 
