@@ -21,7 +21,7 @@ TYPE_USAGE = {
     "enum": "`{name} == 值`、`{name} != 值`、`{name} in {{…}}`、`{name} not in {{…}}`",
 }
 BLOCK_DETAILS = {
-    "parent_gone": "状态为 deceased、declared_dead 或 unknown（父母一方不在列表中也算 unknown）",
+    "parent_gone": "状态为 deceased、declared_dead 或 unknown（查找不到，已记录）；未填写时待定",
     "parent_away_or_missing": "parent_gone，或状态为 declared_missing",
     "parent_unable": (
         "状态为 severe_disability 且等级不高于 $parent_severe_grade_max（智力、精神残疾 1–4 级均算）；"
@@ -29,7 +29,8 @@ BLOCK_DETAILS = {
         "$parent_unable_months 个月；或 lost_contact 且基准日 >= since + $parent_unable_months 个月；"
         "或 guardianship_revoked、deported"
     ),
-    "parent_alive": "状态为 alive（健在且能照料）",
+    "parent_alive": "状态为 alive（健在且能照料）；未填写时待定",
+    "parent_recorded": "该父母一方的情况已填写（任何状态，包括 unknown）；从不待定",
 }
 KIND_LABELS = {"category": "类别", "measure": "措施", "block": "构件"}
 
@@ -41,6 +42,7 @@ class FieldDoc:
     type: str
     values: str
     usage: str
+    fact: str
 
 
 def field_docs() -> list[FieldDoc]:
@@ -49,7 +51,8 @@ def field_docs() -> list[FieldDoc]:
     docs = []
     for f in FIELDS.values():
         values = "、".join(f"`{v}`（{f.labels[v]}）" if f.labels and v in f.labels else f"`{v}`" for v in f.values)
-        docs.append(FieldDoc(f.name, f.label, TYPE_LABELS[f.type], values, TYPE_USAGE[f.type].format(name=f.name)))
+        usage = TYPE_USAGE[f.type].format(name=f.name)
+        docs.append(FieldDoc(f.name, f.label, TYPE_LABELS[f.type], values, usage, f.fact))
     return docs
 
 
@@ -111,22 +114,36 @@ def render() -> str:
         "- Dates: `age` is completed years on the as-of date (a birthday on the as-of date counts as",
         '  reached; 29 February birthdays are reached on 1 March in other years); "N months" are calendar',
         "  months clamped to the month's end (2024-08-31 + 6 months = 2025-02-28).",
-        "- A missing fact has its default: flags false, parent status `unknown`, no guardian, no",
-        "  disability (then `disability.type` and `disability.grade` compare false), not in school,",
-        "  living with family.",
-        "- Explanations name the facts that made a rule true; negative conditions (`not …`, `!=`,",
-        "  `not in`) add nothing to an explanation.",
+        "- **Not-recorded facts (rules v2).** A parent, school attendance and the guardian can be",
+        "  *not recorded* (未填写), which is not a fact: `father.status`, `mother.status`, the parent",
+        "  blocks (except `parent_recorded`), `schooling.stage`, `schooling.enrolled`, `guardian` and",
+        "  `guardian.able` are then **undetermined**. Rules are decided in three-valued (Kleene) logic:",
+        "  `not` of undetermined is undetermined; `and` is false if any part is false, else undetermined",
+        "  if any is; `or` is true if any part is true, else undetermined if any is. Only a true rule",
+        "  decides anything; an undetermined one is listed with the not-recorded facts it depends on",
+        "  (`parents.father`, `parents.mother`, `schooling.enrolled`, `guardian`: those its expression",
+        "  reads, directly or through blocks and the rules it names) on the 待补充信息 worklist. To ask",
+        "  whether a fact was recorded, use `parent_recorded(p)`, `schooling.attendance_recorded` or",
+        "  `guardian.recorded` (never undetermined). The column 未填写时 below says which fields can be",
+        "  undetermined.",
+        "- Any other missing fact has its default: flags false, no disability (then `disability.type` and",
+        "  `disability.grade` compare false), living with family.",
+        "- Explanations name every fact that decided a rule, the absences too (`not in_school` → 未在读（小学）,",
+        "  `not guardian.able` → 无实际监护人, `living_arrangement != institution` → 生活安置：家庭); a",
+        "  category or measure named under `not` (T04's `not (T01 or T02 or T03)`) is an exclusion and",
+        "  names nothing.",
         "",
         "Example: `age <= $rehab_age_max and disability.type in {vision, hearing, speech, intellectual,",
         "physical, autism}` (T21).",
         "",
         "## Fields",
         "",
-        "| 字段 | 中文 | 类型 | 取值 | 写法 |",
-        "|---|---|---|---|---|",
+        "| 字段 | 中文 | 类型 | 取值 | 写法 | 未填写时 |",
+        "|---|---|---|---|---|---|",
     ]
     for f in field_docs():
-        lines.append(f"| `{f.name}` | {f.label} | {f.type} | {_cell(f.values) or '—'} | {_cell(f.usage)} |")
+        missing = f"待定（`{f.fact}`）" if f.fact else "—"
+        lines.append(f"| `{f.name}` | {f.label} | {f.type} | {_cell(f.values) or '—'} | {_cell(f.usage)} | {missing} |")
     lines += [
         "",
         "## Building blocks (applied to `father` or `mother`)",
@@ -150,9 +167,12 @@ def render() -> str:
         lines.append(f"| `${name}` | {value} | {_cell(text)} |")
     lines += [
         "",
-        "## Rules v1",
+        "## Rules v1 and v2",
         "",
         "The first version of every rule (loaded by the migration `eligibility/0002_load_rules_v1`).",
+        "Rules v2 (the migration `eligibility/0005_rules_v2`) is a new version of every rule from",
+        "2026-12-07 with the same expression, decided in three-valued logic from then on; the v1",
+        "versions stay on record, and the results they found keep their rule version.",
         "Rules are edited on `/eligibility/rules/<code>/edit/`: a new version from a chosen date, with a",
         "preview of how many children it would match and who changes.",
         "",

@@ -18,6 +18,7 @@ that cannot be compiled is refused at save, never evaluated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 TOKEN = re.compile(
@@ -203,6 +204,19 @@ class _Parser:
 
 def parse(text: str) -> Node:
     return _Parser(text).parse()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of an expression that names something: names (a comparison's field too) and calls."""
+    if isinstance(node, And | Or):
+        for item in node.items:
+            yield from walk(item)
+    elif isinstance(node, Not):
+        yield from walk(node.item)
+    elif isinstance(node, Compare | InSet):
+        yield node.left
+    elif isinstance(node, Name | Call):
+        yield node
 
 
 def references(node: Node) -> set[str]:

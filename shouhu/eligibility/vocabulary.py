@@ -4,8 +4,15 @@ fact.
 
 The SQL side (`sql`) reads `registry.Circumstance` rows in force on the as-of date through EXISTS;
 the facts-row side (`row`) reads one materialised row per child (see "Facts rows" below). A kind
-with no row has its default (see shouhu/registry/facts.py): flags false, parent status unknown, no
-guardian, no disability, not in school, living with family.
+with no row has its default (see shouhu/registry/facts.py): flags false, no disability, living with
+family — except parents, the guardian and schooling, which are then **not recorded** (policy rules
+v2).
+
+Every form is three-valued (Kleene): True, False, or undetermined when it reads a not-recorded fact
+(None in memory; NULL over a facts row; over the registry a pair of filters, one for "true" and one
+for "false", so that undetermined is neither). A field that can be not recorded names its fact
+(`Field.fact`, a contract name such as `parents.father`); any other absent value (a child with no
+disability has no disability type) makes every test false, as in v1.
 
 One file on purpose: each field and building block is one entry holding its three forms side by
 side (memory, registry SQL, facts row), and the facts row's columns (`fact_columns`) are what the
@@ -26,6 +33,8 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from shouhu.registry.exchange.format import (
     DISABILITY_TYPES,
+    FACT_ENROLLED,
+    FACT_GUARDIAN,
     LIVING_ARRANGEMENTS,
     PARENT_STATUSES,
     SCHOOL_STAGES,
@@ -33,6 +42,7 @@ from shouhu.registry.exchange.format import (
     ChildRecord,
     Parent,
 )
+from shouhu.registry.facts import NOBODY
 from shouhu.registry.identity import age_on
 from shouhu.registry.labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, STAGE_LABELS
 from shouhu.registry.models import FLAG_KINDS, Circumstance, Kind
@@ -40,6 +50,14 @@ from shouhu.registry.models import FLAG_KINDS, Circumstance, Kind
 from .dates import add_months, birth_date_limit, latest_start_for
 
 PARENTS = {"father": "父亲", "mother": "母亲"}
+# A truth value in memory: None is undetermined (it reads a fact that was not recorded).
+Truth = bool | None
+
+
+def parent_fact(role: str) -> str:
+    return f"parents.{role}"
+
+
 GONE = ("deceased", "declared_dead", "unknown")
 AWAY_OR_MISSING = (*GONE, "declared_missing")
 RESTRICTED = ("imprisoned", "drug_rehab", "detained")
@@ -97,7 +115,7 @@ def _row_in_force(kind: str, ctx: SqlContext) -> QuerySet[Circumstance]:
 
 @dataclass(frozen=True)
 class RowSql:
-    """A boolean SQL expression over the facts row `f`, never NULL, with its parameters."""
+    """A boolean SQL expression over the facts row `f` (NULL: undetermined), with its parameters."""
 
     sql: str
     params: tuple[Any, ...] = ()
@@ -136,7 +154,9 @@ class FactColumn:
 
 
 def fact_columns(vendor: str) -> list[FactColumn]:
-    """The facts row's columns after id, birth_date and sex. Defaults as in registry/facts.py."""
+    """The facts row's columns after id, birth_date and sex. Defaults as in registry/facts.py; a
+    not-recorded parent's status, guardian, guardian_able, schooling_stage and schooling_enrolled
+    are NULL."""
 
     def of(kind: str, value: str) -> str:
         return f"MAX(CASE WHEN c.kind = '{kind}' THEN {value} END)"
@@ -144,10 +164,12 @@ def fact_columns(vendor: str) -> list[FactColumn]:
     def present(kind: str, condition: str = "") -> str:
         return f"MAX(CASE WHEN c.kind = '{kind}'{condition} THEN 1 ELSE 0 END)"
 
+    # A flag as 1 / 0 / NULL on both databases (SQLite stores 1 / 0, PostgreSQL a boolean).
+    flag = "CASE WHEN c.flag THEN 1 WHEN NOT c.flag THEN 0 END"
     columns = [FactColumn(str(kind), "integer", present(kind, " AND c.flag")) for kind in FLAG_KINDS]
     for role in PARENTS:
         columns += [
-            FactColumn(f"{role}_status", "varchar(30)", f"COALESCE({of(role, 'c.status')}, 'unknown')"),
+            FactColumn(f"{role}_status", "varchar(30)", of(role, "c.status")),
             FactColumn(f"{role}_detail", "varchar(30)", f"COALESCE({of(role, 'c.detail')}, '')"),
             FactColumn(f"{role}_grade", "integer", of(role, "c.grade")),
             FactColumn(f"{role}_since", "date", of(role, "c.since")),
@@ -156,17 +178,30 @@ def fact_columns(vendor: str) -> list[FactColumn]:
         ]
     return [
         *columns,
-        FactColumn("guardian", "integer", present(Kind.GUARDIAN)),
-        FactColumn("guardian_able", "integer", present(Kind.GUARDIAN, " AND c.flag")),
+        FactColumn("guardian", "integer", of(Kind.GUARDIAN, f"CASE WHEN c.status = '{NOBODY}' THEN 0 ELSE 1 END")),
+        FactColumn(
+            "guardian_able", "integer", of(Kind.GUARDIAN, f"CASE WHEN c.status = '{NOBODY}' THEN 0 ELSE {flag} END")
+        ),
         FactColumn("disability", "integer", present(Kind.DISABILITY)),
         FactColumn("disability_type", "varchar(30)", of(Kind.DISABILITY, "c.detail")),  # NULL: none
         FactColumn("disability_grade", "integer", of(Kind.DISABILITY, "COALESCE(c.grade, 0)")),  # as in memory
-        FactColumn("schooling_stage", "varchar(30)", f"COALESCE({of(Kind.SCHOOLING, 'c.detail')}, 'none')"),
-        FactColumn("schooling_enrolled", "integer", present(Kind.SCHOOLING, " AND c.flag")),
+        FactColumn("schooling_stage", "varchar(30)", of(Kind.SCHOOLING, "c.detail")),
+        FactColumn(
+            "schooling_enrolled", "integer", of(Kind.SCHOOLING, f"CASE WHEN c.detail = 'none' THEN 0 ELSE {flag} END")
+        ),
         FactColumn(
             "living_arrangement", "varchar(30)", f"COALESCE({of(Kind.LIVING_ARRANGEMENT, 'c.status')}, 'family')"
         ),
     ]
+
+
+# Over the facts row: each not-recorded fact (a contract name) as an SQL test.
+NOT_RECORDED_SQL = {
+    "parents.father": "f.father_status IS NULL",
+    "parents.mother": "f.mother_status IS NULL",
+    FACT_ENROLLED: "f.schooling_enrolled IS NULL",
+    FACT_GUARDIAN: "f.guardian_able IS NULL",
+}
 
 
 def _whole_months_sql(vendor: str, since: str, until: str) -> str:
@@ -210,13 +245,24 @@ class Field:
     phrase: Callable[[Context], str] | None = None
     # The same test over a facts row: (ctx) -> RowSql, or (ctx, op, value) -> RowSql
     row: Callable[..., RowSql] = field(kw_only=True)
+    # The not-recorded fact this field reads (a contract name), or "" when it is always known.
+    fact: str = field(default="", kw_only=True)
+    # The registry filter for "false" when the field can be not recorded (else false is not true).
+    sql_false: Callable[..., Q] | None = field(default=None, kw_only=True)
 
     def describe_value(self, value: Any) -> str:
         if value is None:
-            return "无"
+            return "未填写" if self.fact else "无"
         if self.labels and value in self.labels:
             return self.labels[value]
         return str(value)
+
+    def absent(self) -> Truth:
+        """What a test on an absent value is: undetermined when the fact was not recorded, else false."""
+        return None if self.fact else False
+
+
+NEGATED = {"==": "!=", "!=": "==", "in": "not in", "not in": "in"}
 
 
 def _flag(kind: str) -> Callable[[SqlContext], Q]:
@@ -225,7 +271,7 @@ def _flag(kind: str) -> Callable[[SqlContext], Q]:
 
 def _enum_sql(kind: str, column: str, default: str | None) -> Callable[[SqlContext, str, Any], Q]:
     """==, !=, in, not in on a column of a kind's row; `default` applies when there is no row
-    (None: no row means the field is absent and every test is false)."""
+    (None: no row means the field is absent or not recorded, and the test is not true)."""
 
     def build(ctx: SqlContext, op: str, value: Any) -> Q:
         values = tuple(value) if isinstance(value, tuple) else (value,)
@@ -242,6 +288,12 @@ def _enum_sql(kind: str, column: str, default: str | None) -> Callable[[SqlConte
         return Q(in_force(kind, ctx, included))
 
     return build
+
+
+def _recorded_enum_false(kind: str, column: str) -> Callable[[SqlContext, str, Any], Q]:
+    """A recorded value's test is false: the row exists and the opposite test holds on it."""
+    build = _enum_sql(kind, column, None)
+    return lambda ctx, op, value: build(ctx, NEGATED[op], value)
 
 
 def _int_sql(kind: str, column: str) -> Callable[[SqlContext, str, int], Q]:
@@ -283,9 +335,14 @@ def _flag_row(column: str) -> Callable[[SqlContext], RowSql]:
     return lambda ctx: RowSql(f"f.{column} = 1")
 
 
+def _recorded_row(column: str) -> Callable[[SqlContext], RowSql]:
+    return lambda ctx: RowSql(f"f.{column} IS NOT NULL")
+
+
 def _enum_row(column: str, *, absent: bool = False) -> Callable[[SqlContext, str, Any], RowSql]:
     """==, !=, in, not in on a column of the facts row; `absent`: the column is NULL when the kind
-    has no row, and then every test is false (as in memory)."""
+    has no row, and then every test is false (as in memory). Without it a NULL column is a
+    not-recorded fact, and the test is NULL (undetermined)."""
 
     def build(ctx: SqlContext, op: str, value: Any) -> RowSql:
         values = tuple(value) if isinstance(value, tuple) else (value,)
@@ -329,16 +386,16 @@ def _disability_grade(c: Context) -> int | None:
     return c.record.disability.grade if c.record.disability else None
 
 
-def _parent_status(role: str) -> Callable[[Context], str]:
-    def get(c: Context) -> str:
+def _parent_status(role: str) -> Callable[[Context], str | None]:
+    def get(c: Context) -> str | None:
         parent = c.parent(role)
-        return parent.status if parent else "unknown"
+        return parent.status if parent else None
 
     return get
 
 
-def _guardian_able(c: Context) -> bool:
-    return bool(c.record.guardian and c.record.guardian.able)
+def _has_guardian(c: Context) -> bool | None:
+    return (c.record.guardian is not None) if c.record.guardian_recorded else None
 
 
 def _disability(ctx: Context) -> str:
@@ -346,12 +403,30 @@ def _disability(ctx: Context) -> str:
     return f"{DISABILITY_LABELS.get(d.type, d.type)} {d.grade} 级" if d else ""
 
 
-def _school(ctx: Context) -> str:
-    return f"在读（{STAGE_LABELS.get(ctx.record.school_stage, ctx.record.school_stage)}）"
+def school_phrase(ctx: Context) -> str:
+    """The child's schooling as it decides a rule: 在读（小学）, 未在读（初中）, 未入学."""
+    stage, enrolled = ctx.record.school_stage, ctx.record.school_enrolled
+    if stage is None:
+        return "就学情况未填写"
+    if stage == "none":
+        return "未入学"
+    label = STAGE_LABELS.get(stage, stage)
+    return {True: f"在读（{label}）", False: f"未在读（{label}）", None: f"{label}，是否在读未填写"}[enrolled]
 
 
-def _in_school_sql(ctx: SqlContext) -> Q:
-    return Q(in_force("schooling", ctx, ~Q(detail="none"), flag=True))
+def guardian_phrase(ctx: Context) -> str:
+    record = ctx.record
+    if not record.guardian_recorded:
+        return "实际监护人未填写"
+    if record.guardian is None:
+        return "无实际监护人"
+    return {True: "实际监护人有监护能力", False: "实际监护人无监护能力", None: "实际监护人监护能力未填写"}[
+        record.guardian.able
+    ]
+
+
+_NOT_NOBODY = ~Q(status=NOBODY)
+_NOT_IN_SCHOOL = Q(detail="none") | Q(flag=False)
 
 
 FIELDS: dict[str, Field] = {
@@ -383,46 +458,68 @@ FIELDS: dict[str, Field] = {
               row=_enum_row("disability_type", absent=True)),
         Field("disability.grade", "残疾等级", "int", _disability_grade,
               _int_sql("disability", "grade"), row=_int_row("disability_grade")),
-        Field("guardian", "有实际监护人", "bool", lambda c: c.record.guardian is not None,
-              lambda ctx: Q(in_force("guardian", ctx)), row=_flag_row("guardian")),
-        Field("guardian.able", "实际监护人有监护能力", "bool", _guardian_able,
-              lambda ctx: Q(in_force("guardian", ctx, flag=True)), row=_flag_row("guardian_able")),
+        Field("guardian", "有实际监护人", "bool", _has_guardian,
+              lambda ctx: Q(in_force("guardian", ctx, _NOT_NOBODY)), row=_flag_row("guardian"),
+              fact=FACT_GUARDIAN, sql_false=lambda ctx: Q(in_force("guardian", ctx, status=NOBODY)),
+              phrase=guardian_phrase),
+        Field("guardian.able", "实际监护人有监护能力", "bool", lambda c: c.record.guardian_able,
+              lambda ctx: Q(in_force("guardian", ctx, _NOT_NOBODY, flag=True)), row=_flag_row("guardian_able"),
+              fact=FACT_GUARDIAN, phrase=guardian_phrase,
+              sql_false=lambda ctx: Q(in_force("guardian", ctx, Q(status=NOBODY) | Q(flag=False)))),
+        Field("guardian.recorded", "实际监护人已填写", "bool", lambda c: c.record.guardian_able is not None,
+              lambda ctx: Q(in_force("guardian", ctx, Q(status=NOBODY) | Q(flag__isnull=False))),
+              row=_recorded_row("guardian_able"), phrase=guardian_phrase),
         Field("schooling.stage", "就学阶段", "enum", lambda c: c.record.school_stage,
-              _enum_sql("schooling", "detail", "none"), SCHOOL_STAGES, STAGE_LABELS,
-              row=_enum_row("schooling_stage")),
+              _enum_sql("schooling", "detail", None), SCHOOL_STAGES, STAGE_LABELS,
+              row=_enum_row("schooling_stage"), fact=FACT_ENROLLED, phrase=school_phrase,
+              sql_false=_recorded_enum_false("schooling", "detail")),
         Field("schooling.enrolled", "在读", "bool", lambda c: c.record.school_enrolled,
-              lambda ctx: Q(in_force("schooling", ctx, flag=True)), phrase=_school,
-              row=_flag_row("schooling_enrolled")),
+              lambda ctx: Q(in_force("schooling", ctx, ~Q(detail="none"), flag=True)), phrase=school_phrase,
+              row=_flag_row("schooling_enrolled"), fact=FACT_ENROLLED,
+              sql_false=lambda ctx: Q(in_force("schooling", ctx, _NOT_IN_SCHOOL))),
+        Field("schooling.attendance_recorded", "是否在读已填写", "bool", lambda c: c.record.school_enrolled is not None,
+              lambda ctx: Q(in_force("schooling", ctx, Q(detail="none") | Q(flag__isnull=False))),
+              row=_recorded_row("schooling_enrolled"), phrase=school_phrase),
         Field("living_arrangement", "生活安置", "enum", lambda c: c.record.living_arrangement,
               _enum_sql("living_arrangement", "status", "family"), LIVING_ARRANGEMENTS, LIVING_LABELS,
               row=_enum_row("living_arrangement")),
-        Field("father.status", "父亲状况", "enum", _parent_status("father"),
-              _enum_sql("father", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS,
-              row=_enum_row("father_status")),
-        Field("mother.status", "母亲状况", "enum", _parent_status("mother"),
-              _enum_sql("mother", "status", "unknown"), PARENT_STATUSES, PARENT_STATUS_LABELS,
-              row=_enum_row("mother_status")),
+        *(
+            Field(f"{role}.status", f"{who}状况", "enum", _parent_status(role),
+                  _enum_sql(role, "status", None), PARENT_STATUSES, PARENT_STATUS_LABELS,
+                  row=_enum_row(f"{role}_status"), fact=parent_fact(role),
+                  sql_false=_recorded_enum_false(role, "status"))
+            for role, who in PARENTS.items()
+        ),
     ]
 }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
-# Parent building blocks: parent_gone(p), parent_away_or_missing(p), parent_unable(p), parent_alive(p)
+# Parent building blocks: parent_gone(p), parent_away_or_missing(p), parent_unable(p), parent_alive(p),
+# parent_recorded(p). All but the last are undetermined for a parent who was not recorded.
 
 
-def _status(ctx: Context, role: str) -> str:
+def _status(ctx: Context, role: str) -> str | None:
     parent = ctx.parent(role)
-    return parent.status if parent else "unknown"
+    return parent.status if parent else None
+
+
+def _status_in(statuses: tuple[str, ...]) -> Callable[[Context, str], Truth]:
+    def test(ctx: Context, role: str) -> Truth:
+        status = _status(ctx, role)
+        return None if status is None else status in statuses
+
+    return test
 
 
 def restriction_long_enough(parent: Parent, months: int) -> bool:
     return parent.until is None or (parent.since is not None and parent.until >= add_months(parent.since, months))
 
 
-def parent_unable(ctx: Context, role: str) -> bool:
+def parent_unable(ctx: Context, role: str) -> Truth:
     parent = ctx.parent(role)
     if parent is None:
-        return False
+        return None
     months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
     status = parent.status
     if status == "severe_disability":
@@ -455,10 +552,10 @@ def _months_between_at_least(months: int) -> tuple[Q, dict[str, Any]]:
     return condition, annotations
 
 
-def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
+def _unable_rows(ctx: SqlContext, role: str) -> QuerySet[Circumstance]:
     months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
     long_enough, annotations = _months_between_at_least(months)
-    rows = (
+    return (
         _row_in_force(role, ctx)
         .annotate(**annotations)
         .filter(
@@ -470,11 +567,20 @@ def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
             | Q(status="lost_contact", since__lte=latest_start_for(ctx.as_of, months))
         )
     )
-    return Q(Exists(rows))
+
+
+def parent_unable_sql(ctx: SqlContext, role: str) -> Q:
+    return Q(Exists(_unable_rows(ctx, role)))
+
+
+def parent_unable_sql_false(ctx: SqlContext, role: str) -> Q:
+    """Recorded, and not unable."""
+    return Q(Exists(_row_in_force(role, ctx))) & ~Q(Exists(_unable_rows(ctx, role)))
 
 
 def parent_unable_row(ctx: SqlContext, role: str) -> RowSql:
-    """`parent_unable` over the facts row (no row: status unknown, which is never unable)."""
+    """`parent_unable` over the facts row. A not-recorded parent's status is NULL, and so is this:
+    the status tests are NULL and every other part is ANDed with one of them."""
     months, grade_max = ctx.params["parent_unable_months"], ctx.params["parent_severe_grade_max"]
     p = f"f.{role}"
     grade = f"COALESCE(NULLIF({p}_grade, 0), 99)"  # in memory: `disability_grade or 99`
@@ -498,6 +604,14 @@ def parent_unable_row(ctx: SqlContext, role: str) -> RowSql:
     return row_any(unable)
 
 
+def _status_sql(statuses: tuple[str, ...]) -> Callable[[SqlContext, str], Q]:
+    return lambda ctx, role: Q(in_force(role, ctx, status__in=statuses))
+
+
+def _status_sql_false(statuses: tuple[str, ...]) -> Callable[[SqlContext, str], Q]:
+    return lambda ctx, role: Q(in_force(role, ctx, ~Q(status__in=statuses)))
+
+
 def _status_row(statuses: tuple[str, ...]) -> Callable[[SqlContext, str], RowSql]:
     return lambda ctx, role: RowSql(f"f.{role}_status IN ({_marks(statuses)})", statuses)
 
@@ -506,7 +620,7 @@ def _parent_phrase(ctx: Context, role: str) -> str:
     parent = ctx.parent(role)
     who = PARENTS[role]
     if parent is None:
-        return f"{who}情况不详（视为查找不到）"
+        return f"{who}情况未填写"
     text = who + PARENT_STATUS_LABELS.get(parent.status, parent.status)
     if parent.status == "severe_disability":
         kind = parent.disability_type or ""
@@ -528,21 +642,26 @@ def _parent_phrase(ctx: Context, role: str) -> str:
 class Block:
     name: str
     label: str
-    test: Callable[[Context, str], bool]
+    test: Callable[[Context, str], Truth]
     sql: Callable[[SqlContext, str], Q]
     row: Callable[[SqlContext, str], RowSql]
+    # The registry filter for "false"; None: the block is never undetermined (false is not true).
+    sql_false: Callable[[SqlContext, str], Q] | None = None
 
 
 BLOCKS: dict[str, Block] = {
     b.name: b
     for b in [
-        Block("parent_gone", "父母一方死亡或查找不到", lambda c, r: _status(c, r) in GONE,
-              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=GONE))), _status_row(GONE)),
-        Block("parent_away_or_missing", "父母一方死亡、失踪或查找不到", lambda c, r: _status(c, r) in AWAY_OR_MISSING,
-              lambda ctx, r: ~Q(in_force(r, ctx, ~Q(status__in=AWAY_OR_MISSING))), _status_row(AWAY_OR_MISSING)),
-        Block("parent_unable", "父母一方无法履行抚养义务", parent_unable, parent_unable_sql, parent_unable_row),
-        Block("parent_alive", "父母一方健在", lambda c, r: _status(c, r) == "alive",
-              lambda ctx, r: Q(in_force(r, ctx, status="alive")), _status_row(("alive",))),
+        Block("parent_gone", "父母一方死亡或查找不到", _status_in(GONE), _status_sql(GONE), _status_row(GONE),
+              _status_sql_false(GONE)),
+        Block("parent_away_or_missing", "父母一方死亡、失踪或查找不到", _status_in(AWAY_OR_MISSING),
+              _status_sql(AWAY_OR_MISSING), _status_row(AWAY_OR_MISSING), _status_sql_false(AWAY_OR_MISSING)),
+        Block("parent_unable", "父母一方无法履行抚养义务", parent_unable, parent_unable_sql, parent_unable_row,
+              parent_unable_sql_false),
+        Block("parent_alive", "父母一方健在", _status_in(("alive",)), _status_sql(("alive",)),
+              _status_row(("alive",)), _status_sql_false(("alive",))),
+        Block("parent_recorded", "父母一方情况已填写", lambda c, r: c.parent(r) is not None,
+              lambda ctx, r: Q(Exists(_row_in_force(r, ctx))), lambda ctx, r: RowSql(f"f.{r}_status IS NOT NULL")),
     ]
 }  # fmt: skip
 

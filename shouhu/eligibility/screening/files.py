@@ -36,17 +36,24 @@ def read_lines(lines: Iterable[str], *, known_regions: set[str] | None) -> Itera
 
 def explain_codes(ruleset: RuleSet, record: ChildRecord, as_of: datetime.date, codes: Iterable[str]) -> dict[str, str]:
     ctx = Context(record, as_of, ruleset.params)
-    memo: dict[str, bool] = {}
+    memo: dict[str, bool | None] = {}
     return {code: ruleset.explanation(code, ctx, memo) for code in codes}
 
 
 def output_object(
-    ruleset: RuleSet, record: ChildRecord, as_of: datetime.date, categories: list[str], measures: list[str]
+    ruleset: RuleSet,
+    record: ChildRecord,
+    as_of: datetime.date,
+    categories: list[str],
+    measures: list[str],
+    undetermined: dict[str, list[str]],
 ) -> dict[str, Any]:
+    """One line of screening output v2 (policy-rules.md): `undetermined` always present."""
     return {
         "id_number": record.id_number,
         "as_of": as_of.isoformat(),
         "categories": sorted(categories),
         "measures": sorted(measures),
         "explanations": explain_codes(ruleset, record, as_of, sorted(measures)),
+        "undetermined": {code: sorted(facts) for code, facts in sorted(undetermined.items())},
     }

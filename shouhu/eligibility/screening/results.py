@@ -14,13 +14,14 @@ from django.db.models import QuerySet
 
 from shouhu.registry.models import Child, ChildStatus, Circumstance
 
-from ..engine import RuleSet
+from ..engine import RuleSet, Screened, depending
 from ..models import ChangeKind, Eligibility, EligibilityChange, RuleKind, ScreeningRun
 from ..rules import ruleset_on
-from ..vocabulary import fact_columns
+from ..vocabulary import NOT_RECORDED_SQL, fact_columns
 
 MATCH_TABLE = "shouhu_screening_match"
 FACTS_TABLE = "shouhu_screening_facts"
+UNDETERMINED_TABLE = "shouhu_screening_undetermined"
 
 
 def screened_codes(ruleset: RuleSet) -> list[str]:
@@ -132,22 +133,64 @@ def match_facts(cursor: Any, ruleset: RuleSet, codes: list[str], as_of: datetime
     return counts
 
 
-def screen_facts(
-    ruleset: RuleSet, as_of: datetime.date, children: QuerySet[Child]
-) -> dict[int, tuple[list[str], list[str]]]:
-    """The facts-row target on its own, without storing anything: child id → (categories, measures),
-    like `engine.screen_database` (for tests and benchmarks)."""
+def match_undetermined(cursor: Any, ruleset: RuleSet, codes: list[str], as_of: datetime.date) -> None:
+    """Every code's undetermined children from the facts table into the undetermined table, in one
+    statement. Only children missing a fact the rule reads are tested: the others cannot be
+    undetermined, and most children miss nothing."""
+    _fresh_table(cursor, UNDETERMINED_TABLE, "(child_id bigint NOT NULL, code varchar(40) NOT NULL)")
+    selects, params = [], []
+    for code in codes:
+        facts = sorted(ruleset.facts_read[code])
+        if not facts:
+            continue
+        row = ruleset.row(code, as_of)
+        missing = " OR ".join(NOT_RECORDED_SQL[fact] for fact in facts)
+        selects.append(f"SELECT f.id, %s FROM {FACTS_TABLE} f WHERE ({missing}) AND ({row.sql}) IS NULL")
+        params += [code, *row.params]
+    if selects:
+        cursor.execute(f"INSERT INTO {UNDETERMINED_TABLE} (child_id, code) " + " UNION ALL ".join(selects), params)
+
+
+def read_undetermined(cursor: Any, ruleset: RuleSet) -> dict[int, dict[str, list[str]]]:
+    """Child id → {undetermined code: the not-recorded facts it depends on}, from the undetermined
+    and facts tables."""
+    facts = list(NOT_RECORDED_SQL)
+    cursor.execute(
+        f"SELECT u.child_id, u.code, {', '.join(NOT_RECORDED_SQL.values())} "
+        f"FROM {UNDETERMINED_TABLE} u JOIN {FACTS_TABLE} f ON f.id = u.child_id ORDER BY u.child_id, u.code"
+    )
+    found: dict[int, dict[str, list[str]]] = {}
+    for pk, code, *missing in cursor.fetchall():
+        not_recorded = [fact for fact, absent in zip(facts, missing, strict=True) if absent]
+        found.setdefault(pk, {})[code] = depending(ruleset.facts_read[code], not_recorded)
+    return found
+
+
+def screen_facts(ruleset: RuleSet, as_of: datetime.date, children: QuerySet[Child]) -> dict[int, Screened]:
+    """The facts-row target on its own, without storing anything: child id → Screened, like
+    `engine.screen_database` (for tests and benchmarks)."""
     codes = screened_codes(ruleset)
-    decided: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk in children.values_list("pk", flat=True)}
+    screened = {pk: Screened() for pk in children.values_list("pk", flat=True)}
     with connection.cursor() as cursor:
         fill_facts(cursor, children, as_of)
         _fresh_match_table(cursor)
         match_facts(cursor, ruleset, codes, as_of)
         cursor.execute(f"SELECT child_id, code FROM {MATCH_TABLE} ORDER BY code")
         for pk, code in cursor.fetchall():
-            decided[pk][0 if ruleset.rules[code].kind == RuleKind.CATEGORY else 1].append(code)
+            kind = ruleset.rules[code].kind
+            (screened[pk].categories if kind == RuleKind.CATEGORY else screened[pk].measures).append(code)
         _empty(cursor, MATCH_TABLE)
-    return decided
+        match_undetermined(cursor, ruleset, codes, as_of)
+        for pk, undetermined in read_undetermined(cursor, ruleset).items():
+            screened[pk].undetermined = undetermined
+        _empty(cursor, UNDETERMINED_TABLE)
+    return screened
+
+
+def _fresh_table(cursor: Any, table: str, definition: str) -> None:
+    """The connection's own scratch table (TEMP: private to the connection, never logged), empty."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} {definition}")
+    _empty(cursor, table)
 
 
 def _fresh_match_table(cursor: Any) -> None:

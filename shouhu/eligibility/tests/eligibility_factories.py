@@ -20,7 +20,8 @@ LONG_AGO = datetime.date(2000, 1, 1)
 
 
 def child_data(**changes: Any) -> dict[str, Any]:
-    """A plain child (no ID number, nothing special) with top-level keys replaced."""
+    """A plain child (no ID number, nothing special, every fact recorded: both parents alive, a
+    parent caring, not in school) with top-level keys replaced."""
     data: dict[str, Any] = {
         "id_number": None,
         "no_id_reason": "测试：尚未登记户口",
@@ -30,6 +31,7 @@ def child_data(**changes: Any) -> dict[str, Any]:
         "region_code": VILLAGE_A,
         "parents": [{"role": "father", "status": "alive"}, {"role": "mother", "status": "alive"}],
         "guardian": {"relationship": "parent", "able": True},
+        "schooling": {"stage": "none", "enrolled": False},
     }
     data.update(changes)
     return data

@@ -1,7 +1,8 @@
 """Property test: the in-memory evaluator, the set-based SQL (one EXISTS query per rule) and the
 facts-row target (one facts row per child, every rule an expression over it: what screening runs)
-agree on every category and measure, for generated children, including birthdays on the as-of date,
-month-end six-month spans, missing parents and rows a correction left overlapping. Runs on whichever
+agree on every category and measure and on what is undetermined (policy rules v2), for generated
+children, including birthdays on the as-of date, month-end six-month spans, parents, attendance and
+guardians not recorded, and rows a correction left overlapping. Runs on whichever
 database the suite runs on (SQLite and PostgreSQL in CI)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shouhu.eligibility.dates import add_months
-from shouhu.eligibility.engine import RuleSet, contract_ruleset, screen_database
+from shouhu.eligibility.engine import RuleSet, Screened, contract_ruleset, screen_database
 from shouhu.eligibility.screening import screen_facts
 from shouhu.registry.exchange.bulk import bulk_register
 from shouhu.registry.exchange.format import (
@@ -42,14 +43,20 @@ class CompiledOnce(RuleSet):
 
     def __init__(self, rules: RuleSet) -> None:
         self.__dict__.update(rules.__dict__)
-        self.compiled: dict[tuple[str, datetime.date], tuple[str, tuple[Any, ...]]] = {}
+        self.compiled: dict[tuple[str, datetime.date, str], tuple[str, tuple[Any, ...]]] = {}
 
     def matching(self, code: str, as_of: datetime.date, children: QuerySet[Child] | None = None) -> QuerySet[Child]:
-        if (code, as_of) not in self.compiled:
+        if (code, as_of, "true") not in self.compiled:
             query = super().matching(code, as_of).values("pk").query
-            self.compiled[code, as_of] = query.sql_with_params()
+            self.compiled[code, as_of, "true"] = query.sql_with_params()
         children = children if children is not None else Child.objects.all()
-        return children.filter(pk__in=RawSQL(*self.compiled[code, as_of]))  # noqa: S611  (SQL Django compiled)
+        return children.filter(pk__in=RawSQL(*self.compiled[code, as_of, "true"]))  # noqa: S611  (SQL Django compiled)
+
+    def undetermined_among(self, code: str, as_of: datetime.date, children: QuerySet[Child]) -> QuerySet[Child]:
+        if (code, as_of, "undetermined") not in self.compiled:
+            query = super().undetermined_among(code, as_of, Child.objects.all()).values("pk").query
+            self.compiled[code, as_of, "undetermined"] = query.sql_with_params()
+        return children.filter(pk__in=RawSQL(*self.compiled[code, as_of, "undetermined"]))  # noqa: S611
 
 
 SQL_RULES = CompiledOnce(RULES)
@@ -74,7 +81,8 @@ def dates_near(draw: Any, anchor: datetime.date) -> datetime.date:
 @st.composite
 def parent(draw: Any, role: str, as_of: datetime.date) -> dict[str, Any] | None:
     if draw(st.booleans()) and draw(st.booleans()):
-        return None  # missing parent: counts as unknown
+        # not recorded: missing from the list, or said so
+        return draw(st.sampled_from([None, {"role": role, "status": "not_recorded"}]))
     status = draw(st.sampled_from(PARENT_STATUSES))
     item: dict[str, Any] = {"role": role, "status": status}
     if status in STATUSES_NEEDING_SINCE or draw(st.booleans()):
@@ -105,9 +113,19 @@ def child(draw: Any, as_of: datetime.date) -> dict[str, Any]:
     disability = draw(
         st.none() | st.fixed_dictionaries({"type": st.sampled_from(DISABILITY_TYPES), "grade": st.integers(1, 4)})
     )
-    guardian = draw(st.none() | st.fixed_dictionaries({"relationship": st.just("grandparent"), "able": st.booleans()}))
+    able = st.sampled_from([True, False, None])  # None: ability not recorded
+    guardian = draw(
+        st.sampled_from(["absent", None])
+        | st.fixed_dictionaries({"relationship": st.just("grandparent"), "able": able})
+    )
     flag = st.booleans()
-    return {
+    schooling = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {"stage": st.sampled_from(SCHOOL_STAGES), "enrolled": st.sampled_from([True, False, None])}
+        )
+    )
+    item = {
         "id_number": None,
         "no_id_reason": "测试",
         "name": "测试",
@@ -119,12 +137,15 @@ def child(draw: Any, as_of: datetime.date) -> dict[str, Any]:
         "guardian": guardian,
         "disability": disability,
         "serious_illness": draw(flag),
-        "schooling": {"stage": draw(st.sampled_from(SCHOOL_STAGES)), "enrolled": draw(flag)},
+        "schooling": schooling,
         "living_arrangement": draw(st.sampled_from(LIVING_ARRANGEMENTS)),
         "migrant": draw(flag),
         "left_behind": draw(flag),
         "safety": {"abuse": draw(flag) and draw(flag), "neglect": draw(flag) and draw(flag), "abandoned": draw(flag)},
     }
+    if guardian == "absent":  # the key left out: the guardian is not recorded
+        del item["guardian"]
+    return item
 
 
 REGISTERED = datetime.date(2000, 1, 1)  # facts recorded long before: every status is in force
@@ -150,11 +171,14 @@ def corrected_row(draw: Any, as_of: datetime.date) -> dict[str, Any]:
         if row["status"] == "severe_disability":
             row["detail"], row["grade"] = draw(st.sampled_from(DISABILITY_TYPES)), draw(st.integers(1, 4))
     elif kind == Kind.GUARDIAN:
-        row["detail"], row["flag"] = "grandparent", draw(st.booleans())
+        if draw(st.booleans()) and draw(st.booleans()):
+            row["status"] = "none"  # nobody cares for the child
+        else:
+            row["detail"], row["flag"] = "grandparent", draw(st.sampled_from([True, False, None]))
     elif kind == Kind.DISABILITY:
         row["detail"], row["grade"] = draw(st.sampled_from(DISABILITY_TYPES)), draw(st.integers(1, 4))
     elif kind == Kind.SCHOOLING:
-        row["detail"], row["flag"] = draw(st.sampled_from(SCHOOL_STAGES)), draw(st.booleans())
+        row["detail"], row["flag"] = draw(st.sampled_from(SCHOOL_STAGES)), draw(st.sampled_from([True, False, None]))
     else:
         row["status"] = draw(st.sampled_from(LIVING_ARRANGEMENTS))
     return row
@@ -210,8 +234,9 @@ def test_all_three_targets_agree(data: Scenario) -> None:
         for pk in ids:
             record = situation_on(Child.objects.get(pk=pk), as_of)
             memory = RULES.decide(record, as_of)
-            assert by_facts[pk] == (memory.categories, memory.measures), (record, as_of)
-            assert in_db[pk] == (memory.categories, memory.measures), (record, as_of)
+            expected = (memory.categories, memory.measures, memory.undetermined)
+            assert _outcome(by_facts[pk]) == expected, (record, as_of)
+            assert _outcome(in_db[pk]) == expected, (record, as_of)
         transaction.set_rollback(True)
 
 
@@ -225,5 +250,9 @@ def test_a_correction_overrides_the_row_it_overlaps_in_every_target() -> None:
     children = Child.objects.filter(pk=pk)
     memory = RULES.decide(situation_on(children.get(), as_of), as_of)
     assert "low_income" not in memory.categories
-    assert screen_facts(RULES, as_of, children)[pk] == (memory.categories, memory.measures)
-    assert screen_database(RULES, as_of, children)[pk] == (memory.categories, memory.measures)
+    assert screen_facts(RULES, as_of, children)[pk].decided == (memory.categories, memory.measures)
+    assert screen_database(RULES, as_of, children)[pk].decided == (memory.categories, memory.measures)
+
+
+def _outcome(screened: Screened) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    return screened.categories, screened.measures, screened.undetermined

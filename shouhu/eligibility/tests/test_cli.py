@@ -100,8 +100,12 @@ def test_both_engines_give_identical_output_and_report_every_kind_of_error(tmp_p
     birthday, eve, lost, missing, adult = results[1:6]
     assert "T21" not in birthday["measures"] and "T21" in eve["measures"]  # 7 on the day vs 6 on the eve
     assert "de_facto_unsupported" in lost["categories"]  # 2026-05-28 + 6 months = 2026-11-28
-    assert "orphan" in missing["categories"]  # a parent missing from the list counts as unknown
+    # A parent missing from the list is not recorded (v2): not an orphan, and it says what is missing.
+    assert "orphan" not in missing["categories"]
+    assert missing["undetermined"]["orphan"] == ["parents.mother"]
     assert adult["categories"] == [] and adult["measures"] == [] and adult["explanations"] == {}
+    assert adult["undetermined"] == {}  # an adult is decided: no category or measure
+    assert first["undetermined"] == {}
 
     errors = results[6:]
     expected = [(n, fragment) for n, (_line, fragment) in enumerate(LINES, start=1) if fragment]

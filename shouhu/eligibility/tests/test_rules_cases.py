@@ -43,7 +43,7 @@ def parents(father: str | dict[str, Any] | None, mother: str | dict[str, Any] | 
     items = []
     for role, value in (("father", father), ("mother", mother)):
         if value is None:
-            continue  # missing from the list: counts as unknown
+            continue  # missing from the list: not recorded
         items.append({"role": role, "status": value} if isinstance(value, str) else {"role": role, **value})
     return items
 
@@ -63,8 +63,12 @@ ORPHAN = {"parents": parents("deceased", "deceased"), **ABLE_GUARDIAN}
 CASES = [
     # -- categories ----------------------------------------------------------------------------
     Case("orphan: both parents deceased", "orphan", True, ORPHAN),
+    Case("orphan: mother recorded as unknown (查找不到)", "orphan", True, {"parents": parents("deceased", "unknown")}),
     Case(
-        "orphan: mother missing from the list counts as unknown", "orphan", True, {"parents": parents("deceased", None)}
+        "orphan miss: mother missing from the list is not recorded",
+        "orphan",
+        False,
+        {"parents": parents("deceased", None)},
     ),
     Case(
         "orphan miss: mother declared missing is not gone",
@@ -307,9 +311,10 @@ def test_in_memory(case: Case) -> None:
 def test_in_the_database(case: Case) -> None:
     child = register(**case.child)
     ruleset = ruleset_on(case.as_of)  # the stored rules v1: the same as the contract's
-    categories, measures = screen_database(ruleset, case.as_of, Child.objects.filter(pk=child.pk))[child.pk]
-    assert decided(categories, measures, case.code) is case.expected
+    in_db = screen_database(ruleset, case.as_of, Child.objects.filter(pk=child.pk))[child.pk]
+    assert decided(in_db.categories, in_db.measures, case.code) is case.expected
     memory = ruleset.decide(situation_on(child, case.as_of), case.as_of)
-    assert (categories, measures) == (memory.categories, memory.measures)
+    expected = (memory.categories, memory.measures, memory.undetermined)
+    assert (in_db.categories, in_db.measures, in_db.undetermined) == expected
     by_facts = screen_facts(ruleset, case.as_of, Child.objects.filter(pk=child.pk))[child.pk]
-    assert by_facts == (memory.categories, memory.measures)
+    assert (by_facts.categories, by_facts.measures, by_facts.undetermined) == expected

@@ -29,7 +29,12 @@ PARENT_STATUSES = (
 )  # fmt: skip
 NOT_RECORDED = "not_recorded"
 # The facts that can be not recorded, by their contract names (policy-rules.md, v2).
-FACT_FATHER, FACT_MOTHER, FACT_ENROLLED, FACT_GUARDIAN = "parents.father", "parents.mother", "schooling.enrolled", "guardian"
+FACT_FATHER, FACT_MOTHER, FACT_ENROLLED, FACT_GUARDIAN = (
+    "parents.father",
+    "parents.mother",
+    "schooling.enrolled",
+    "guardian",
+)
 NOT_RECORDED_FACTS = (FACT_FATHER, FACT_MOTHER, FACT_ENROLLED, FACT_GUARDIAN)
 STATUSES_NEEDING_SINCE = ("lost_contact", "imprisoned", "drug_rehab", "detained")
 DISABILITY_TYPES = ("vision", "hearing", "speech", "physical", "intellectual", "mental", "autism", "multiple")
@@ -120,7 +125,11 @@ class ChildRecord:
         """Is someone able caring for the child: None when the guardian or their ability was not recorded."""
         if not self.guardian_recorded:
             return None
-        return None if self.guardian is not None and self.guardian.able is None else bool(self.guardian and self.guardian.able)
+        return (
+            None
+            if self.guardian is not None and self.guardian.able is None
+            else bool(self.guardian and self.guardian.able)
+        )
 
     def not_recorded(self) -> tuple[str, ...]:
         """The contract names of the facts that were not recorded, in contract order."""
@@ -402,7 +411,8 @@ def parse_record(
     return ChildRecord(
         id_number=id_number, no_id_reason=no_id_reason, name=name.strip(), sex=sex, birth_date=birth_date,
         region_code=region_code, hukou_region_code=hukou, parents=parents, guardian=guardian,
-        guardian_recorded=guardian_recorded, disability=disability, serious_illness=serious_illness, school_stage=stage, school_enrolled=enrolled,
+        guardian_recorded=guardian_recorded, disability=disability, serious_illness=serious_illness,
+        school_stage=stage, school_enrolled=enrolled,
         living_arrangement=living, migrant=migrant, left_behind=left_behind, **flags, **safety_flags,
     ), []  # fmt: skip
 

@@ -65,9 +65,9 @@ _CODE = (
 _PACKAGES = ("python-calamine", "python-stdnum")
 PACKED_FIELDS = (
     "id_number", "no_id_reason", "name", "sex", "birth_date", "region_code", "hukou_region_code", "low_income",
-    "extreme_poverty", "temporary_hardship", "parents", "guardian", "guardian_recorded", "disability", "serious_illness",
-    "school_stage", "school_enrolled", "living_arrangement", "migrant", "left_behind", "abuse", "neglect",
-    "abandoned",
+    "extreme_poverty", "temporary_hardship", "parents", "guardian", "guardian_recorded", "disability",
+    "serious_illness", "school_stage", "school_enrolled", "living_arrangement", "migrant", "left_behind", "abuse",
+    "neglect", "abandoned",
 )  # fmt: skip
 if tuple(f.name for f in fields(ChildRecord)) != PACKED_FIELDS:
     raise RuntimeError("ChildRecord changed: update pack() and unpack() in sealed_records.py")

@@ -55,7 +55,8 @@ class Command(BaseCommand):
             metavar="FILE",
             help=(
                 "筛查结果写入的文件（JSON Lines，每名儿童一行：id_number、as_of、categories、measures、"
-                "explanations；无效记录为 line 与 errors）"
+                "explanations、undetermined（因信息未填写而无法判定的类别和措施及其所缺信息）；"
+                "无效记录为 line 与 errors）"
             ),
         )
         parser.add_argument(
@@ -125,7 +126,7 @@ class Command(BaseCommand):
             decided = {}
             for item in valid:
                 decision = ruleset.decide(item.record, as_of)  # type: ignore[arg-type]
-                decided[item.line] = (decision.categories, decision.measures)
+                decided[item.line] = (decision.categories, decision.measures, decision.undetermined)
         else:
             decided = self._database_engine(ruleset, valid, as_of)
         with target.open("w", encoding="utf-8") as out:
@@ -133,15 +134,15 @@ class Command(BaseCommand):
                 if item.record is None:
                     obj: dict[str, Any] = {"line": item.line, "errors": item.errors}
                 else:
-                    categories, measures = decided[item.line]
-                    obj = output_object(ruleset, item.record, as_of, categories, measures)
+                    categories, measures, undetermined = decided[item.line]
+                    obj = output_object(ruleset, item.record, as_of, categories, measures, undetermined)
                 out.write(json.dumps(obj, ensure_ascii=False) + "\n")
         self.stdout.write(f"已筛查 {len(valid)} 条，无效 {len(lines) - len(valid)} 条，结果写入 {target}")
         return len(lines) - len(valid)
 
     def _database_engine(
         self, ruleset: RuleSet, valid: list[Any], as_of: datetime.date
-    ) -> dict[int, tuple[list[str], list[str]]]:
+    ) -> dict[int, tuple[list[str], list[str], dict[str, list[str]]]]:
         from shouhu.registry.exchange.format import record_to_dict
 
         with tempfile.TemporaryDirectory(prefix="shouhu-screen-") as tmp:
@@ -178,7 +179,7 @@ class Command(BaseCommand):
             if proc.returncode != 0:
                 raise CommandError(f"数据库引擎失败：{proc.stderr[-2000:]}")
             data = json.loads(result.read_text(encoding="utf-8"))
-        return {int(line): (cats, measures) for line, (cats, measures) in data.items()}
+        return {int(line): (cats, measures, undetermined) for line, (cats, measures, undetermined) in data.items()}
 
     def _scratch(self, plan_path: Path) -> None:
         """Inside the temporary database: migrate, load the records, run the set-based queries."""
@@ -209,8 +210,11 @@ class Command(BaseCommand):
         # Every fact in force long before the as-of date, as in the input.
         ids = bulk_register(actor=None, records=records, effective=datetime.date(1900, 1, 1), action="screen.scratch")
         ruleset = RuleSet([RuleDef(**r) for r in plan["rules"]], plan["params"])
-        decided = screen_database(ruleset, as_of, Child.objects.all())
-        result = {line: decided[pk] for (line, _obj), pk in zip(plan["records"], ids, strict=True)}
+        screened = screen_database(ruleset, as_of, Child.objects.all())
+        result = {
+            line: (screened[pk].categories, screened[pk].measures, screened[pk].undetermined)
+            for (line, _obj), pk in zip(plan["records"], ids, strict=True)
+        }
         Path(plan["result"]).write_text(json.dumps(result), encoding="utf-8")
 
 
