@@ -35,6 +35,21 @@ KIND_DEFAULTS = {
     "schooling": "就学情况未填写", "living_arrangement": "家庭",
 }  # fmt: skip
 NOT_RECORDED_LABEL = "未填写"
+# The guardian recorded as nobody (the guardian row's status "none"), as files and forms say it.
+NOBODY_LABEL = "无人照料"
+# What "未填写" and the recorded choices beside it mean, for the help text wherever people enter
+# these facts: under policy rules v2 a not-recorded fact decides nothing and is listed for someone
+# to record, while 查找不到, 无人照料 and 未在读 are recorded facts that do decide.
+UNKNOWN_PARENT_HELP = "查找不到：经查找确实找不到生父母（会据此认定）。"
+ENTRY_HELP = {
+    "parent": f"未填写：尚未核实，系统不会据此认定孤儿或事实无人抚养，会列入待补充信息清单。{UNKNOWN_PARENT_HELP}",
+    "guardian": "未填写：尚未核实，系统不会据此认定无人监护，会列入待补充信息清单。"
+    f"{NOBODY_LABEL}：已核实没有人实际照料儿童（会据此认定）。",
+    "guardian_able": "未填写：尚未核实监护人有无监护和抚养能力，系统不会据此认定监护缺失，会列入待补充信息清单。",
+    "schooling": "未填写：尚未核实，系统不会据此认定辍学，会列入待补充信息清单。未入学：已核实没有上学。",
+    "enrolled": "未填写：尚未核实是否在读，系统不会据此认定辍学，会列入待补充信息清单。"
+    "未在读：已入学但现在不在读（辍学、休学）。",
+}
 # The not-recorded facts (exchange format v2) in words, for worklists and explanations.
 FACT_LABELS = {
     "parents.father": "父亲情况", "parents.mother": "母亲情况", "schooling.enrolled": "是否在读",

@@ -58,10 +58,14 @@ def test_register_find_change_and_see_the_history_on_a_phone(phone: Any, served_
     assert page.locator("[data-field=father_disability_type]").is_hidden()
     page.fill("[name=father_since]", "2023-05-01")
     page.select_option("[name=mother_status]", "alive")
+    # A guardian's ability and school attendance show once there is a guardian and a school stage
+    # (both start at 未填写, which records nothing).
+    assert page.locator("[data-field=guardian_able]").is_hidden()
     page.select_option("[name=guardian_relationship]", "grandparent")
-    page.check("[name=guardian_able]")
+    page.select_option("[name=guardian_able]", "yes")
+    assert page.locator("[data-field=school_enrolled]").is_hidden()
     page.select_option("[name=school_stage]", "primary")
-    page.check("[name=school_enrolled]")
+    page.select_option("[name=school_enrolled]", "yes")
     page.check("[name=left_behind]")
     page.fill("[name=effective]", "2024-09-01")  # these facts hold since the school year began
     assert_fits(page)

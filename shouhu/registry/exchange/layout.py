@@ -6,6 +6,10 @@ Chinese (是/否, 男/女, the labels of `labels.py`) and read back to exchange-
 themselves are accepted too. `layout_writing.dict_to_row` and `layout_reading.row_to_dict` are
 inverse on canonical records, so an exported workbook imports back unchanged.
 
+Parents, the guardian and school attendance can be **not recorded** (exchange format v2): their
+columns take 未填写 (or a blank cell) for that, listed first in their dropdowns, and an export
+writes 未填写, so not recorded is never read as 查找不到, 无人照料 or 否.
+
 Reading only converts: the exchange validator (`format.parse_record`) still decides whether the
 record is valid. Conversion problems (a label that is not in the list, an ID number Excel turned
 into a number) are reported against the column header; `column_of(path)` names the column behind
@@ -20,9 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..facts import NOBODY
 from ..labels import (
     DISABILITY_LABELS,
+    ENTRY_HELP,
     LIVING_LABELS,
+    NOBODY_LABEL,
+    NOT_RECORDED_LABEL,
     PARENT_STATUS_LABELS,
     RELATIONSHIP_LABELS,
     STAGE_LABELS,
@@ -49,6 +57,12 @@ class Column:
     labels: dict[str, str] = field(default_factory=dict)  # code → Chinese label (choice columns)
     free_text: bool = False  # a choice column that also takes other words (guardian relationship)
     width: int = 10
+    # A fact that can be not recorded: 未填写 (or a blank cell) means so, and heads the dropdown.
+    not_recorded: bool = False
+
+
+# The guardian column's choices: recorded as nobody, or a relationship.
+GUARDIAN_LABELS = {NOBODY: NOBODY_LABEL, **RELATIONSHIP_LABELS}
 
 
 def _parent_columns(role: str, who: str) -> list[Column]:
@@ -58,9 +72,10 @@ def _parent_columns(role: str, who: str) -> list[Column]:
             f"{who}状况",
             f"parents.{role}.status",
             "choice",
-            f"留空表示{who}情况不详（不填此{who}）；可选：{statuses}",
+            f"{ENTRY_HELP['parent']}留空同未填写。可选：{NOT_RECORDED_LABEL}、{statuses}",
             PARENT_STATUS_LABELS,
             width=14,
+            not_recorded=True,
         ),
         Column(
             f"{who}状况起始",
@@ -99,19 +114,42 @@ COLUMNS: tuple[Column, ...] = (
         "监护人关系",
         "guardian.relationship",
         "choice",
-        "实际照料儿童的人与儿童的关系；无实际监护人时留空。可选："
-        + "、".join(RELATIONSHIP_LABELS.values())
+        f"实际照料儿童的人与儿童的关系。{ENTRY_HELP['guardian']}留空同未填写。可选：{NOT_RECORDED_LABEL}、"
+        + "、".join(GUARDIAN_LABELS.values())
         + "，也可填写其他关系",
-        RELATIONSHIP_LABELS,
+        GUARDIAN_LABELS,
         free_text=True,
         width=14,
+        not_recorded=True,
     ),
-    Column("监护人有监护能力", "guardian.able", "bool", "填写了监护人关系时必填：是 或 否", width=10),
+    Column(
+        "监护人有监护能力",
+        "guardian.able",
+        "bool",
+        f"是、否 或 未填写（留空同未填写）；监护人关系为未填写或{NOBODY_LABEL}时留空。{ENTRY_HELP['guardian_able']}",
+        width=10,
+        not_recorded=True,
+    ),
     Column("残疾类别", "disability.type", "choice", "无残疾时留空", DISABILITY_LABELS, width=10),
     Column("残疾等级", "disability.grade", "grade", "1–4（1 级最重）；无残疾时留空"),
     Column("重病", "serious_illness", "bool", "是 或 否（留空为否）", width=6),
-    Column("就学阶段", "schooling.stage", "choice", "留空为未入学", STAGE_LABELS, width=8),
-    Column("在读", "schooling.enrolled", "bool", "是 或 否（留空为否）", width=6),
+    Column(
+        "就学阶段",
+        "schooling.stage",
+        "choice",
+        f"{ENTRY_HELP['schooling']}留空同未填写。可选：{NOT_RECORDED_LABEL}、" + "、".join(STAGE_LABELS.values()),
+        STAGE_LABELS,
+        width=8,
+        not_recorded=True,
+    ),
+    Column(
+        "在读",
+        "schooling.enrolled",
+        "bool",
+        f"是（在读）、否（未在读）或 未填写（留空同未填写）；就学阶段为未入学时按否记录。{ENTRY_HELP['enrolled']}",
+        width=6,
+        not_recorded=True,
+    ),
     Column("生活安置", "living_arrangement", "choice", "留空为家庭", LIVING_LABELS, width=10),
     Column("随迁", "migrant", "bool", "随迁子女：是 或 否（留空为否）", width=6),
     Column("留守", "left_behind", "bool", "留守儿童：是 或 否（留空为否）", width=6),

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..facts import NOBODY
+from ..labels import NOBODY_LABEL, NOT_RECORDED_LABEL
 from .format import FieldError
 from .layout import (
     BY_HEADER,
@@ -160,6 +162,10 @@ def _code(value: Any) -> Any:
 
 
 def read_value(column: Column, value: Any, errors: list[FieldError]) -> Any:
+    """A cell's exchange-format value; None for a blank cell, and for 未填写 where the column's
+    fact can be not recorded."""
+    if column.not_recorded and isinstance(value, str) and value.strip() == NOT_RECORDED_LABEL:
+        return None
     if column.kind == "text":
         return _text(value)
     if column.kind == "id":
@@ -198,25 +204,25 @@ def _known_answers(column: Column, words: Iterable[str]) -> dict[str, Any]:
 def _converter(column: Column) -> Converter:
     header = column.header
     if column.kind == "bool":
-        known = _known_answers(column, [*TRUE_WORDS, *FALSE_WORDS, YES, NO])
+        known = _known_answers(column, [*TRUE_WORDS, *FALSE_WORDS, YES, NO, NOT_RECORDED_LABEL])
 
         def convert_bool(value: Any, errors: list[FieldError]) -> Any:
             if type(value) is str:
                 answer = known.get(value, _SLOW)
                 if answer is not _SLOW:
                     return answer
-            return _bool(value, header, errors)
+            return read_value(column, value, errors)
 
         return convert_bool
     if column.kind == "choice":
-        known = _known_answers(column, [*column.labels, *column.labels.values()])
+        known = _known_answers(column, [*column.labels, *column.labels.values(), NOT_RECORDED_LABEL])
 
         def convert_choice(value: Any, errors: list[FieldError]) -> Any:
             if type(value) is str:
                 answer = known.get(value, _SLOW)
                 if answer is not _SLOW:
                     return answer
-            return _choice(value, column, errors)
+            return read_value(column, value, errors)
 
         return convert_choice
     if column.kind in ("text", "code"):
@@ -309,7 +315,7 @@ def _assemble(v: dict[str, Any], errors: list[FieldError]) -> FlatRow:
         d_type, d_grade = v[type_h], v[grade_h]
         if status is None:
             if any(x is not None for x in (since, until, d_type, d_grade)):
-                errors.append(FieldError(status_h, f"填写了{who}的日期或残疾情况时不能为空"))
+                errors.append(FieldError(status_h, f"填写了{who}的日期或残疾情况时不能为空或{NOT_RECORDED_LABEL}"))
             continue
         parent: dict[str, Any] = {"role": role, "status": status}
         if since is not None:
@@ -325,15 +331,7 @@ def _assemble(v: dict[str, Any], errors: list[FieldError]) -> FlatRow:
         parents.append(parent)
         roles.append(role)
     obj["parents"] = parents
-    relationship, able = v["监护人关系"], v["监护人有监护能力"]
-    if relationship is None:
-        if able is not None:
-            errors.append(FieldError("监护人关系", "填写了「监护人有监护能力」时不能为空"))
-        obj["guardian"] = None
-    else:
-        if able is None and not any(e.field == "监护人有监护能力" for e in errors):
-            errors.append(FieldError("监护人有监护能力", "填写了监护人关系时不能为空，应填 是 或 否"))
-        obj["guardian"] = {"relationship": relationship, "able": bool(able)}
+    _guardian(obj, v["监护人关系"], v["监护人有监护能力"], errors)
     d_type, d_grade = v["残疾类别"], v["残疾等级"]
     if d_type is None and d_grade is None:
         obj["disability"] = None
@@ -343,12 +341,34 @@ def _assemble(v: dict[str, Any], errors: list[FieldError]) -> FlatRow:
                 errors.append(FieldError(header, "填写了残疾情况时，残疾类别和残疾等级都要填写"))
         obj["disability"] = {"type": d_type, "grade": d_grade}
     obj["serious_illness"] = bool(v["重病"])
-    obj["schooling"] = {"stage": v["就学阶段"] or "none", "enrolled": bool(v["在读"])}
+    obj["schooling"] = _schooling(v["就学阶段"], v["在读"], errors)
     obj["living_arrangement"] = v["生活安置"] or "family"
     obj["migrant"] = bool(v["随迁"])
     obj["left_behind"] = bool(v["留守"])
     obj["safety"] = {"abuse": bool(v["遭受虐待"]), "neglect": bool(v["被忽视"]), "abandoned": bool(v["被遗弃"])}
     return FlatRow(obj, errors, roles)
+
+
+def _guardian(obj: dict[str, Any], relationship: str | None, able: bool | None, errors: list[FieldError]) -> None:
+    """The guardian: left out of `obj` (not recorded) when 监护人关系 is blank or 未填写, null
+    when 无人照料; an ability given for neither is an error."""
+    if relationship is None or relationship == NOBODY:
+        if able is not None:
+            errors.append(FieldError("监护人有监护能力", f"监护人关系为{NOT_RECORDED_LABEL}或{NOBODY_LABEL}时应留空"))
+        if relationship == NOBODY:
+            obj["guardian"] = None
+        return
+    obj["guardian"] = {"relationship": relationship, "able": able}
+
+
+def _schooling(stage: str | None, enrolled: bool | None, errors: list[FieldError]) -> dict[str, Any] | None:
+    """The schooling: null (not recorded) when 就学阶段 is blank or 未填写; 在读 blank or 未填写 is
+    attendance not recorded."""
+    if stage is None:
+        if enrolled is not None:
+            errors.append(FieldError("就学阶段", f"填写了「在读」时不能为空或{NOT_RECORDED_LABEL}"))
+        return None
+    return {"stage": stage, "enrolled": enrolled}
 
 
 def check_headers(headers: Sequence[Any]) -> tuple[dict[str, int], list[FieldError]]:

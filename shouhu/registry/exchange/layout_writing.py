@@ -13,10 +13,13 @@ from xlsxwriter.worksheet import Worksheet
 from ..labels import (
     DISABILITY_LABELS,
     LIVING_LABELS,
+    NOBODY_LABEL,
+    NOT_RECORDED_LABEL,
     PARENT_STATUS_LABELS,
     RELATIONSHIP_LABELS,
     STAGE_LABELS,
 )
+from .format import NOT_RECORDED
 from .layout import (
     COLUMNS,
     FIRST_DATE,
@@ -37,16 +40,40 @@ def _date_value(text: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text else None
 
 
+def _yes(value: Any) -> str:
+    return YES if value else NO
+
+
+def _answer(value: bool | None) -> str:
+    """是, 否, or 未填写 for a yes-or-no fact that was not recorded."""
+    return NOT_RECORDED_LABEL if value is None else _yes(value)
+
+
+def _guardian_cells(obj: dict[str, Any]) -> tuple[str, str | None]:
+    """监护人关系 and 监护人有监护能力: the key absent is not recorded, null is nobody (无人照料,
+    whose ability does not apply)."""
+    if "guardian" not in obj:
+        return NOT_RECORDED_LABEL, NOT_RECORDED_LABEL
+    guardian = obj["guardian"]
+    if guardian is None:
+        return NOBODY_LABEL, None
+    relationship = guardian["relationship"]
+    return RELATIONSHIP_LABELS.get(relationship, relationship), _answer(guardian.get("able"))
+
+
+def _schooling_cells(schooling: dict[str, Any] | None) -> tuple[str, str]:
+    """就学阶段 and 在读: 未填写 for what was not recorded."""
+    if schooling is None:
+        return NOT_RECORDED_LABEL, NOT_RECORDED_LABEL
+    return STAGE_LABELS[schooling.get("stage") or "none"], _answer(schooling.get("enrolled"))
+
+
 def dict_to_row(obj: dict[str, Any]) -> list[Any]:
     """A canonical exchange-format object as the layout's values (str, date, int or None)."""
     household, safety = obj.get("household") or {}, obj.get("safety") or {}
-    parents = {p["role"]: p for p in obj.get("parents") or []}
-    guardian, disability = obj.get("guardian"), obj.get("disability")
-    schooling = obj.get("schooling") or {}
-
-    def yes(value: Any) -> str:
-        return YES if value else NO
-
+    # A parent written as not_recorded is as good as one left out: 未填写 either way.
+    parents = {p["role"]: p for p in obj.get("parents") or [] if p.get("status") != NOT_RECORDED}
+    disability = obj.get("disability")
     values: dict[str, Any] = {
         "姓名": obj["name"],
         "性别": SEX_LABELS.get(obj["sex"], obj["sex"]),
@@ -55,26 +82,24 @@ def dict_to_row(obj: dict[str, Any]) -> list[Any]:
         "无身份证号原因": obj.get("no_id_reason"),
         "居住地区划代码": obj["region_code"],
         "户籍地区划代码": obj.get("hukou_region_code"),
-        "低保": yes(household.get("low_income")),
-        "特困": yes(household.get("extreme_poverty")),
-        "临时困难": yes(household.get("temporary_hardship")),
-        "监护人关系": RELATIONSHIP_LABELS.get(guardian["relationship"], guardian["relationship"]) if guardian else None,
-        "监护人有监护能力": yes(guardian["able"]) if guardian else None,
+        "低保": _yes(household.get("low_income")),
+        "特困": _yes(household.get("extreme_poverty")),
+        "临时困难": _yes(household.get("temporary_hardship")),
         "残疾类别": DISABILITY_LABELS[disability["type"]] if disability else None,
         "残疾等级": disability["grade"] if disability else None,
-        "重病": yes(obj.get("serious_illness")),
-        "就学阶段": STAGE_LABELS[schooling.get("stage") or "none"],
-        "在读": yes(schooling.get("enrolled")),
+        "重病": _yes(obj.get("serious_illness")),
         "生活安置": LIVING_LABELS[obj.get("living_arrangement") or "family"],
-        "随迁": yes(obj.get("migrant")),
-        "留守": yes(obj.get("left_behind")),
-        "遭受虐待": yes(safety.get("abuse")),
-        "被忽视": yes(safety.get("neglect")),
-        "被遗弃": yes(safety.get("abandoned")),
+        "随迁": _yes(obj.get("migrant")),
+        "留守": _yes(obj.get("left_behind")),
+        "遭受虐待": _yes(safety.get("abuse")),
+        "被忽视": _yes(safety.get("neglect")),
+        "被遗弃": _yes(safety.get("abandoned")),
     }
+    values["监护人关系"], values["监护人有监护能力"] = _guardian_cells(obj)
+    values["就学阶段"], values["在读"] = _schooling_cells(obj.get("schooling"))
     for role, who in PARENT_ROLE_NAMES.items():
         p = parents.get(role)
-        values[f"{who}状况"] = PARENT_STATUS_LABELS[p["status"]] if p else None
+        values[f"{who}状况"] = PARENT_STATUS_LABELS[p["status"]] if p else NOT_RECORDED_LABEL
         values[f"{who}状况起始"] = _date_value(p.get("since")) if p else None
         values[f"{who}状况结束"] = _date_value(p.get("until")) if p else None
         d_type = p.get("disability_type") if p else None
@@ -148,10 +173,11 @@ class LayoutWriter:
         self.row = 1
 
     def _validation(self, column: Column) -> dict[str, Any] | None:
+        # 未填写 heads the list where the fact can be not recorded (for bools: after 是 and 否).
         if column.kind == "bool":
             return {
                 "validate": "list",
-                "source": [YES, NO],
+                "source": [YES, NO, NOT_RECORDED_LABEL] if column.not_recorded else [YES, NO],
                 "input_title": column.header,
                 "input_message": column.help[:255],
                 "error_message": "请填 是 或 否",
@@ -159,7 +185,7 @@ class LayoutWriter:
         if column.kind == "choice":
             return {
                 "validate": "list",
-                "source": list(column.labels.values()),
+                "source": [NOT_RECORDED_LABEL] * column.not_recorded + list(column.labels.values()),
                 "input_title": column.header,
                 "input_message": column.help[:255],
                 "show_error": not column.free_text,
@@ -196,7 +222,12 @@ class LayoutWriter:
         ws.write_string(0, 0, "儿童名单导入模板", bold)
         lines = [
             f"在「{SHEET_NAME}」工作表中每行填写一名儿童，第一行是列名，请勿修改、删除或调换列名。",
-            "所有列都必须保留；不适用的单元格留空即可。是/否 类的列留空按「否」处理。",
+            "所有列都必须保留；不适用的单元格留空即可。是/否 类的列留空按「否」处理，"
+            "「在读」「监护人有监护能力」除外。",
+            f"父母状况、监护人关系、监护人有监护能力、就学阶段、在读可选「{NOT_RECORDED_LABEL}」（留空也是未填写）："
+            "表示尚未核实，系统不会据此认定孤儿、无人监护或辍学，会列入待补充信息清单。"
+            f"它不同于「查找不到」（经查找确实找不到生父母）、「{NOBODY_LABEL}」（没有人实际照料儿童）"
+            "和「否」（已核实不在读或无监护能力），这些都会据此认定。",
             "身份证号、区划代码请以文本格式填写，防止 Excel 把长数字改掉。",
             "导入前系统会逐行检查；有任何错误都不会写入数据，可下载标注了错误的表格修改后重新上传。",
             "身份证号已登记的儿童将按表中内容更新（导入前会列出每项变化），不会重复登记。",

@@ -27,21 +27,44 @@ from ..exchange.format import (
     DISABILITY_TYPES,
     HOUSEHOLD_KEYS,
     LIVING_ARRANGEMENTS,
+    NOT_RECORDED,
     PARENT_STATUSES,
     SAFETY_KEYS,
     SCHOOL_STAGES,
     ChildRecord,
     parse_record,
 )
+from ..facts import NOBODY
 from ..identity import mask_phone
-from ..labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, RELATIONSHIP_LABELS, STAGE_LABELS
+from ..labels import (
+    DISABILITY_LABELS,
+    ENTRY_HELP,
+    LIVING_LABELS,
+    NOBODY_LABEL,
+    NOT_RECORDED_LABEL,
+    RELATIONSHIP_LABELS,
+    STAGE_LABELS,
+)
 from ..models import Child, DocumentType, Sex
-from .fields import DATE_WIDGET, GRADE_CHOICES, add_field_errors, code_choices, date_field
+from .fields import (
+    DATE_WIDGET,
+    GRADE_CHOICES,
+    PARENT_STATUS_CHOICES,
+    add_field_errors,
+    code_choices,
+    date_field,
+    three_way_answer,
+    three_way_choices,
+    three_way_value,
+)
 
 PARENT_ROLES = ("father", "mother")
 PARENT_PARTS = ("status", "since", "until", "disability_type", "disability_grade")
 # Parent statuses that have no start/end dates worth asking for.
-STATUSES_WITHOUT_DATES = ("", "alive")
+STATUSES_WITHOUT_DATES = ("alive",)
+# The guardian choices besides the relationships: not recorded, and recorded as nobody.
+GUARDIAN_CHOICES = [(NOT_RECORDED, NOT_RECORDED_LABEL), (NOBODY, f"{NOBODY_LABEL}（没有实际监护人）")]
+STAGE_CHOICES = [(NOT_RECORDED, NOT_RECORDED_LABEL), *code_choices(STAGE_LABELS, SCHOOL_STAGES)]
 
 
 def village_choices(user: User) -> list[tuple[str, Any]]:
@@ -128,7 +151,9 @@ class ChildForm(forms.Form):
     father_status = forms.ChoiceField(
         label=_("父亲状况"),
         required=False,
-        choices=code_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）"),
+        choices=PARENT_STATUS_CHOICES,
+        initial=NOT_RECORDED,
+        help_text=ENTRY_HELP["parent"],
     )
     father_since = date_field(_("起始日期"))
     father_until = date_field(_("结束日期（已知时填）"))
@@ -139,7 +164,9 @@ class ChildForm(forms.Form):
     mother_status = forms.ChoiceField(
         label=_("母亲状况"),
         required=False,
-        choices=code_choices(PARENT_STATUS_LABELS, PARENT_STATUSES, "不详（未填写）"),
+        choices=PARENT_STATUS_CHOICES,
+        initial=NOT_RECORDED,
+        help_text=ENTRY_HELP["parent"],
     )
     mother_since = date_field(_("起始日期"))
     mother_until = date_field(_("结束日期（已知时填）"))
@@ -148,8 +175,16 @@ class ChildForm(forms.Form):
     )
     mother_disability_grade = forms.ChoiceField(label=_("母亲残疾等级"), required=False, choices=GRADE_CHOICES)
     # Guardian
-    guardian_relationship = forms.ChoiceField(label=_("实际监护人"), required=False)
-    guardian_able = forms.BooleanField(label=_("监护人有监护和抚养能力"), required=False)
+    guardian_relationship = forms.ChoiceField(
+        label=_("实际监护人"), required=False, initial=NOT_RECORDED, help_text=ENTRY_HELP["guardian"]
+    )
+    guardian_able = forms.ChoiceField(
+        label=_("监护人有无监护和抚养能力"),
+        required=False,
+        choices=three_way_choices("有", "无"),
+        initial=NOT_RECORDED,
+        help_text=ENTRY_HELP["guardian_able"],
+    )
     # The child's own situation
     disability_type = forms.ChoiceField(
         label=_("儿童残疾类别"), required=False, choices=code_choices(DISABILITY_LABELS, DISABILITY_TYPES, "无残疾")
@@ -157,9 +192,19 @@ class ChildForm(forms.Form):
     disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=GRADE_CHOICES)
     serious_illness = forms.BooleanField(label=_("患重病"), required=False)
     school_stage = forms.ChoiceField(
-        label=_("就学阶段"), required=False, choices=code_choices(STAGE_LABELS, SCHOOL_STAGES), initial="none"
+        label=_("就学阶段"),
+        required=False,
+        choices=STAGE_CHOICES,
+        initial=NOT_RECORDED,
+        help_text=ENTRY_HELP["schooling"],
     )
-    school_enrolled = forms.BooleanField(label=_("在读"), required=False)
+    school_enrolled = forms.ChoiceField(
+        label=_("是否在读"),
+        required=False,
+        choices=three_way_choices("在读", "未在读"),
+        initial=NOT_RECORDED,
+        help_text=ENTRY_HELP["enrolled"],
+    )
     living_arrangement = forms.ChoiceField(
         label=_("生活安置"), required=False, choices=code_choices(LIVING_LABELS, LIVING_ARRANGEMENTS), initial="family"
     )
@@ -193,10 +238,12 @@ class ChildForm(forms.Form):
         region_field: forms.ChoiceField = self.fields["region_code"]  # type: ignore[assignment]
         region_field.choices = villages if len(villages) == 1 else [("", "请选择"), *villages]
         relationship: forms.ChoiceField = self.fields["guardian_relationship"]  # type: ignore[assignment]
-        choices = [("", "无（没有人实际照料）"), *RELATIONSHIP_LABELS.items()]
-        current = (self.initial.get("guardian_relationship") or "") if child else ""
-        if current and current not in RELATIONSHIP_LABELS:
-            choices.append((current, current))  # a relationship written in words (e.g. imported)
+        choices = [*GUARDIAN_CHOICES, *RELATIONSHIP_LABELS.items()]
+        # A relationship written in words (e.g. imported) stays a choice while the child is edited,
+        # also when the form comes back (bound: the prefilled value is in the data, not initial).
+        current = self.initial.get("guardian_relationship") or self.data.get("guardian_relationship") or ""
+        if child is not None and current and current not in dict(choices):
+            choices.append((current, current))
         relationship.choices = choices
         if child is None:
             del self.fields["version"]
@@ -229,28 +276,10 @@ class ChildForm(forms.Form):
         if not id_number and self.child is not None and self.child.id_number:
             id_number = self.child.id_number
         reason = (data.get("no_id_reason") or "").strip()
-        parents: list[dict[str, Any]] = []
-        roles: list[str] = []
-        for role in PARENT_ROLES:
-            status = data.get(f"{role}_status") or ""
-            if not status:
-                continue
-            item: dict[str, Any] = {"role": role, "status": status}
-            if status not in STATUSES_WITHOUT_DATES:
-                for part in ("since", "until"):
-                    value = (data.get(f"{role}_{part}") or "").strip()
-                    if value:
-                        item[part] = value
-            if status == "severe_disability":
-                item["disability_type"] = data.get(f"{role}_disability_type") or None
-                grade = data.get(f"{role}_disability_grade")
-                item["disability_grade"] = int(grade) if grade else None
-            parents.append(item)
-            roles.append(role)
-        relationship = data.get("guardian_relationship") or ""
+        parents = [item for item in (_parent_item(data, role) for role in PARENT_ROLES) if item]
         disability_type = data.get("disability_type") or ""
         grade = data.get("disability_grade")
-        obj = {
+        obj: dict[str, Any] = {
             "id_number": id_number or None,
             "no_id_reason": None if id_number else (reason or None),
             "name": (data.get("name") or "").strip(),
@@ -260,20 +289,20 @@ class ChildForm(forms.Form):
             "hukou_region_code": (data.get("hukou_region_code") or "").strip() or None,
             "household": {k: bool(data.get(k)) for k in HOUSEHOLD_KEYS},
             "parents": parents,
-            "guardian": {"relationship": relationship, "able": bool(data.get("guardian_able"))}
-            if relationship
-            else None,
             "disability": {"type": disability_type, "grade": int(grade) if grade else None}
             if disability_type
             else None,
             "serious_illness": bool(data.get("serious_illness")),
-            "schooling": {"stage": data.get("school_stage") or "none", "enrolled": bool(data.get("school_enrolled"))},
+            "schooling": _schooling_item(data),
             "living_arrangement": data.get("living_arrangement") or "family",
             "migrant": bool(data.get("migrant")),
             "left_behind": bool(data.get("left_behind")),
             "safety": {k: bool(data.get(k)) for k in SAFETY_KEYS},
         }
-        return obj, roles
+        recorded, guardian = _guardian_item(data)
+        if recorded:  # the key's absence is how the exchange format says "not recorded"
+            obj["guardian"] = guardian
+        return obj, [p["role"] for p in parents]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -346,6 +375,44 @@ def _flat(choices: Any) -> list[tuple[str, str]]:
     return flat
 
 
+def _parent_item(data: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """A parent as typed; None (left out: not recorded) when the status is 未填写."""
+    status = data.get(f"{role}_status") or NOT_RECORDED
+    if status == NOT_RECORDED:
+        return None
+    item: dict[str, Any] = {"role": role, "status": status}
+    if status not in STATUSES_WITHOUT_DATES:
+        for part in ("since", "until"):
+            value = (data.get(f"{role}_{part}") or "").strip()
+            if value:
+                item[part] = value
+    if status == "severe_disability":
+        item["disability_type"] = data.get(f"{role}_disability_type") or None
+        grade = data.get(f"{role}_disability_grade")
+        item["disability_grade"] = int(grade) if grade else None
+    return item
+
+
+def _guardian_item(data: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+    """(recorded, guardian): 未填写 is not recorded; 无人照料 is recorded as nobody (None)."""
+    relationship = data.get("guardian_relationship") or NOT_RECORDED
+    if relationship == NOT_RECORDED:
+        return False, None
+    if relationship == NOBODY:
+        return True, None
+    return True, {"relationship": relationship, "able": three_way_value(data.get("guardian_able"))}
+
+
+def _schooling_item(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The schooling as typed; None when the stage is 未填写."""
+    stage = data.get("school_stage") or NOT_RECORDED
+    if stage == NOT_RECORDED:
+        return None
+    # 未入学 is known not in school: the attendance answer (hidden then) does not apply.
+    enrolled = False if stage == "none" else three_way_value(data.get("school_enrolled"))
+    return {"stage": stage, "enrolled": enrolled}
+
+
 def initial_from_record(record: ChildRecord) -> dict[str, Any]:
     """Form values for a child's situation (never the ID number, phone or address)."""
     initial: dict[str, Any] = {
@@ -356,27 +423,38 @@ def initial_from_record(record: ChildRecord) -> dict[str, Any]:
         "region_code": record.region_code,
         "hukou_region_code": record.hukou_region_code or "",
         "serious_illness": record.serious_illness,
-        "school_stage": record.school_stage,
-        "school_enrolled": record.school_enrolled,
+        "school_stage": record.school_stage or NOT_RECORDED,
+        "school_enrolled": three_way_answer(record.school_enrolled),
         "living_arrangement": record.living_arrangement,
         "migrant": record.migrant,
         "left_behind": record.left_behind,
     }
     for key in (*HOUSEHOLD_KEYS, *SAFETY_KEYS):
         initial[key] = getattr(record, key)
+    for role in PARENT_ROLES:
+        initial[f"{role}_status"] = NOT_RECORDED  # unless recorded, below
     for parent in record.parents:
         initial[f"{parent.role}_status"] = parent.status
         initial[f"{parent.role}_since"] = parent.since.isoformat() if parent.since else ""
         initial[f"{parent.role}_until"] = parent.until.isoformat() if parent.until else ""
         initial[f"{parent.role}_disability_type"] = parent.disability_type or ""
         initial[f"{parent.role}_disability_grade"] = str(parent.disability_grade or "")
-    if record.guardian:
-        initial["guardian_relationship"] = record.guardian.relationship
-        initial["guardian_able"] = record.guardian.able
+    initial.update(_guardian_initial(record))
     if record.disability:
         initial["disability_type"] = record.disability.type
         initial["disability_grade"] = str(record.disability.grade)
     return initial
+
+
+def _guardian_initial(record: ChildRecord) -> dict[str, str]:
+    if not record.guardian_recorded:
+        return {"guardian_relationship": NOT_RECORDED, "guardian_able": NOT_RECORDED}
+    if record.guardian is None:
+        return {"guardian_relationship": NOBODY, "guardian_able": NOT_RECORDED}
+    return {
+        "guardian_relationship": record.guardian.relationship,
+        "guardian_able": three_way_answer(record.guardian.able),
+    }
 
 
 # Which part of the form shows when (read by static/shouhu/registry.js; without script all show).
@@ -390,7 +468,7 @@ SHOW_WHEN = {
     "mother_until": ("mother_status", " ".join(s for s in PARENT_STATUSES if s != "alive"), "in"),
     "mother_disability_type": ("mother_status", "severe_disability", "in"),
     "mother_disability_grade": ("mother_status", "severe_disability", "in"),
-    "guardian_able": ("guardian_relationship", "", "filled"),
+    "guardian_able": ("guardian_relationship", f"{NOT_RECORDED} {NOBODY}", "not"),
     "disability_grade": ("disability_type", "", "filled"),
-    "school_enrolled": ("school_stage", "none", "not"),
+    "school_enrolled": ("school_stage", f"{NOT_RECORDED} none", "not"),
 }

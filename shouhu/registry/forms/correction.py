@@ -11,10 +11,29 @@ from django.utils.translation import gettext_lazy as _
 
 from shouhu.core.dates import today
 
-from ..exchange.format import DISABILITY_TYPES, LIVING_ARRANGEMENTS, PARENT_STATUSES, SCHOOL_STAGES, parse_record
-from ..labels import DISABILITY_LABELS, LIVING_LABELS, PARENT_STATUS_LABELS, RELATIONSHIP_LABELS, STAGE_LABELS
+from ..exchange.format import DISABILITY_TYPES, LIVING_ARRANGEMENTS, SCHOOL_STAGES, parse_record
+from ..facts import NOBODY
+from ..labels import (
+    DISABILITY_LABELS,
+    ENTRY_HELP,
+    LIVING_LABELS,
+    NOBODY_LABEL,
+    RELATIONSHIP_LABELS,
+    STAGE_LABELS,
+    UNKNOWN_PARENT_HELP,
+)
 from ..models import Circumstance, Kind
-from .fields import DATE_WIDGET, GRADE_CHOICES, add_field_errors, code_choices, date_field
+from .fields import (
+    DATE_WIDGET,
+    GRADE_CHOICES,
+    PARENT_STATUS_CHOICES,
+    add_field_errors,
+    code_choices,
+    date_field,
+    three_way_answer,
+    three_way_choices,
+    three_way_value,
+)
 
 
 class CorrectionForm(forms.Form):
@@ -26,7 +45,8 @@ class CorrectionForm(forms.Form):
     status = forms.ChoiceField(label=_("状况"), required=False)
     detail = forms.ChoiceField(label=_("类别"), required=False)
     grade = forms.ChoiceField(label=_("等级"), required=False, choices=GRADE_CHOICES)
-    flag = forms.BooleanField(label=_("是"), required=False)
+    # The guardian's ability or school attendance: 未填写 / yes / no (choices by kind).
+    flag = forms.ChoiceField(label=_("是"), required=False)
     since = date_field(_("状况起始日期"))
     until = date_field(_("状况结束日期"))
     reason = forms.CharField(
@@ -56,37 +76,55 @@ class CorrectionForm(forms.Form):
                 del self.fields[name]
         fields = self.fields
         if kind in (Kind.FATHER, Kind.MOTHER):
-            fields["status"].choices = code_choices(PARENT_STATUS_LABELS, PARENT_STATUSES)  # type: ignore[attr-defined]
+            # A recorded row is corrected to another recorded status (未填写 is a change, not a correction).
+            fields["status"].choices = PARENT_STATUS_CHOICES[1:]  # type: ignore[attr-defined]
+            fields["status"].help_text = UNKNOWN_PARENT_HELP
             fields["detail"].label = _("残疾类别（重残时填）")
             fields["detail"].choices = code_choices(DISABILITY_LABELS, DISABILITY_TYPES, "—")  # type: ignore[attr-defined]
             fields["grade"].label = _("残疾等级（重残时填）")
         elif kind == Kind.GUARDIAN:
-            choices = list(RELATIONSHIP_LABELS.items())
+            choices = [(NOBODY, f"{NOBODY_LABEL}（没有实际监护人）"), *RELATIONSHIP_LABELS.items()]
             if circumstance.detail and circumstance.detail not in RELATIONSHIP_LABELS:
                 choices.append((circumstance.detail, circumstance.detail))
-            fields["detail"].label = _("与儿童关系")
+            fields["detail"].label = _("实际监护人")
             fields["detail"].choices = choices  # type: ignore[attr-defined]
-            fields["flag"].label = _("有监护和抚养能力")
+            fields["flag"].label = _("监护人有无监护和抚养能力")
+            fields["flag"].choices = three_way_choices("有", "无")  # type: ignore[attr-defined]
+            fields["flag"].help_text = ENTRY_HELP["guardian_able"]
         elif kind == Kind.DISABILITY:
             fields["detail"].label = _("残疾类别")
             fields["detail"].choices = code_choices(DISABILITY_LABELS, DISABILITY_TYPES)  # type: ignore[attr-defined]
         elif kind == Kind.SCHOOLING:
             fields["detail"].label = _("就学阶段")
             fields["detail"].choices = code_choices(STAGE_LABELS, SCHOOL_STAGES)  # type: ignore[attr-defined]
-            fields["flag"].label = _("在读")
+            fields["flag"].label = _("是否在读")
+            fields["flag"].choices = three_way_choices("在读", "未在读")  # type: ignore[attr-defined]
+            fields["flag"].help_text = ENTRY_HELP["enrolled"]
         elif kind == Kind.LIVING_ARRANGEMENT:
             fields["status"].label = _("生活安置")
             fields["status"].choices = code_choices(LIVING_LABELS, LIVING_ARRANGEMENTS)  # type: ignore[attr-defined]
 
+    # The ability or attendance does not apply to nobody or to 未入学: hidden then (registry.js).
+    SHOW_WHEN = {
+        Kind.GUARDIAN: {"flag": ("detail", NOBODY, "not")},
+        Kind.SCHOOLING: {"flag": ("detail", "none", "not")},
+    }
+
+    def fields_with_rules(self) -> list[tuple[forms.BoundField, tuple[str, str, str] | None]]:
+        """The visible fields, each with its show-when rule (as the child form's sections)."""
+        rules = self.SHOW_WHEN.get(self.circumstance.kind, {})  # type: ignore[call-overload]
+        return [(field, rules.get(field.name)) for field in self.visible_fields()]
+
     @staticmethod
     def initial_for(circumstance: Circumstance, version: int) -> dict[str, Any]:
+        nobody = circumstance.kind == Kind.GUARDIAN and circumstance.status == NOBODY
         return {
             "valid_from": circumstance.valid_from,
             "valid_to": circumstance.valid_to,
             "status": circumstance.status,
-            "detail": circumstance.detail,
+            "detail": NOBODY if nobody else circumstance.detail,
             "grade": str(circumstance.grade or ""),
-            "flag": bool(circumstance.flag),
+            "flag": three_way_answer(circumstance.flag),
             "since": circumstance.since.isoformat() if circumstance.since else "",
             "until": circumstance.until.isoformat() if circumstance.until else "",
             "version": version,
@@ -114,13 +152,13 @@ class CorrectionForm(forms.Form):
             }
             return {"parents": [item]}, {f"parents[0].{k}": v for k, v in paths.items()}
         if kind == Kind.GUARDIAN:
-            guardian = {"relationship": data.get("detail") or "", "able": bool(data.get("flag"))}
-            return {"guardian": guardian}, {"guardian.relationship": "detail", "guardian.able": "flag"}
+            return {"guardian": _guardian(data)}, {"guardian.relationship": "detail", "guardian.able": "flag"}
         if kind == Kind.DISABILITY:
             disability = {"type": data.get("detail") or None, "grade": grade}
             return {"disability": disability}, {"disability.type": "detail", "disability.grade": "grade"}
         if kind == Kind.SCHOOLING:
-            schooling = {"stage": data.get("detail") or None, "enrolled": bool(data.get("flag"))}
+            stage = data.get("detail") or None
+            schooling = {"stage": stage, "enrolled": _enrolled(stage, data.get("flag"))}
             return {"schooling": schooling}, {"schooling.stage": "detail", "schooling.enrolled": "flag"}
         if kind == Kind.LIVING_ARRANGEMENT:
             return {"living_arrangement": data.get("status") or None}, {"living_arrangement": "status"}
@@ -165,11 +203,30 @@ class CorrectionForm(forms.Form):
                 detail=data.get("detail", "") if severe else "",
                 grade=grade if severe else None,
             )
-        elif kind in (Kind.GUARDIAN, Kind.SCHOOLING):
-            values.update(detail=data["detail"], flag=bool(data.get("flag")))
+        elif kind == Kind.GUARDIAN:
+            guardian = _guardian(data)
+            values.update(
+                status="" if guardian else NOBODY,
+                detail=guardian["relationship"] if guardian else "",
+                flag=guardian["able"] if guardian else None,
+            )
+        elif kind == Kind.SCHOOLING:
+            values.update(detail=data["detail"], flag=_enrolled(data["detail"], data.get("flag")))
         elif kind == Kind.DISABILITY:
             values.update(detail=data["detail"], grade=grade)
         elif kind == Kind.LIVING_ARRANGEMENT:
             values.update(status=data["status"])
         values["note"] = data["reason"].strip()
         return values
+
+
+def _guardian(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The guardian as corrected: None when recorded as nobody (无人照料)."""
+    if data.get("detail") == NOBODY:
+        return None
+    return {"relationship": data.get("detail") or "", "able": three_way_value(data.get("flag"))}
+
+
+def _enrolled(stage: str | None, answer: Any) -> bool | None:
+    # 未入学 is known not in school: the attendance answer (hidden then) does not apply.
+    return False if stage == "none" else three_way_value(answer)

@@ -9,7 +9,8 @@ from typing import Any
 
 from django import forms
 
-from ..exchange.format import FieldError
+from ..exchange.format import NOT_RECORDED, PARENT_STATUSES, FieldError
+from ..labels import NOT_RECORDED_LABEL, PARENT_STATUS_LABELS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 GRADE_CHOICES = [("", "—"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
@@ -23,6 +24,31 @@ def date_field(label: Any, **kwargs: Any) -> forms.CharField:
 def code_choices(labels: dict[str, str], codes: tuple[str, ...], empty: str | None = None) -> list[tuple[str, str]]:
     items = [(code, labels.get(code, code)) for code in codes]
     return [("", empty), *items] if empty is not None else items
+
+
+# A parent's status as people choose it: 查找不到 is a recorded fact and must not be mistaken for
+# 未填写 (not recorded), which comes first and is the default.
+PARENT_STATUS_CHOICES = [
+    (NOT_RECORDED, NOT_RECORDED_LABEL),
+    *((s, "查找不到（查找不到生父母）" if s == "unknown" else PARENT_STATUS_LABELS[s]) for s in PARENT_STATUSES),
+]
+# The answers of a yes-or-no fact that can be not recorded (a guardian's ability, school
+# attendance): a checkbox left unticked would record "no" for what nobody checked.
+YES, NO = "yes", "no"
+
+
+def three_way_choices(yes: str, no: str) -> list[tuple[str, str]]:
+    return [(NOT_RECORDED, NOT_RECORDED_LABEL), (YES, yes), (NO, no)]
+
+
+def three_way_value(answer: Any) -> bool | None:
+    """The exchange-format value of a three-way answer: None (not recorded) unless yes or no."""
+    return {YES: True, NO: False}.get(answer)
+
+
+def three_way_answer(value: bool | None) -> str:
+    """The form answer for a recorded value (the inverse of `three_way_value`)."""
+    return NOT_RECORDED if value is None else (YES if value else NO)
 
 
 def humanise(message: str) -> str:

@@ -65,6 +65,24 @@ ROSTER = [
         schooling={"stage": "preschool", "enrolled": False},
         disability={"type": "autism", "grade": 4},
     ),
+    # Not recorded (exchange format v2): no guardian key, no schooling, no parents …
+    {
+        k: v
+        for k, v in example(
+            id_number=None, no_id_reason="未落户", name="赵未填", parents=[], schooling=None, hukou_region_code=None
+        ).items()
+        if k != "guardian"
+    },
+    # … and a guardian's ability and school attendance not recorded beside recorded facts.
+    example(
+        id_number=None,
+        no_id_reason="未落户",
+        name="钱小雨",
+        sex="female",
+        parents=[{"role": "mother", "status": "unknown"}],
+        guardian={"relationship": "grandparent", "able": None},
+        schooling={"stage": "primary", "enrolled": None},
+    ),
     *varied_children(4),
 ]
 
@@ -92,6 +110,7 @@ def test_export_import_export_gives_identical_files(tmp_path: Path, personas: di
         register(personas["caseworker"], data)
     jsonl, xlsx = export(None, "jsonl"), export(None, "xlsx")
     assert jsonl.count(b"\n") == len(ROSTER)
+    assert b'"status": "not_recorded"' in jsonl and "未填写".encode() not in jsonl
 
     Child.objects.all().delete()
     (tmp_path / "a.jsonl").write_bytes(jsonl)
@@ -104,6 +123,12 @@ def test_export_import_export_gives_identical_files(tmp_path: Path, personas: di
     import_file(tmp_path / "a.xlsx", "xlsx")
     assert export(None, "jsonl") == jsonl
     assert export(None, "xlsx") == xlsx
+    # The workbook says 未填写 where nothing was recorded (and so read it back as not recorded).
+    rows = CalamineWorkbook.from_path(str(tmp_path / "a.xlsx")).get_sheet_by_name(layout.SHEET_NAME).to_python()
+    unfilled = next(dict(zip(layout.HEADERS, row, strict=True)) for row in rows if row[0] == "赵未填")
+    assert {unfilled[h] for h in ("父亲状况", "母亲状况", "监护人关系", "监护人有监护能力", "就学阶段", "在读")} == {
+        "未填写"
+    }
 
 
 def test_the_workbook_has_the_layout_and_chinese_values(personas: dict[str, User]) -> None:

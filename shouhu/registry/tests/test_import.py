@@ -135,7 +135,10 @@ def test_csv_in_gb18030_or_utf8(tmp_path: Path, personas: dict[str, User], encod
         name="李小红",
         sex="female",
         guardian=None,
-        parents=[{"role": "father", "status": "lost_contact", "since": "2023-05-01"}],
+        parents=[
+            {"role": "father", "status": "lost_contact", "since": "2023-05-01"},
+            {"role": "mother", "status": "not_recorded"},
+        ],
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)

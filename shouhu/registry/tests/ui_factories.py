@@ -30,11 +30,11 @@ EXAMPLE_FORM: dict[str, str] = {
     "mother_since": "2024-01-01",
     "mother_until": "2030-06-30",
     "guardian_relationship": "grandparent",
-    "guardian_able": "on",
+    "guardian_able": "yes",
     "disability_type": "hearing",
     "disability_grade": "2",
     "school_stage": "primary",
-    "school_enrolled": "on",
+    "school_enrolled": "yes",
     "living_arrangement": "family",
 }
 
