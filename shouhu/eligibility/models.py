@@ -214,3 +214,42 @@ class EligibilityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.child_id} {self.code} {self.change}"
+
+
+class PendingFacts(models.Model):
+    """A child for whom some category or measure is undetermined because facts were not recorded
+    (policy rules v2), as the child's latest screening left it: one row per such child, the
+    待补充信息 worklist. `codes` are the undetermined codes (space-separated, sorted); each fact
+    flag says that fact is not recorded and some undetermined code depends on it — so recording the
+    flagged facts is what lets the codes be decided. A child with nothing undetermined has no row."""
+
+    child = models.OneToOneField(
+        "registry.Child", primary_key=True, on_delete=models.CASCADE, related_name="pending_facts"
+    )
+    codes = models.CharField("待定的类别/措施", max_length=600)
+    father = models.BooleanField("缺父亲情况", default=False)
+    mother = models.BooleanField("缺母亲情况", default=False)
+    enrolled = models.BooleanField("缺是否在读", default=False)
+    guardian = models.BooleanField("缺实际监护人", default=False)
+    as_of = models.DateField("筛查基准日")
+    screened_by = models.ForeignKey(ScreeningRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    # The fact flags by the contract's fact names (registry.exchange.format.NOT_RECORDED_FACTS).
+    FACT_FIELDS = {"parents.father": "father", "parents.mother": "mother", "schooling.enrolled": "enrolled",
+                   "guardian": "guardian"}  # fmt: skip
+
+    class Meta:
+        verbose_name = "待补充信息"
+        verbose_name_plural = "待补充信息"
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.codes}"
+
+    @property
+    def code_list(self) -> list[str]:
+        return self.codes.split()
+
+    @property
+    def facts(self) -> list[str]:
+        """The contract names of the facts to record, in contract order."""
+        return [fact for fact, name in self.FACT_FIELDS.items() if getattr(self, name)]
