@@ -306,23 +306,26 @@ def _six_months_after(vendor: str, column: str) -> str:
 
 
 def _parent_blocks(vendor: str, p: str) -> str:
-    """parent_gone, parent_away_or_missing, parent_alive and parent_unable of one parent."""
+    """parent_gone, parent_away_or_missing, parent_alive and parent_unable of one parent; each NULL
+    (undetermined) when the parent was not recorded (status NULL)."""
     after = _six_months_after(vendor, f"{p}_since")
     return f"""
     {p}_status IN ('deceased', 'declared_dead', 'unknown') AS {p}_gone,
     {p}_status IN ('deceased', 'declared_dead', 'unknown', 'declared_missing') AS {p}_away_or_missing,
     {p}_status = 'alive' AS {p}_alive,
-    COALESCE(
+    CASE WHEN {p}_status IS NULL THEN NULL ELSE COALESCE(
       ({p}_status = 'severe_disability' AND ({p}_grade BETWEEN 1 AND 2
         OR ({p}_grade BETWEEN 3 AND 4 AND {p}_detail IN ('intellectual', 'mental'))))
       OR {p}_status IN ('serious_illness', 'guardianship_revoked', 'deported')
       OR ({p}_status IN ('imprisoned', 'drug_rehab', 'detained') AND ({p}_until IS NULL OR {p}_until >= {after}))
       OR ({p}_status = 'lost_contact' AND %(d)s >= {after}),
-    FALSE) AS {p}_unable"""
+    FALSE) END AS {p}_unable"""
 
 
 def hand_answers_sql(vendor: str) -> str:
-    """(child_id, code) for every category and measure a child of the county meets on %(d)s."""
+    """(child_id, code) for every category and measure a child of the county meets on %(d)s, in
+    three-valued logic (policy rules v2): a parent, the guardian or school attendance without a row
+    in force (or with a NULL flag) is not recorded, NULL here, and `WHERE` keeps only what is true."""
 
     def has(kind: str, condition: str = "") -> str:
         return f"MAX(CASE WHEN f.kind = '{kind}'{condition} THEN 1 ELSE 0 END) = 1"
@@ -332,10 +335,15 @@ def hand_answers_sql(vendor: str) -> str:
 
     flags = ",\n    ".join(f"{has(k, ' AND f.flag')} AS {k}" for k in FLAG_KINDS_BY_HAND)
     parents = ",\n    ".join(
-        (f"COALESCE({value(p, c)}, 'unknown')" if c == "status" else value(p, c)) + f" AS {p}_{c}"
-        for p in ("father", "mother")
-        for c in PARENT_COLUMNS_BY_HAND
-    )  # a parent without a row in force is `unknown`
+        value(p, c) + f" AS {p}_{c}" for p in ("father", "mother") for c in PARENT_COLUMNS_BY_HAND
+    )  # a parent without a row in force is not recorded: NULL
+    # 1 / 0 / NULL: yes, no, not recorded ("none": nobody cares; stage none: not in school).
+    guardian_able = (
+        "MAX(CASE WHEN f.kind = 'guardian' THEN CASE WHEN f.status = 'none' THEN 0"
+        " WHEN f.flag THEN 1 WHEN NOT f.flag THEN 0 END END) = 1"
+    )
+    enrolled = ("MAX(CASE WHEN f.kind = 'schooling' THEN CASE WHEN f.detail = 'none' THEN 0"
+                " WHEN f.flag THEN 1 WHEN NOT f.flag THEN 0 END END) = 1")  # fmt: skip
     (first, condition), *rest = RULES_BY_HAND
     codes = "\nUNION ALL ".join(
         [f"SELECT id AS child_id, '{first}' AS code FROM measures WHERE {condition}"]
@@ -355,16 +363,16 @@ in_force AS (  -- per child and kind, the valid row; of overlapping ones (a corr
       AND (later.valid_from > r.valid_from OR (later.valid_from = r.valid_from AND later.id > r.id))
   )
 ),
-facts AS (  -- one row per child; a kind without a row in force has its default
+facts AS (  -- one row per child; a kind without a row in force has its default, or is not recorded
   SELECT c.id, c.age,
     {flags},
     {parents},
-    {has("guardian", " AND f.flag")} AS guardian_able,
+    {guardian_able} AS guardian_able,
     {has("disability")} AS disabled,
     {value("disability", "detail")} AS disability_type,
     {value("disability", "grade")} AS disability_grade,
-    COALESCE({value("schooling", "detail")}, 'none') AS stage,
-    {has("schooling", " AND f.flag")} AS enrolled,
+    {value("schooling", "detail")} AS stage,
+    {enrolled} AS enrolled,
     COALESCE({value("living_arrangement", "status")}, 'family') AS living
   FROM children c LEFT JOIN in_force f ON f.child_id = c.id
   GROUP BY c.id, c.age
