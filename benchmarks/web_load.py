@@ -19,8 +19,10 @@
   view (a bare view returning the same 50 rows as JSON), so the product does not ship it.
 - Targets are picked from the data: the most frequent pinyin initials; the township and category
   with the most open eligibility results (its list's first page and page 500 — or its last page
-  when it has fewer than 500 pages, which the results say); the first child of that list; the home
-  page of each role (one persona each, logged in through /login/ with the demo password).
+  when it has fewer than 500 pages, which the results say); the first child of that list; the
+  待补充信息 worklist (the county's as the caseworker, that township's children waiting for school
+  attendance, and the village director's: the list a director opens on a phone); the home page
+  of each role (one persona each, logged in through /login/ with the demo password).
 - Each page: a check request (200, not the login page), 5 s of warm-up, then `wrk --latency` for
   `--duration` seconds at `--connections` connections (a Lua script sends the session cookie and
   counts non-2xx responses, which wrk's own count misses for 3xx), `--runs` times back to back:
@@ -166,7 +168,7 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
 
     from shouhu.accounts.models import User
     from shouhu.eligibility import selectors as es
-    from shouhu.eligibility.models import Rule, RuleKind
+    from shouhu.eligibility.models import PendingFacts, Rule, RuleKind
     from shouhu.regions.models import Region
     from shouhu.registry.models import Child, ChildStatus
 
@@ -210,6 +212,7 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
         "deep_page": PAGE if pages >= PAGE else pages,
         "child_id": first_page[0],
         "floor_ids": first_page,
+        "pending": PendingFacts.objects.count(),  # children waiting for facts (the worklist's rows)
     }
 
 
@@ -247,6 +250,24 @@ def pages_for(t: dict[str, Any]) -> list[dict[str, str]]:
             "path": f"{category_list}&page={t['deep_page']}",
         },
         {"name": "child", "title": "a child's page", "persona": "caseworker", "path": f"/children/{t['child_id']}/"},
+        {
+            "name": "pending",
+            "title": f"待补充信息 worklist, county ({t.get('pending', '?')} children), page 1",
+            "persona": "caseworker",
+            "path": "/eligibility/pending/",
+        },
+        {
+            "name": "pending_filtered",
+            "title": f"待补充信息 worklist, {t['township_name']} · 是否在读",
+            "persona": "caseworker",
+            "path": f"/eligibility/pending/?region={t['township']}&fact=enrolled",
+        },
+        {
+            "name": "pending_director",
+            "title": "待补充信息 worklist, a village director's",
+            "persona": "director_a",
+            "path": "/eligibility/pending/",
+        },
     ]
     for persona, role in HOME_PERSONAS:
         pages.append({"name": f"home_{persona}", "title": f"home: {role} ({persona})", "persona": persona, "path": "/"})
@@ -499,6 +520,8 @@ def main() -> None:
     print(json.dumps({k: v for k, v in targets.items() if k != "floor_ids"}, ensure_ascii=False), flush=True)
     if targets["deep_page"] != PAGE:
         print(f"注意：列表只有 {targets['list_pages']} 页，没有第 {PAGE} 页，测的是最后一页", flush=True)
+    if not targets["pending"]:
+        print("注意：没有待补充信息的儿童（数据库在筛查记录待补充信息之前筛查）：待补充信息页测的是空列表", flush=True)
 
     env = {
         **os.environ,

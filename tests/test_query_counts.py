@@ -506,6 +506,21 @@ class World:
         self.ctx["report"] = report
         return last
 
+    def add_pending(self, n: int) -> str:
+        """n more children in village A waiting for facts (the 待补充信息 worklist's rows, as
+        screening leaves them), each waiting for a different mix of facts."""
+        from shouhu.eligibility.models import PendingFacts
+
+        last = ""
+        for _ in range(n):
+            child = self.child()
+            i = self.serial
+            PendingFacts.objects.create(
+                child=child, codes="T01 T14 orphan", as_of=today(), mother=True, enrolled=i % 2 == 0, father=i % 3 == 0
+            )
+            last = child.name
+        return last
+
     def add_child_screenings(self, n: int) -> str:
         """One child's eligibility history: n changes of its circumstances, screened after every
         third (each screening opens and closes several rows)."""
@@ -734,6 +749,10 @@ CASES = [
         _grow("add_child_screenings"),
         15,
     ),
+    Case("pending facts", "supervisor_a", "/eligibility/pending/", _grow("add_pending"), 8),
+    Case(
+        "pending facts (village, by fact)", "director_a", "/eligibility/pending/?fact=mother", _grow("add_pending"), 8
+    ),
     Case(
         "eligibility list export",
         "caseworker",
@@ -831,12 +850,13 @@ def test_list_page_queries_do_not_grow(case: Case, personas: dict[str, User], lo
 # Inside the test's transaction the task table is not kept across requests (shouhu/web/caching.py),
 # only within one: served outside a transaction the officer's, supervisor's and leader's pages need
 # fewer still (docs/performance.md, "Web under load").
+# The roles that record children's facts have one more: the 待补充信息 counts (one aggregate).
 HOME_CEILINGS = {
-    "admin": 16,
-    "caseworker": 16,
+    "admin": 17,
+    "caseworker": 17,
     "officer_a": 18,
-    "supervisor_a": 25,
-    "director_a": 21,
+    "supervisor_a": 26,
+    "director_a": 22,
     "leader": 19,
     "community_a": 3,
     "reporter_a": 3,

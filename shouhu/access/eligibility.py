@@ -1,5 +1,6 @@
 """Eligibility: whose results a user may count, which screening runs they see, which regions they
-break counts down by, and where they may start a screening."""
+break counts down by, where they may start a screening, and whose not-recorded facts they are
+asked to record (the 待补充信息 worklist)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from shouhu.accounts.models import User
 from shouhu.regions.models import Level, Region
 
 from .capabilities import Capability, can
-from .regions import jurisdiction, region_prefix
+from .regions import in_subtree, jurisdiction, region_prefix
 
 if TYPE_CHECKING:
-    from shouhu.eligibility.models import ScreeningRun
+    from shouhu.eligibility.models import PendingFacts, ScreeningRun
 
 
 def eligibility_prefix(user: User) -> str | None:
@@ -85,3 +86,18 @@ def may_screen_region(user: User, region: Region) -> bool:
     """The region lies in the jurisdiction of a user who may run screenings."""
     scope = jurisdiction(user) if can(user, Capability.RUN_SCREENING) else None
     return scope is not None and region.code.startswith(scope.prefix)
+
+
+def pending_visible_to(user: User) -> QuerySet[PendingFacts]:
+    """The worklist rows (children whose categories or measures wait for facts) of children in the
+    user's jurisdiction, for those who may record a child's facts: REGISTER_CHILDREN, what the
+    registry's change-of-circumstances form requires (village directors their village, township
+    supervisors their township, county civil affairs the county). Nobody else is asked to record
+    them: an empty queryset."""
+    from shouhu.eligibility.models import PendingFacts
+
+    may_record = can(user, Capability.VIEW_CHILDREN) and can(user, Capability.REGISTER_CHILDREN)
+    prefix = region_prefix(user) if may_record else None
+    if prefix is None:
+        return PendingFacts.objects.none()
+    return PendingFacts.objects.filter(in_subtree("child__region_code", prefix))

@@ -1,5 +1,5 @@
 """Forms of the eligibility screens: a rule's expression, a parameter's value, starting a
-screening, and the filters of the run and count pages."""
+screening, and the filters of the run, count and 待补充信息 pages."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouhu.accounts.models import User
+from shouhu.registry.forms.filters import region_filter_choices
+from shouhu.registry.labels import FACT_LABELS
+from shouhu.web import widgets as fast
 
-from .models import ChangeKind, RuleKind
+from .models import ChangeKind, PendingFacts, RuleKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -92,3 +95,28 @@ class CountsFilterForm(forms.Form):
         if self.is_bound and self.is_valid():
             return str(self.cleaned_data.get(name) or "")
         return ""
+
+
+class PendingFilterForm(forms.Form):
+    """The 待补充信息 list's filters: a township or village of the user's jurisdiction, and one fact
+    (by its flag on `PendingFacts`: father, mother, enrolled, guardian)."""
+
+    region = forms.ChoiceField(label=_("乡镇 / 村"), required=False, widget=fast.Select)
+    fact = forms.ChoiceField(
+        label=_("待补充的信息"),
+        required=False,
+        widget=fast.Select,
+        choices=[("", _("全部")), *((flag, FACT_LABELS[fact]) for fact, flag in PendingFacts.FACT_FIELDS.items())],
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = region_filter_choices(user)
+        self.fields["region"].choices = [("", _("全部村（社区）")), *choices]  # type: ignore[attr-defined]
+        self.single_region = len(choices) <= 1
+
+    def value(self, name: str) -> str:
+        """A filter's value when it is valid (each field on its own: a bad fact keeps the region)."""
+        if not self.is_bound or (not self.is_valid() and name in self.errors):
+            return ""
+        return str(self.cleaned_data.get(name) or "")

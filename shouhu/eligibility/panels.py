@@ -1,5 +1,5 @@
 """What eligibility shows on the home page (found by autodiscovery): the latest screening in the
-user's jurisdiction."""
+user's jurisdiction, and the children waiting for facts to be recorded (待补充信息)."""
 
 from __future__ import annotations
 
@@ -40,5 +40,28 @@ def eligibility_panels(user: User) -> list[Panel]:
             link=reverse("eligibility:run", args=[run.pk]),
             link_label="查看筛查结果",
             items=items,
+        )
+    ]
+
+
+@home_contributor
+def pending_panel(user: User) -> list[Panel]:
+    """For those who may record a child's facts (village directors, township supervisors, county
+    civil affairs): how many children in scope wait for facts, and per fact, each linking to the
+    worklist filtered by that fact."""
+    if not can(user, Capability.REGISTER_CHILDREN):
+        return []
+    from .selectors import pending_counts
+
+    counts = pending_counts(user)
+    url = reverse("eligibility:pending")
+    return [
+        Panel(
+            title="待补充信息",
+            stat=counts.total,
+            text=f"{counts.total} 名儿童有类别或措施待补充信息后才能认定" if counts.total else "没有待补充信息的儿童",
+            link=url,
+            link_label="查看待补充信息",
+            items=[(f"{label}：{n} 名", f"{url}?fact={flag}") for flag, label, n in counts.by_fact if n],
         )
     ]

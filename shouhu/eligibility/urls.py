@@ -18,4 +18,5 @@ urlpatterns = [
     path("counts/children/", views.counts_list, name="counts_list"),
     path("counts/children/export.xlsx", views.counts_list_export, name="counts_list_export"),
     path("children/<int:child_id>/", views.child_eligibility, name="child"),
+    path("pending/", views.pending_list, name="pending"),
 ]

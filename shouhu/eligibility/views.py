@@ -1,5 +1,6 @@
 """The eligibility screens: rules and parameters (read, edit with a preview), screening runs
-(start, progress, results and changes), counts by region, and one child's eligibility.
+(start, progress, results and changes), counts by region, the 待补充信息 worklist, and one
+child's eligibility.
 
 Thin: selectors read (already scoped), services.py (rules, parameters) and the screening package
 (runs) write, exports in exporting.py. Scope: `shouhu.access` loaders raise 404 outside the user's
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -35,13 +36,14 @@ from shouhu.access import (
 )
 from shouhu.core.dates import today
 from shouhu.registry.identity import age_on
+from shouhu.registry.models import ChildStatus
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
 from . import exporting, selectors
-from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, RuleForm, RunStartForm
-from .models import RuleKind, RunState
+from .forms import ChangeFilterForm, CountsFilterForm, ParameterForm, PendingFilterForm, RuleForm, RunStartForm
+from .models import PendingFacts, RuleKind, RunState
 from .rules import propose_parameter, propose_rule, rule_versions_on, ruleset_on
 from .screening import screening_start
 from .services import child_eligibility_viewed, parameter_save, rule_save
@@ -55,6 +57,7 @@ SUBNAV = [
     ("counts", "人数统计", "eligibility:counts", Capability.VIEW_ELIGIBILITY),
     ("rules", "规则", "eligibility:rules", Capability.VIEW_POLICY),
     ("parameters", "参数", "eligibility:parameters", Capability.VIEW_POLICY),
+    ("pending", "待补充信息", "eligibility:pending", Capability.REGISTER_CHILDREN),
 ]
 
 
@@ -466,14 +469,89 @@ def counts_list_export(request: AuthedRequest) -> HttpResponse:
     return response
 
 
+# -- the 待补充信息 worklist --------------------------------------------------------------------
+
+# What the worklist shows (and orders by): no timestamps, no encrypted fields (decrypted on load).
+PENDING_COLUMNS = (
+    "codes",
+    *PendingFacts.FACT_FIELDS.values(),
+    "as_of",
+    "child__name",
+    "child__name_pinyin",
+    "child__sex",
+    "child__birth_date",
+    "child__region_code",
+    "child__region__name",
+    "child__region__parent__name",
+)
+
+
+def _pending_row_html(
+    row: Any, age: int, item: selectors.PendingItem, child_url: Callable[[Any], str], change_url: Callable[[Any], str]
+) -> str:
+    """One child of the worklist, a card that reads the same on a phone (shouhu/web/rows.py)."""
+    child = row.child
+    parent = child.region.parent
+    return format_html(
+        '<li data-child="{}">\n  <p class="who"><a href="{}">{}</a> <small class="muted">{} · {} · {}{}</small></p>\n'
+        '  <p class="pending-facts">{}{}</p>\n'
+        '  <p class="pending-follow"><small>{}{}</small></p>\n'
+        '  <a role="button" class="secondary outline small" href="{}" data-testid="record-facts">{}</a>\n</li>',
+        row.child_id,
+        child_url(row.child_id),
+        child.name,
+        child.get_sex_display(),
+        gettext("%(age)s 岁") % {"age": age},
+        child.region.name,
+        format_html("（{}）", parent.name) if parent else "",
+        gettext("待补充："),
+        format_html_join("", '<span class="badge fact">{}</span> ', ((label,) for label in item.facts)),
+        gettext("补充后可能符合："),
+        item.could_follow_text,
+        item.change_url(change_url(row.child_id)),
+        gettext("去补充信息"),
+    )
+
+
+@access_rule(Capability.REGISTER_CHILDREN)
+def pending_list(request: AuthedRequest) -> HttpResponse:
+    """Children whose categories or measures wait for facts, for those who may record them (each
+    within their scope), by township / village and by fact, each with a link to the change form
+    at the fields to fill."""
+    filters = PendingFilterForm(request.GET or None, user=request.user)
+    if filters.is_bound and not filters.is_valid() and "region" in filters.errors:
+        raise Http404("区划不存在或不在您的辖区内")
+    region, fact = filters.value("region"), filters.value("fact")
+    rows = selectors.pending_children(request.user, region_code=region, fact=fact).only(*PENDING_COLUMNS)
+    page = paginate(request, rows, keys=selectors.PENDING_KEYS)
+    labels, day = selectors.code_labels(), today()
+    items = [(row, age_on(row.child.birth_date, day), selectors.pending_item(row, labels)) for row in page]
+    child_url, change_url = url_for_id("registry:detail"), url_for_id("registry:change")
+    return _page(
+        request,
+        "eligibility/pending_list.html",
+        {
+            "filters": filters,
+            "filtered": bool(region or fact),
+            "page": page,
+            "rows": items,
+            "rows_html": mark_safe("".join(_pending_row_html(*item, child_url, change_url) for item in items)),  # noqa: S308  (format_html escaped each value)
+            "query": query_without_page(request),
+            "active": "pending",
+        },
+    )
+
+
 # -- one child -------------------------------------------------------------------------------
 
 
 @access_rule(Capability.VIEW_CHILDREN)
 def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
-    child = access_child(request.user, child_id)
+    child = access_child(request.user, child_id, related=("region", "pending_facts"))
     on, problem = _date_param(request)
     info = selectors.child_eligibility(child, on)
+    pending = selectors.pending_of(child, info.labels)
+    may_record = can(request.user, Capability.REGISTER_CHILDREN)
     child_eligibility_viewed(actor=request.user, child=child)
     decision = info.decision
     return _page(
@@ -496,6 +574,10 @@ def child_eligibility(request: AuthedRequest, child_id: int) -> HttpResponse:
             else [],
             "age": age_on(child.birth_date, info.as_of),
             "registry_url": reverse("registry:detail", args=[child.pk]),
+            "pending": pending,
+            "record_url": pending.change_url(reverse("registry:change", args=[child.pk]))
+            if pending and may_record and child.status == ChildStatus.ACTIVE
+            else "",
             "active": "",
         },
     )

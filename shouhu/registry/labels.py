@@ -55,6 +55,12 @@ FACT_LABELS = {
     "parents.father": "父亲情况", "parents.mother": "母亲情况", "schooling.enrolled": "是否在读",
     "guardian": "实际监护人及其监护能力",
 }  # fmt: skip
+# The change form's fields that record each of those facts (forms/child.py): the 待补充信息
+# worklist links to the form with `?focus=` these, and the form marks them.
+FACT_FORM_FIELDS = {
+    "parents.father": ("father_status",), "parents.mother": ("mother_status",),
+    "schooling.enrolled": ("school_stage", "school_enrolled"), "guardian": ("guardian_relationship", "guardian_able"),
+}  # fmt: skip
 
 
 def change_label(kind: str) -> str:

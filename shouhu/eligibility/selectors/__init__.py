@@ -5,13 +5,23 @@ eligibility.py decides which runs and regions a user may see), one module per sc
 - `previews`: previews of a rule or parameter change (set-based counts in the editor's scope);
 - `runs`: screening runs a user may see, their counts and changes;
 - `counts`: open eligibility counts by region and code, and the children behind a count;
-- `child`: one child's categories and measures (recomputed, explained) and stored history.
+- `child`: one child's categories and measures (recomputed, explained) and stored history;
+- `pending`: the 待补充信息 worklist (children waiting for facts), its counts, one child's items.
 
 Callers import from this package (`from shouhu.eligibility import selectors`).
 """
 
 from .child import ChildEligibility, HistoryRow, child_eligibility, latest_screening_date, parameters_for
 from .counts import CountsTable, counts_table, eligible_children, open_eligibility
+from .pending import (
+    PENDING_KEYS,
+    PendingCounts,
+    PendingItem,
+    pending_children,
+    pending_counts,
+    pending_item,
+    pending_of,
+)
 from .previews import PREVIEW_NAMES, PreviewRow, mask_name, preview
 from .rule_pages import (
     ParameterRow,
@@ -42,12 +52,15 @@ from .runs import (
 )
 
 __all__ = [
+    "PENDING_KEYS",
     "PREVIEW_NAMES",
     "ChildEligibility",
     "CodeCount",
     "CountsTable",
     "HistoryRow",
     "ParameterRow",
+    "PendingCounts",
+    "PendingItem",
     "PreviewRow",
     "RulePage",
     "RuleRow",
@@ -67,6 +80,10 @@ __all__ = [
     "parameter_values_on",
     "parameters_for",
     "parameters_of",
+    "pending_children",
+    "pending_counts",
+    "pending_item",
+    "pending_of",
     "preview",
     "region_names",
     "rule_or_404",

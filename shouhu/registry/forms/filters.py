@@ -1,4 +1,4 @@
-"""The children list's filters."""
+"""The children list's filters, and the township / village choices other lists of children filter by."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from shouhu.web import widgets as fast
 
 from ..models import Kind, Sex
 from ..selectors import PARENT_SITUATIONS
+
+
+def region_filter_choices(user: User) -> list[tuple[str, str]]:
+    """The townships and villages of the user's jurisdiction (not the county), villages indented
+    under their township: what a list of children in scope can be narrowed to."""
+    regions = regions_in_jurisdiction(user).exclude(level=Level.COUNTY).order_by("code")
+    return [(r.code, r.name if r.level == Level.TOWNSHIP else f"　{r.name}") for r in regions]
 
 
 class ChildFilterForm(forms.Form):
@@ -75,8 +82,7 @@ class ChildFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        regions = regions_in_jurisdiction(user).exclude(level=Level.COUNTY).order_by("code")
-        choices = [(r.code, r.name if r.level == Level.TOWNSHIP else f"　{r.name}") for r in regions]
+        choices = region_filter_choices(user)
         region_field: forms.ChoiceField = self.fields["region"]  # type: ignore[assignment]
         region_field.choices = [("", "全部村（社区）"), *choices]
         self.single_region = len(choices) <= 1

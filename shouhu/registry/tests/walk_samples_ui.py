@@ -79,7 +79,12 @@ SAMPLES = {
         Sample(kwargs=_child("ui_a"), ok=SEES_A, query="on=2020-01-01"),
         Sample(kwargs={"child_id": 999999}, ok=frozenset()),
     ],
-    "registry:change": [Sample(kwargs=_child("ui_a"), ok=SEES_A), Sample(kwargs=_child("ui_b"), ok=SEES_B)],
+    "registry:change": [
+        Sample(kwargs=_child("ui_a"), ok=SEES_A),
+        Sample(kwargs=_child("ui_b"), ok=SEES_B),
+        # From the 待补充信息 worklist: the fields to fill marked.
+        Sample(kwargs=_child("ui_a"), ok=SEES_A, query="focus=mother_status,school_stage"),
+    ],
     "registry:correct": [
         Sample(kwargs=lambda ctx: {"child_id": ctx["ui_a"], "circumstance_id": ctx["ui_fact_a"]}, ok=SEES_A),
         Sample(kwargs=lambda ctx: {"child_id": ctx["ui_b"], "circumstance_id": ctx["ui_fact_b"]}, ok=SEES_B),

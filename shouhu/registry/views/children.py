@@ -302,7 +302,10 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
         form = ChildForm(
             initial={**initial, "effective": today, "version": child.version}, user=request.user, child=child
         )
-        return _change_page(request, child, form)
+        # `?focus=father_status,…` (from the 待补充信息 worklist): the fields to fill are marked,
+        # and the page opens at the first (`#focus`).
+        focus = [name for name in request.GET.get("focus", "").split(",") if name in form.fields]
+        return _change_page(request, child, form, focus=focus)
     form = ChildForm(request.POST, user=request.user, child=child)
     if not form.is_valid() or form.record is None:
         return _change_page(request, child, form)
@@ -377,11 +380,13 @@ def _strip_label(kind: str, text: str) -> str:
     return text.removeprefix(f"{Kind(kind).label}：") if kind in Kind.values else text
 
 
-def _change_page(request: AuthedRequest, child: Child, form: ChildForm, *, conflict: bool = False) -> HttpResponse:
+def _change_page(
+    request: AuthedRequest, child: Child, form: ChildForm, *, conflict: bool = False, focus: list[str] | None = None
+) -> HttpResponse:
     return render(
         request,
         "registry/child_form.html",
-        {"form": form, "title": f"记录变化：{child.name}", "child": child, "conflict": conflict},
+        {"form": form, "title": f"记录变化：{child.name}", "child": child, "conflict": conflict, "focus": focus or []},
     )
 
 
