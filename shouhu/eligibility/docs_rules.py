@@ -171,7 +171,7 @@ def render() -> str:
         "",
         "The first version of every rule (loaded by the migration `eligibility/0002_load_rules_v1`).",
         "Rules v2 (the migration `eligibility/0005_rules_v2`) is a new version of every rule from",
-        "2026-12-07 with the same expression, decided in three-valued logic from then on; the v1",
+        "2026-12-01 with the same expression, decided in three-valued logic from then on; the v1",
         "versions stay on record, and the results they found keep their rule version.",
         "Rules are edited on `/eligibility/rules/<code>/edit/`: a new version from a chosen date, with a",
         "preview of how many children it would match and who changes.",

@@ -8,7 +8,7 @@ import datetime
 
 from django.db import migrations
 
-V2_START = datetime.date(2026, 12, 7)
+V2_START = datetime.date(2026, 12, 1)
 NOTE = "规则 v2：未填写的事实（父母、是否在读、实际监护人）不再视为事实，据此无法判定的列入待补充信息"
 
 

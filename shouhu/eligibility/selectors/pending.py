@@ -74,8 +74,16 @@ class PendingItem:
     as_of: datetime.date  # the screening that found them
 
     @property
+    def could_follow_names(self) -> list[str]:
+        """A measure by its task code and name ("T14 控辍保学"), a category by its name only: a
+        category's code is an identifier, not something a person reads."""
+        return [
+            f"{code} {label}" if code[:1] == "T" and code[1:].isdigit() else label for code, label in self.could_follow
+        ]
+
+    @property
     def could_follow_text(self) -> str:
-        return "、".join(f"{label}（{code}）" for code, label in self.could_follow)
+        return "、".join(self.could_follow_names)
 
     def change_url(self, base: str) -> str:
         """The change form at the fields to fill (`base`: the child's change URL)."""

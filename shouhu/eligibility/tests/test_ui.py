@@ -11,6 +11,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from python_calamine import CalamineWorkbook
 
@@ -69,7 +70,7 @@ def test_rule_list_shows_codes_tasks_expressions_and_versions(login: Any) -> Non
     assert row is not None
     assert 'href="/policy/tasks/21/"' in row.group(1)
     assert "age &lt;= $rehab_age_max" in row.group(1)
-    assert "第 1 版" in row.group(1) and "2020-01-01" in row.group(1)
+    assert "第 2 版" in row.group(1) and "2026-12-01" in row.group(1)  # rules v2 (migration 0005)
     assert "修改" not in text(login("officer_a").get("/eligibility/rules/T21/"))
 
 
@@ -119,7 +120,7 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     assert preview_cells(html, "T21") == {"before": "1", "after": "2", "gained": "+1", "lost": "−0"}
     assert "七**" in html and "七岁乙" not in html  # the first names, masked
     assert f"/eligibility/children/{seven.pk}/" in html
-    assert RuleVersion.objects.filter(rule__code="T21").count() == 1  # a preview saves nothing
+    assert RuleVersion.objects.filter(rule__code="T21").count() == 2  # v1 and v2; a preview saves nothing
 
     # Saving needs a note; then a new version from the date, the old one ends the day before.
     response = admin.post(
@@ -132,11 +133,11 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     )
     assert response.status_code == 302 and response["Location"] == "/eligibility/rules/T21/"
     versions = list(RuleVersion.objects.filter(rule__code="T21").order_by("version"))
-    assert [v.version for v in versions] == [1, 2]
-    assert versions[0].effective_to == on - datetime.timedelta(days=1) and versions[1].effective_to is None
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert versions[1].effective_to == on - datetime.timedelta(days=1) and versions[2].effective_to is None
     page = text(admin.get("/eligibility/rules/T21/"))
-    assert "第 2 版" in page and "第 1 版" in page and "$rehab_age_max" in page and "扩大到 7 岁" in page
-    assert AuditEvent.objects.filter(action="rules.update", summary__contains="T21 第 2 版").exists()
+    assert "第 3 版" in page and "第 2 版" in page and "$rehab_age_max" in page and "扩大到 7 岁" in page
+    assert AuditEvent.objects.filter(action="rules.update", summary__contains="T21 第 3 版").exists()
     assert six.pk  # (kept for readability: the six-year-old matched before and after)
 
 
@@ -159,7 +160,7 @@ def test_rule_that_does_not_compile_is_refused_in_chinese(login: Any) -> None:
         assert response.status_code == 200
         assert message in text(response), (expression, text(response))
         assert 'data-testid="preview"' not in response.content.decode()
-    assert RuleVersion.objects.filter(version__gt=1).count() == 0
+    assert RuleVersion.objects.filter(version__gt=2).count() == 0  # nothing beyond rules v2
 
 
 def test_rule_editing_needs_manage_rules(login: Any) -> None:
@@ -226,12 +227,12 @@ def test_changing_the_age_limit_changes_the_preview_then_the_results_old_decisio
     # Each decision keeps the rule version and parameters of the run that made it.
     old = Eligibility.objects.get(child=five, code="T21")
     new = Eligibility.objects.get(child=seven, code="T21")
-    assert (old.found_by_id, old.rule_version) == (first.pk, 1)
-    assert (new.found_by_id, new.rule_version) == (second.pk, 1)
+    assert (old.found_by_id, old.rule_version) == (first.pk, 2)
+    assert (new.found_by_id, new.rule_version) == (second.pk, 2)
     five_page = text(admin.get(f"/eligibility/children/{five.pk}/"))
     seven_page = text(admin.get(f"/eligibility/children/{seven.pk}/"))
-    assert "第 1 版 $rehab_age_max = 6" in five_page and f"#{first.pk}" in five_page
-    assert "第 1 版 $rehab_age_max = 7" in seven_page and f"#{second.pk}" in seven_page
+    assert "第 2 版 $rehab_age_max = 6" in five_page and f"#{first.pk}" in five_page
+    assert "第 2 版 $rehab_age_max = 7" in seven_page and f"#{second.pk}" in seven_page
 
 
 def test_parameter_value_that_breaks_nothing_still_needs_a_later_date_and_a_note(login: Any) -> None:
@@ -261,11 +262,14 @@ def test_a_new_rule_version_is_recorded_on_new_decisions_only(login: Any) -> Non
             "note": "只含 1–3 级",
         },
     )
-    assert RuleVersion.objects.get(rule__code="T24", effective_to__isnull=True).version == 2
+    in_force_earlier = RuleVersion.objects.get(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=earlier), rule__code="T24", effective_from__lte=earlier
+    ).version
+    assert RuleVersion.objects.get(rule__code="T24", effective_to__isnull=True).version == 3  # after v1 and v2
     later = disabled_child(4, on, name="四岁乙")
     run_screening(screening_request(actor=None, region_code=COUNTY, as_of=on))
-    assert Eligibility.objects.get(child=child, code="T24").rule_version == 1
-    assert Eligibility.objects.get(child=later, code="T24").rule_version == 2
+    assert Eligibility.objects.get(child=child, code="T24").rule_version == in_force_earlier
+    assert Eligibility.objects.get(child=later, code="T24").rule_version == 3
 
 
 # -- screening runs ----------------------------------------------------------------------------
