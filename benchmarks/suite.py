@@ -212,15 +212,14 @@ HAND_SQL = {
     "T21": "c.birth_date > %(rehab)s AND EXISTS (SELECT 1 FROM registry_circumstance f WHERE "
     + _in_force("f", "disability")
     + " AND f.detail IN ('vision', 'hearing', 'speech', 'intellectual', 'physical', 'autism'))",
+    # Both parents recorded as gone (a parent without a row is not recorded: not an orphan, rules v2).
     "orphan": " AND ".join(
-        "NOT EXISTS (SELECT 1 FROM registry_circumstance f WHERE " + _in_force("f", role)
-        + f" AND f.status NOT IN {FATHER_GONE})" for role in ("father", "mother")
-    ),
-    "T15": " AND ".join(
-        "NOT EXISTS (SELECT 1 FROM registry_circumstance f WHERE " + _in_force("f", role)
-        + f" AND f.status NOT IN {FATHER_GONE})" for role in ("father", "mother")
+        "EXISTS (SELECT 1 FROM registry_circumstance f WHERE " + _in_force("f", role)
+        + f" AND f.status IN {FATHER_GONE}) AND NOT EXISTS (SELECT 1 FROM registry_circumstance f WHERE "
+        + _in_force("f", role) + f" AND f.status NOT IN {FATHER_GONE})" for role in ("father", "mother")
     ),
 }  # fmt: skip
+HAND_SQL["T15"] = HAND_SQL["orphan"]
 
 
 def hand_sql(code: str) -> set[int]:
