@@ -84,6 +84,19 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
+    def scope_label(self) -> str:
+        """Where the user works, in words: a region (village, township), a unit, or an organisation."""
+        return (self.region.name if self.region_id else "") or (
+            self.department.official_name if self.department_id else ""
+        ) or self.organisation
+
+    @property
+    def picker_label(self) -> str:
+        """Enough to tell two people apart in a list: name, role, and where they work."""
+        parts = [self.display_name, self.get_role_display(), self.scope_label]  # type: ignore[attr-defined]
+        return " · ".join(p for p in parts if p)
+
+    @property
     def display_name(self) -> str:
         return self.full_name or self.username
 

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from .actions import action_label
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -69,6 +71,10 @@ class AuditEvent(models.Model):
     user_agent = models.CharField("客户端", max_length=300, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
 
     class Meta:
         verbose_name = "审计日志"

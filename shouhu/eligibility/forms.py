@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouhu.accounts.models import User
 
+from .labels import rule_display
 from .models import ChangeKind, RuleKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -67,7 +68,7 @@ class ChangeFilterForm(forms.Form):
     def __init__(self, *args: Any, codes: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].choices = [("", _("全部类别和措施"))] + [  # type: ignore[attr-defined]
-            (code, f"{code} {label}") for code, (label, _kind) in codes.items()
+            (code, rule_display(code, label)) for code, (label, _kind) in codes.items()
         ]
 
     def value(self, name: str) -> str:

@@ -461,8 +461,10 @@ def review_queue(
 
 def report_history(report: ProgressReport) -> QuerySet[AuditEvent]:
     """Every submit, resubmit and review of a report, oldest first (from the audit log)."""
-    return AuditEvent.objects.filter(object_type=ProgressReport._meta.label_lower, object_id=str(report.pk)).order_by(
-        "at", "id"
+    return (
+        AuditEvent.objects.filter(object_type=ProgressReport._meta.label_lower, object_id=str(report.pk))
+        .select_related("actor")
+        .order_by("at", "id")
     )
 
 
