@@ -17,13 +17,20 @@ from django.urls import reverse
 from shouhu.accounts.personas import PERSONA_KEYS
 from shouhu.core.testing.raw_codes import Vocabulary, raw_codes, visible_text
 
-from .test_persona_walk import PAGE_ROUTES, PAGE_SAMPLES, expected_status, walk  # noqa: F401  (the fixture)
-from .test_persona_walk import _check, _request, _rolled_back
+from .test_persona_walk import (  # noqa: F401  (walk: the persona walk's fixture, used here too)
+    PAGE_ROUTES,
+    PAGE_SAMPLES,
+    _check,
+    _request,
+    _rolled_back,
+    expected_status,
+    walk,
+)
 
 GET_ROUTES = [name for name in PAGE_ROUTES if any(s.method == "get" for s in PAGE_SAMPLES[name])]
 
 
-def _pages(name: str, walk: Any) -> list[tuple[str, str, Any]]:
+def _pages(name: str, walk: Any) -> list[tuple[str, str, Any]]:  # noqa: F811
     """(persona, url, response) for each GET sample each persona may open."""
     found = []
     for route in PAGE_ROUTES[name]:

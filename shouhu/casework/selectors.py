@@ -307,8 +307,12 @@ def supervision(user: User) -> dict[str, Any]:
         if closed_day is not None:
             line.decided += 1
             line.decided_on_time += closed_day <= decide_due
+    # Listed under the header: every open referral the table below counts as overdue (flagged by the
+    # sweep, or past its deadline since) and every escalated one, so the header's count is the sum
+    # of the departments' counts under it and no overdue badge in the table is missing from the list.
+    past_due = Q(state=S.SUBMITTED, accept_due__lt=on) | (~Q(state=S.SUBMITTED) & Q(decide_due__lt=on))
     escalated = with_due(
-        referrals.filter(state__in=ACTIVE_STATES).filter(Q(overdue=True) | Q(escalated_at__isnull=False))
+        referrals.filter(state__in=ACTIVE_STATES).filter(Q(overdue=True) | Q(escalated_at__isnull=False) | past_due)
     )
     by_department: dict[str, list[Referral]] = defaultdict(list)
     for referral in escalated.select_related("department", "child__region", "intake__township").order_by(

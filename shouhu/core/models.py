@@ -72,10 +72,6 @@ class AuditEvent(models.Model):
 
     objects = AuditEventQuerySet.as_manager()
 
-    @property
-    def action_label(self) -> str:
-        return action_label(self.action)
-
     class Meta:
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
@@ -92,6 +88,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志只能追加，不能删除")
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
 
 
 class PeriodicJobRun(models.Model):

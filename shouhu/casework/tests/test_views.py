@@ -4,6 +4,7 @@ referral action — in scope it works, out of scope it is not found, without the
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -471,6 +472,21 @@ def test_supervision_lists_overdue_by_department_with_compliance(case: dict[str,
     assert "按期受理率" in page
     assert login("officer_a").get("/referrals/supervision/").status_code == 403
     assert login("supervisor_a").get("/referrals/supervision/").status_code == 403
+
+
+def test_supervision_header_counts_what_is_listed_under_it(case: dict[str, Referral], login: Any) -> None:
+    """A referral past its deadline that the sweep has not flagged yet is overdue in the table's
+    逾期 column: it is listed (and counted) under the header too."""
+    Referral.objects.filter(pk=case["T09"].pk).update(accept_due=datetime.date(2020, 1, 6), overdue=False)
+    page = _content(login("caseworker").get("/referrals/supervision/"))
+    header = int(re.search(r'data-testid="escalated-total">(\d+)<', page).group(1))  # type: ignore[union-attr]
+    listed = page.count('<tr>\n      <td class="main"><a href="/referrals/')
+    per_department = sum(int(n) for n in re.findall(r"<h3>[^<]+<small class=\"muted\">(\d+) 件</small></h3>", page))
+    table = page.split('data-testid="by-department"', 1)[1]
+    overdue_badges = sum(int(n) for n in re.findall(r'<span class="badge behind">(\d+)</span>', table))
+    assert header == listed == per_department == 1
+    assert overdue_badges == 1
+    assert "T09 教育资助、两免一补" in page  # the measure by its name
 
 
 def test_routing_page_with_todays_names_and_as_written(table: None, login: Any) -> None:

@@ -6,7 +6,8 @@ such as a rule's expression in the rule editor) and reports:
 
 - a measure code (`T14`) without its name right after it (`T14 控辍保学`) or right before it;
 - a category or block code (`low_income`), a parameter (`$adult_age`, `adult_age`), an audit action
-  (`children.register`), a persona's user name (`supervisor_a`) or any other snake_case word;
+  (`children.register`), a persona's user name (`supervisor_a`) or any other snake_case word (one
+  followed by its Chinese name in brackets, `birth_date（出生日期）`, names an import file's column);
 - a reporting period's key (`2026Q3`) instead of its name (2026年第三季度);
 - a region's 12-digit code without the region's name near it;
 - English prose (three English words in a row).
@@ -23,13 +24,14 @@ from html.parser import HTMLParser
 HIDDEN = {"script", "style", "code", "pre", "kbd", "samp", "textarea", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 MEASURE = re.compile(r"(?<![A-Za-z0-9_])T\d\d(?![0-9A-Za-z_])")
-SNAKE = re.compile(r"(?<![A-Za-z0-9_$.])\$?[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+SNAKE = re.compile(r"(?<![A-Za-z0-9_$.-])\$?[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_-])")
 DOTTED = re.compile(r"(?<![A-Za-z0-9_./])[a-z][a-z_]*\.[a-z][a-z_]*(?![A-Za-z0-9_./])")
 PARAMETER = re.compile(r"\$[a-z][a-z0-9_]*")
 PERIOD_KEY = re.compile(r"(?<![0-9A-Za-z])(?:19|20|21)\d\d(?:Q[1-4]|M\d\d?|H[12])(?![0-9A-Za-z])")
 REGION_CODE = re.compile(r"(?<!\d)\d{12}(?!\d)")
-ENGLISH = re.compile(r"[A-Za-z][a-z]+(?:[ ,;:'-]+[A-Za-z][a-z]+){2,}")
-FILE_SUFFIXES = {"md", "txt", "csv", "xlsx", "xls", "docx", "doc", "pdf", "png", "jpg", "jpeg", "json", "html"}
+NAMED_AFTER = re.compile(r"（[\u4e00-\u9fff]")
+ENGLISH = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z][a-z]+(?:[ ,;:']+[A-Za-z][a-z]+){2,}(?![A-Za-z0-9_-])")
+FILE_SUFFIXES = {"md", "txt", "csv", "jsonl", "xlsx", "xls", "docx", "doc", "pdf", "png", "jpg", "jpeg", "json", "html"}
 NEAR = 24  # characters around a region code in which its name must appear
 
 
@@ -129,12 +131,12 @@ def raw_codes(html: str, vocabulary: Vocabulary) -> list[str]:
             report("category code", match)
         elif word in vocabulary.usernames:
             report("user name for a person", match)
-        else:
+        elif not NAMED_AFTER.match(text, match.end()):  # `birth_date（出生日期）`: a file's column, named
             report("snake_case code", match)
     for match in DOTTED.finditer(text):
         if match.group().rsplit(".", 1)[1] not in FILE_SUFFIXES:
             report("dotted code (an audit action or a fact)", match)
-    for match in re.finditer(r"(?<![A-Za-z0-9_])[a-z]+(?![A-Za-z0-9_])", text):
+    for match in re.finditer(r"(?<![A-Za-z0-9_-])[a-z]+(?![A-Za-z0-9_-])", text):
         word = match.group()
         if word in vocabulary.codes or (word in vocabulary.usernames and word not in {"a", "i"}):
             kind = "category code" if word in vocabulary.codes else "user name for a person"

@@ -44,7 +44,7 @@ def written_actions() -> set[str]:
                             found |= {f"referral.{name}" for name in TRANSITIONS}
                         found |= set(_strings(keyword.value))
             elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Tuple) and any(getattr(e, "id", "") == "action" for e in t.elts)
+                (isinstance(t, ast.Tuple) and any(getattr(e, "id", "") == "action" for e in t.elts))
                 or getattr(t, "id", "") == "action"
                 for t in node.targets
             ):

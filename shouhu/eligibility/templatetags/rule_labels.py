@@ -11,7 +11,11 @@ The names are read once per request (`web.caching.shared`, family LABELS)."""
 
 from __future__ import annotations
 
+import re
+
 from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from shouhu.web.caching import LABELS, shared
 
@@ -42,3 +46,20 @@ def rule_name(code: str, label: str = "") -> str:
 def parameter_label(name: str) -> str:
     name = str(name).lstrip("$")
     return _parameter_labels().get(name, name)
+
+
+_RULE_WORD = re.compile(r"`([^`]*)`|(\$?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\([a-z]+\))?)")
+
+
+@register.filter
+def rule_language(text: str) -> str:
+    """Reference text about the rule language ("状态为 deceased、declared_dead 或 unknown"): the
+    words of the language (values, fields, parameters, `quoted`) set as code, the Chinese as prose."""
+    parts = []
+    last = 0
+    for match in _RULE_WORD.finditer(str(text)):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(format_html("<code>{}</code>", match.group(1) if match.group(1) is not None else match.group(2)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308  (every piece escaped above)
