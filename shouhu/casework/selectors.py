@@ -20,8 +20,9 @@ from shouhu.access import (
     referrals_visible_to,
     saved_filters_visible_to,
 )
-from shouhu.accounts.models import Department, DepartmentKind, User
+from shouhu.accounts.models import Department, DepartmentKind, Role, User
 from shouhu.core.dates import today
+from shouhu.core.models import AuditEvent
 from shouhu.eligibility.models import Rule, RuleKind
 from shouhu.regions.models import Level, Region
 from shouhu.registry.identity import age_on
@@ -62,6 +63,25 @@ def measure_label(code: str, labels: dict[str, str] | None = None) -> str:
 
 
 # -- intakes ----------------------------------------------------------------------------------
+
+
+def intake_window(intake: Intake) -> tuple[str, User | None]:
+    """The window that took the intake, by name, and the person there: whoever received it (for a
+    suggestion from screening, whoever confirmed it). A county caseworker's window is the county's
+    civil affairs bureau, a township supervisor's their township's office."""
+    taker = intake.received_by
+    if taker is None:
+        event = (
+            AuditEvent.objects.filter(action="intake.confirm", object_type="casework.intake", object_id=str(intake.pk))
+            .select_related("actor__region")
+            .order_by("-at", "-id")
+            .first()
+        )
+        taker = event.actor if event is not None else None
+    if taker is not None and taker.role == Role.CASEWORKER:
+        return "县民政局（县级受理窗口）", taker
+    township = taker.region if taker is not None and taker.role == Role.TOWNSHIP_SUPERVISOR else None
+    return f"{(township or intake.township).name}民政办（儿童督导员）", taker
 
 
 def intake_rows(user: User, *, kind: str = "", state: str = "", q: str = "") -> QuerySet[Intake]:

@@ -149,6 +149,20 @@ def test_a_bad_document_is_named_and_nothing_is_saved(table: None, login: Any) -
     assert Intake.objects.count() == 0
 
 
+def test_the_receipt_names_the_window_that_took_the_intake(table: None, login: Any, personas: dict[str, User]) -> None:
+    a = child("孙小明", "20150601", 1)
+    at_the_township, _ = referred(personas["supervisor_a"], a, ["T09"])
+    at_the_county, _ = referred(personas["caseworker"], a, ["T06"])
+
+    def window(intake: Any) -> str:
+        page = _content(login("caseworker").get(f"/intake/{intake.pk}/receipt/"))
+        return page.split('data-testid="window">', 1)[1].split("</dd>", 1)[0]
+
+    assert window(at_the_township) == "桓仁镇民政办（儿童督导员）"
+    assert window(at_the_county) == "县民政局（县级受理窗口）"  # not the child's township's office
+    assert "李业务" in _content(login("caseworker").get(f"/intake/{at_the_county.pk}/receipt/"))
+
+
 def test_intake_scope_and_roles(table: None, login: Any) -> None:
     b = child("周小明", "20150701", 2, region=VILLAGE_B)
     assert login("supervisor_a").get(f"/intake/new/?child={b.pk}").status_code == 404
