@@ -86,11 +86,11 @@ class User(AbstractUser):
     @property
     def scope_label(self) -> str:
         """Where the user works, in words: a region (village, township), a unit, or an organisation."""
-        return (
-            (self.region.name if self.region_id else "")
-            or (self.department.official_name if self.department_id else "")
-            or self.organisation
-        )
+        if self.region is not None:
+            return self.region.name
+        if self.department is not None:
+            return self.department.official_name
+        return self.organisation
 
     @property
     def picker_label(self) -> str:

@@ -353,7 +353,7 @@ def my_obligations(user: User, *, on: datetime.date | None = None) -> MyObligati
         return MyObligations()
     on = on or today()
     current = obligations_for_period(None, on=on, **filters)
-    earlier = build_obligations(periods_for=lambda task: earlier_periods(task, on), on=on, **filters)
+    earlier = build_obligations(periods_for=lambda task: earlier_periods(task, on), on=on, **filters)  # type: ignore[arg-type]
     # The previous period whole (what was reported and how it was reviewed), older ones while open.
     previous = [o for o in earlier if not o.done or o.period == current_of(o, on).previous()]
     return MyObligations(current=current, previous=previous)
