@@ -174,10 +174,8 @@ def latest_run_for_jurisdiction(user: User) -> ScreeningRun | None:
     not a township's run that happens to be newer; for a township its own or the county's), else
     the latest the user may see."""
     scope = jurisdiction(user)
-    codes = []
-    while scope is not None:
-        codes.append(scope.code)
-        scope = scope.parent
+    # The region and the regions above it, from its code (county 6 digits, township 9, village 12).
+    codes = sorted({scope.code, scope.code[:9] + "000", scope.code[:6] + "000000"}) if scope is not None else []
     runs = runs_visible_to(user).order_by("-created_at", "-pk")
     found = runs.filter(region_code__in=codes).first() if codes else None
     return found or runs.first()
