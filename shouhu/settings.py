@@ -193,6 +193,7 @@ TASKS = {
     }
 }
 
+CSRF_FAILURE_VIEW = "shouhu.web.errors.csrf_failure"  # a Chinese page with a way back
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
 X_FRAME_OPTIONS = "DENY"

@@ -21,3 +21,9 @@ urlpatterns = [
     path("referrals/", include(casework_urls.referral_patterns)),
     path("eligibility/", include("shouhu.eligibility.urls")),
 ]
+
+# Error pages in Chinese with the navigation and a way back (shouhu/web/errors.py); 500 is the
+# static templates/500.html, rendered by Django's own handler.
+handler400 = "shouhu.web.errors.bad_request"
+handler403 = "shouhu.web.errors.permission_denied"
+handler404 = "shouhu.web.errors.page_not_found"

@@ -621,16 +621,16 @@ CASES = [
     Case("duplicates review", "caseworker", "/children/duplicates/", _grow("add_duplicates"), 12),
     Case("import runs", "supervisor_a", "/children/io/import/", _grow("add_import_runs"), 5),
     # casework
-    Case("intake list", "supervisor_a", "/intake/", _grow("add_referrals"), 10),
+    Case("intake list", "supervisor_a", "/intake/", _grow("add_referrals"), 11),
     Case("intake suggestions", "supervisor_a", "/intake/suggestions/", _grow("add_suggestions"), 9),
     *[
         Case(f"inbox {tab}", "officer_a", f"/referrals/?tab={tab}", _referrals(tab), 13)
         for tab in ("new", "due_soon", "overdue", "in_progress", "done", "all")
     ],
     Case("inbox (window)", "supervisor_a", "/referrals/?tab=all", _grow("add_referrals"), 12),
-    Case("referral supervision", "caseworker", "/referrals/supervision/", _referrals("overdue"), 7),
+    Case("referral supervision", "caseworker", "/referrals/supervision/", _referrals("overdue"), 8),
     Case("referrals API", "officer_a", "/api/v1/referrals", _grow("add_referrals"), 7),
-    Case("child timeline", "supervisor_a", _timeline_url, _grow("add_timeline"), 15),
+    Case("child timeline", "supervisor_a", _timeline_url, _grow("add_timeline"), 16),
     # eligibility
     Case("screening runs", "admin", "/eligibility/", _grow("add_runs"), 10),
     Case("screening run results", "admin", _run_url, _grow("add_screened"), 15),
@@ -642,7 +642,7 @@ CASES = [
         _grow("add_screened"),
         10,
     ),
-    Case("child detail", "supervisor_a", lambda w: f"/children/{w.ctx['changed_child'].pk}/", _grow("add_changes"), 12),
+    Case("child detail", "supervisor_a", lambda w: f"/children/{w.ctx['changed_child'].pk}/", _grow("add_changes"), 13),
     Case(
         "child circumstances API",
         "caseworker",
@@ -675,7 +675,7 @@ CASES = [
         "supervisor_a",
         lambda w: f"/intake/{w.ctx['referral'].intake_id}/",
         _grow("add_referral_steps"),
-        8,
+        9,  # the measures' names, read once
     ),
     # regions
     Case("regions search", "admin", "/regions/?q=计", _grow("add_villages"), 6),
@@ -739,15 +739,15 @@ CASES = [
     # eligibility rules
     Case("rules", "caseworker", "/eligibility/rules/", _grow("add_rule_versions"), 7),
     Case("rule detail", "caseworker", "/eligibility/rules/T21/", _grow("add_rule_versions"), 10),
-    Case("parameters", "caseworker", "/eligibility/parameters/", _grow("add_parameter_versions"), 8),
+    Case("parameters", "caseworker", "/eligibility/parameters/", _grow("add_parameter_versions"), 9),
     Case("screening runs (township)", "supervisor_a", "/eligibility/", _grow("add_runs"), 10),
-    Case("screening run results (township)", "supervisor_a", _run_url, _grow("add_screened"), 12),
+    Case("screening run results (township)", "supervisor_a", _run_url, _grow("add_screened"), 13),
     Case(
         "child eligibility",
         "supervisor_a",
         lambda w: f"/eligibility/children/{w.ctx['changed_child'].pk}/",
         _grow("add_child_screenings"),
-        15,
+        16,  # the parameters' names, read once
     ),
     Case("pending facts", "supervisor_a", "/eligibility/pending/", _grow("add_pending"), 8),
     Case(
@@ -854,10 +854,10 @@ def test_list_page_queries_do_not_grow(case: Case, personas: dict[str, User], lo
 HOME_CEILINGS = {
     "admin": 17,
     "caseworker": 17,
-    "officer_a": 18,
-    "supervisor_a": 26,
+    "officer_a": 19,  # 本期 and the earlier periods still owed: two reads of the reports
+    "supervisor_a": 27,
     "director_a": 22,
-    "leader": 19,
+    "leader": 20,  # the periods due and the current one
     "community_a": 3,
     "reporter_a": 3,
 }

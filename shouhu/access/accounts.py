@@ -39,7 +39,7 @@ def access_user(user: User, user_id: int) -> User:
 def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
     if not can(user, Capability.MANAGE_USERS):
         return ApiToken.objects.none()
-    return ApiToken.objects.select_related("user").order_by("-created_at")
+    return ApiToken.objects.select_related("user__region", "user__department").order_by("-created_at")
 
 
 def access_api_token(user: User, token_id: int) -> ApiToken:

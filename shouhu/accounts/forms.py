@@ -71,10 +71,21 @@ class DepartmentForm(forms.Form):
     note = forms.CharField(label="备注", max_length=300, required=False)
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    """A user by name, role and where they work (two 李业务 in different units stay apart)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.picker_label)
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="对接系统名称", max_length=100)
-    user = forms.ModelChoiceField(label="代表用户（令牌按此用户的角色和范围访问数据）", queryset=User.objects.none())
+    user = UserChoiceField(label="代表用户（令牌按此用户的角色和范围访问数据）", queryset=User.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True)
+            .select_related("region", "department")
+            .order_by("role", "region__code", "department__id", "full_name", "username")
+        )

@@ -84,6 +84,21 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
+    def scope_label(self) -> str:
+        """Where the user works, in words: a region (village, township), a unit, or an organisation."""
+        if self.region is not None:
+            return self.region.name
+        if self.department is not None:
+            return self.department.official_name
+        return self.organisation
+
+    @property
+    def picker_label(self) -> str:
+        """Enough to tell two people apart in a list: name, role, and where they work."""
+        parts = [self.display_name, self.get_role_display(), self.scope_label]  # type: ignore[attr-defined]
+        return " · ".join(p for p in parts if p)
+
+    @property
     def display_name(self) -> str:
         return self.full_name or self.username
 

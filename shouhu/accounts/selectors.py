@@ -31,12 +31,13 @@ def department_list(actor: User, *, q: str = "") -> QuerySet[Department]:
 def audit_events(actor: User, *, action: str = "", actor_q: str = "", object_id: str = "") -> QuerySet[AuditEvent]:
     if not can(actor, Capability.VIEW_AUDIT):
         return AuditEvent.objects.none()
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.select_related("actor")
     filters: dict[str, Any] = {}
     if action:
         filters["action__startswith"] = action
-    if actor_q:
-        filters["actor_label__icontains"] = actor_q
     if object_id:
         filters["object_id"] = object_id
-    return events.filter(**filters).order_by("-at", "-id")
+    events = events.filter(**filters)
+    if actor_q:  # by name or by login name
+        events = events.filter(Q(actor_label__icontains=actor_q) | Q(actor__full_name__icontains=actor_q))
+    return events.order_by("-at", "-id")

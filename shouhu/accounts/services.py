@@ -68,7 +68,7 @@ def user_create(
         actor=actor,
         action="users.create",
         target=user,
-        summary=f"新增用户 {username}（{user.get_role_display()}）",
+        summary=f"新增用户 {user.display_name}（{user.get_role_display()}）",
         detail={
             "role": role,
             "region": region.code if region else None,
@@ -99,7 +99,7 @@ def user_update(
         actor=actor,
         action="users.update",
         target=user,
-        summary=f"修改用户 {user.username}",
+        summary=f"修改用户 {user.display_name}",
         detail={"before": before, "after": {"role": role, "region": user.region_id, "department": user.department_id}},
     )
     return user
@@ -115,7 +115,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         actor=actor,
         action="users.activate" if active else "users.deactivate",
         target=user,
-        summary=f"{'启用' if active else '停用'}用户 {user.username}",
+        summary=f"{'启用' if active else '停用'}用户 {user.display_name}",
     )
     return user
 
@@ -125,7 +125,7 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(actor=actor, action="users.set_password", target=user, summary=f"重置用户 {user.username} 的密码")
+    audit.record(actor=actor, action="users.set_password", target=user, summary=f"重置用户 {user.display_name} 的密码")
     return user
 
 
@@ -153,7 +153,10 @@ def api_token_issue(*, actor: User, name: str, user: User) -> tuple[ApiToken, st
     key = "sh_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name.strip(), user=user, key_prefix=key[:8], key_hash=ApiToken.hash_key(key))
     audit.record(
-        actor=actor, action="api_tokens.issue", target=token, summary=f"签发接口令牌：{name}（代表 {user.username}）"
+        actor=actor,
+        action="api_tokens.issue",
+        target=token,
+        summary=f"签发接口令牌：{name}（代表 {user.display_name}）",
     )
     return token, key
 

@@ -16,6 +16,7 @@ from shouhu.access import (
     api_tokens_visible_to,
     can,
 )
+from shouhu.core.actions import ACTION_LABELS
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
@@ -81,7 +82,7 @@ def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
         "accounts/user_form.html",
         {
             "form": form,
-            "title": f"编辑用户：{target.username}",
+            "title": f"编辑用户：{target.display_name}",
             "target": target,
             "password_form": PasswordForm(),
         },
@@ -200,6 +201,7 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
             "page": paginate(request, events),
             "query": query_without_page(request),
             "action": action,
+            "actions": sorted(ACTION_LABELS.items(), key=lambda item: item[0]),
             "actor": actor_q,
             "object": object_id,
         },

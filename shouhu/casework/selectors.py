@@ -20,8 +20,9 @@ from shouhu.access import (
     referrals_visible_to,
     saved_filters_visible_to,
 )
-from shouhu.accounts.models import Department, DepartmentKind, User
+from shouhu.accounts.models import Department, DepartmentKind, Role, User
 from shouhu.core.dates import today
+from shouhu.core.models import AuditEvent
 from shouhu.eligibility.models import Rule, RuleKind
 from shouhu.regions.models import Level, Region
 from shouhu.registry.identity import age_on
@@ -62,6 +63,25 @@ def measure_label(code: str, labels: dict[str, str] | None = None) -> str:
 
 
 # -- intakes ----------------------------------------------------------------------------------
+
+
+def intake_window(intake: Intake) -> tuple[str, User | None]:
+    """The window that took the intake, by name, and the person there: whoever received it (for a
+    suggestion from screening, whoever confirmed it). A county caseworker's window is the county's
+    civil affairs bureau, a township supervisor's their township's office."""
+    taker = intake.received_by
+    if taker is None:
+        event = (
+            AuditEvent.objects.filter(action="intake.confirm", object_type="casework.intake", object_id=str(intake.pk))
+            .select_related("actor__region")
+            .order_by("-at", "-id")
+            .first()
+        )
+        taker = event.actor if event is not None else None
+    if taker is not None and taker.role == Role.CASEWORKER:
+        return "县民政局（县级受理窗口）", taker
+    township = taker.region if taker is not None and taker.role == Role.TOWNSHIP_SUPERVISOR else None
+    return f"{(township or intake.township).name}民政办（儿童督导员）", taker
 
 
 def intake_rows(user: User, *, kind: str = "", state: str = "", q: str = "") -> QuerySet[Intake]:
@@ -307,8 +327,12 @@ def supervision(user: User) -> dict[str, Any]:
         if closed_day is not None:
             line.decided += 1
             line.decided_on_time += closed_day <= decide_due
+    # Listed under the header: every open referral the table below counts as overdue (flagged by the
+    # sweep, or past its deadline since) and every escalated one, so the header's count is the sum
+    # of the departments' counts under it and no overdue badge in the table is missing from the list.
+    past_due = Q(state=S.SUBMITTED, accept_due__lt=on) | (~Q(state=S.SUBMITTED) & Q(decide_due__lt=on))
     escalated = with_due(
-        referrals.filter(state__in=ACTIVE_STATES).filter(Q(overdue=True) | Q(escalated_at__isnull=False))
+        referrals.filter(state__in=ACTIVE_STATES).filter(Q(overdue=True) | Q(escalated_at__isnull=False) | past_due)
     )
     by_department: dict[str, list[Referral]] = defaultdict(list)
     for referral in escalated.select_related("department", "child__region", "intake__township").order_by(

@@ -171,9 +171,10 @@ def _intake_entries(user: User, child: Child) -> list[Entry]:
             action="intake.cancel", object_type="casework.intake", object_id__in=cancelled
         ).order_by("-at", "-id"):
             cancels.setdefault(event.object_id, event)
+    names = dict(Rule.objects.filter(kind=RuleKind.MEASURE).values_list("code", "label")) if intakes else {}
     for intake in intakes:
         link = reverse("intake:detail", kwargs={"intake_id": intake.pk})
-        measures = "、".join(m.code for m in intake.measures.all())
+        measures = "、".join(f"{m.code} {names.get(m.code, '')}".strip() for m in intake.measures.all())
         entries.append(
             Entry(
                 intake.created_at,
@@ -186,7 +187,7 @@ def _intake_entries(user: User, child: Child) -> list[Entry]:
             )
         )
         if intake.confirmed_at is not None:
-            sent = "、".join(m.code for m in intake.measures.all() if m.confirmed)
+            sent = "、".join(f"{m.code} {names.get(m.code, '')}".strip() for m in intake.measures.all() if m.confirmed)
             entries.append(
                 Entry(
                     intake.confirmed_at,

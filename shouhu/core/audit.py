@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from .actions import ACTION_LABELS, action_label
 from .models import AuditEvent
 from .request_context import current_origin
 
 if TYPE_CHECKING:
     from shouhu.accounts.models import User
+
+__all__ = ["ACTION_LABELS", "action_label", "record", "record_many"]
 
 
 def record(

@@ -15,6 +15,7 @@ from shouhu.core import audit
 from shouhu.regions.models import Region
 from shouhu.registry.identity import age_on
 
+from .labels import rule_display
 from .selectors import CountsTable, eligible_children
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -99,7 +100,7 @@ def list_export(*, actor: User, region: Region, code: str, label: str, on: datet
         actor=actor,
         action="eligibility.list_export",
         target=region,
-        summary=f"导出名单：{region.name} · {code} {label}（{count} 名儿童）",
+        summary=f"导出名单：{region.name} · {rule_display(code, label)}（{count} 名儿童）",
         detail={"region": region.code, "code": code, "children": count},
     )
     return out.getvalue(), count

@@ -14,6 +14,7 @@ from shouhu.registry.forms.filters import region_filter_choices
 from shouhu.registry.labels import FACT_LABELS
 from shouhu.web import widgets as fast
 
+from .labels import rule_display
 from .models import ChangeKind, PendingFacts, RuleKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -70,7 +71,7 @@ class ChangeFilterForm(forms.Form):
     def __init__(self, *args: Any, codes: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].choices = [("", _("全部类别和措施"))] + [  # type: ignore[attr-defined]
-            (code, f"{code} {label}") for code, (label, _kind) in codes.items()
+            (code, rule_display(code, label)) for code, (label, _kind) in codes.items()
         ]
 
     def value(self, name: str) -> str:

@@ -1,5 +1,6 @@
-"""What eligibility shows on the home page (found by autodiscovery): the latest screening in the
-user's jurisdiction, and the children waiting for facts to be recorded (待补充信息)."""
+"""What eligibility shows on the home page (found by autodiscovery): the latest screening of the
+user's whole jurisdiction (a county user's card shows the county's run, not a newer township's), and
+the children waiting for facts to be recorded (待补充信息)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from shouhu.web.home import Panel, home_contributor
 def eligibility_panels(user: User) -> list[Panel]:
     if not can(user, Capability.VIEW_ELIGIBILITY):
         return []
-    from .selectors import latest_runs, run_rows
+    from .selectors import latest_run_for_jurisdiction, run_rows
 
-    runs = latest_runs(user)
+    latest = latest_run_for_jurisdiction(user)
+    runs = [latest] if latest is not None else []
     items = [("各类别、措施人数", reverse("eligibility:counts"))]
     if not runs:
         return [

@@ -16,6 +16,7 @@ from shouhu.core import audit
 from shouhu.registry.models import Child
 
 from .engine import RuleSet
+from .labels import rule_display
 from .language import RuleSyntaxError
 from .models import Parameter, ParameterVersion, Rule, RuleVersion
 from .rules import parameters_on, propose_rule, rule_defs, rule_versions_on
@@ -53,7 +54,7 @@ def rule_save(*, actor: User, code: str, expression: str, effective_from: dateti
         actor=actor,
         action="rules.update",
         target=rule,
-        summary=f"规则 {code} 第 {version.version} 版，{effective_from} 起生效",
+        summary=f"规则「{rule_display(code, rule.label)}」第 {version.version} 版，{effective_from} 起生效",
         detail={"before": current.expression, "after": version.expression, "note": note.strip()},
     )
     return version

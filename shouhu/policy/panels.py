@@ -20,7 +20,8 @@ from .explore.task_list import import_url
 from .explore.townships import township_tasks
 from .models import PolicyDocument
 from .selectors import current_document
-from .supervision.selectors import my_obligations, obligations_for_period, review_queue
+from .supervision.periods import current_period
+from .supervision.selectors import last_due_periods, my_obligations, obligations_for_period, review_queue
 
 SECTION_TEMPLATE = "policy/_section_department_tasks.html"
 
@@ -110,12 +111,16 @@ def supervision_panels(user: User) -> list[Panel]:
     panels: list[Panel] = []
     if can(user, Capability.REPORT_PROGRESS):
         mine = my_obligations(user)
-        to_report, overdue = len(mine.to_report), len(mine.overdue)
+        current, previous, overdue = len(mine.current_to_report), len(mine.previous_to_report), len(mine.overdue)
+        parts = [f"本期（{current_label()}）待报告 {current} 项"]
+        if previous:
+            parts.append(f"上期待报告 {previous} 项（截止日前）")
+        parts.append(f"逾期 {overdue} 项")
         panels.append(
             Panel(
                 title="任务进展报告",
-                stat=to_report,
-                text=f"本期待报告 {to_report} 项，逾期 {overdue} 项",
+                stat=current + previous,
+                text="，".join(parts),
                 link="/policy/supervision/mine/",
                 link_label="查看并报告",
             )
@@ -132,17 +137,35 @@ def supervision_panels(user: User) -> list[Panel]:
             )
         )
     if user.role == Role.LEADER:
-        items = obligations_for_period(None)
-        reported = sum(1 for o in items if o.done)
-        accepted = sum(1 for o in items if o.report is not None and o.report.review_state == "accepted")
-        rate = f"{reported * 100 // len(items)}%" if items else "—"
-        panels.append(
-            Panel(
-                title="本期任务落实（督办）",
-                stat=rate,
-                text=f"应报告 {len(items)} 项，已报告 {reported} 项，审核通过 {accepted} 项",
-                link="/policy/supervision/",
-                link_label="查看督办情况",
-            )
-        )
+        panels.append(leader_supervision_panel())
     return panels
+
+
+def current_label() -> str:
+    """本期 as the 督办 page means it: each task's current period; named by the quarter (the
+    tasks' default frequency)."""
+    return current_period().label
+
+
+def leader_supervision_panel() -> Panel:
+    """The share of reports in for the periods that are due (each task's most recent period whose
+    due date has passed): on the first day of a period the current one has nothing due yet, so a
+    rate of it would read 0% whatever the units did (docs/policy-supervision.md, "Home panels")."""
+    closed = last_due_periods()
+    reported = sum(1 for o in closed if o.done)
+    accepted = sum(1 for o in closed if o.report is not None and o.report.review_state == "accepted")
+    rate = f"{reported * 100 // len(closed)}%" if closed else "—"
+    labels = sorted({o.period.label for o in closed}, reverse=True)
+    named = labels[0] if len(labels) == 1 else "各任务最近一期"
+    current = obligations_for_period(None)
+    current_reported = sum(1 for o in current if o.done)
+    return Panel(
+        title=f"已到期报告落实率（{named}）",
+        stat=rate,
+        text=(
+            f"{named}应报告 {len(closed)} 项，已报告 {reported} 项，审核通过 {accepted} 项；"
+            f"本期（{current_label()}）尚未到期，已报告 {current_reported}/{len(current)} 项"
+        ),
+        link="/policy/supervision/",
+        link_label="查看督办情况",
+    )

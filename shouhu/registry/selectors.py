@@ -11,7 +11,7 @@ from shouhu.access import children_visible_to
 from shouhu.accounts.models import User
 from shouhu.core import crypto
 from shouhu.core.dates import today
-from shouhu.regions.models import prefix_of_code
+from shouhu.regions.models import Level, Region, prefix_of_code
 
 from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
@@ -37,6 +37,19 @@ def situation_on(child: Child, on: datetime.date, rows: Iterable[Circumstance] |
         hukou_region_code=child.hukou_region_code or None,
         **record_fields_from_facts(facts),  # type: ignore[arg-type]
     )
+
+
+def hukou_region_name(child: Child) -> str:
+    """The household-registration region by name ("桓仁镇 · 东关村"), or "" when the code names no
+    region this system knows (another county's, say: the code is all there is)."""
+    if not child.hukou_region_code:
+        return ""
+    region = Region.objects.filter(code=child.hukou_region_code).select_related("parent").first()
+    if region is None:
+        return ""
+    if region.parent is not None and region.level == Level.VILLAGE:
+        return f"{region.parent.name} · {region.name}"
+    return region.name
 
 
 def history(child: Child) -> QuerySet[Circumstance]:

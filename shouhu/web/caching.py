@@ -28,6 +28,9 @@ from django.db import connection, transaction
 T = TypeVar("T")
 
 POLICY = "policy"  # the task table, its tasks and units, reorganisations, departments, townships
+# Names of codes (rules, parameters) for templates: never bumped, so there is never a token and they
+# are kept for one request only (a page that names forty codes reads the names once).
+LABELS = "labels"
 
 _request_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("shouhu_request_memo", default=None)
 _kept: dict[tuple[str, Hashable], tuple[str, Any]] = {}  # (family, key) -> (token, value)

@@ -34,10 +34,17 @@ NAV = [
 ]
 
 
+def _active_url(urls: list[str], path: str) -> str:
+    """The one item a page belongs to: the longest item URL the path starts with (/policy/ and
+    /policy/supervision/ both prefix the 督办 page; it is 督办's). The home page only for "/"."""
+    matching = [url for url in urls if (path == url if url == "/" else path.startswith(url))]
+    return max(matching, key=len, default="")
+
+
 def nav_items_for(user: object, path: str) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    items = []
+    entries = []
     for label, name, capability in NAV:
         if not can(user, capability):  # type: ignore[arg-type]
             continue
@@ -45,6 +52,6 @@ def nav_items_for(user: object, path: str) -> list[NavItem]:
             url = reverse(name)
         except NoReverseMatch:  # an app not installed has no URL
             continue
-        active = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(str(label), url, active))
-    return items
+        entries.append((str(label), url))
+    active = _active_url([url for _label, url in entries], path)
+    return [NavItem(label, url, url == active) for label, url in entries]

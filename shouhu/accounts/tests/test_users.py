@@ -123,3 +123,25 @@ def test_department_full_name_can_be_confirmed(login) -> None:  # type: ignore[n
     department.refresh_from_db()
     assert department.official_name == "县文化旅游和广播电视局（确认）"
     assert AuditEvent.objects.filter(action="departments.update", object_id=str(department.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_the_token_issuers_picker_tells_people_apart(login, personas) -> None:  # type: ignore[no-untyped-def]
+    from shouhu.accounts.services import user_create
+
+    user_create(
+        actor=None,
+        username="zhao2",
+        password="x",
+        role=personas["officer_a"].role,
+        full_name="赵教育",
+        department=personas["officer_b"].department,
+        check_password=False,
+    )
+    page = login("admin").get("/users/api-tokens/").content.decode()
+    picker = page.split('name="user"', 1)[1].split("</select>", 1)[0]
+    assert ">赵教育 · 部门经办人 · 县教育局<" in picker
+    assert ">赵教育 · 部门经办人 · 县卫生健康局<" in picker  # the same name, another unit
+    assert ">孙督导 · 乡镇（街道）儿童督导员 · 桓仁镇<" in picker
+    assert ">吴主任 · 村（居）儿童主任 · 东关村<" in picker
+    assert ">supervisor_a<" not in picker

@@ -6,7 +6,9 @@ from shouhu.core.testing.walk import Sample
 
 
 def setup(personas: dict[str, User]) -> dict[str, Any]:
-    target = user_create(actor=None, username="walk_target", password="x", role=Role.LEADER, check_password=False)
+    target = user_create(
+        actor=None, username="walk_target", password="x", role=Role.LEADER, full_name="测试对象", check_password=False
+    )
     token, _ = api_token_issue(actor=personas["admin"], name="walk", user=target)
     return {"target_user": target.pk, "token": token.pk, "department": Department.objects.get(name="县民政局").pk}
 

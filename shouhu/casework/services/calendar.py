@@ -79,11 +79,13 @@ def measure_deadline_set(*, actor: User, code: str, accept_days: int, decide_day
     row, _created = MeasureDeadline.objects.update_or_create(
         code=code, defaults={"accept_days": accept_days, "decide_days": decide_days}
     )
+    label = Rule.objects.filter(code=code).values_list("label", flat=True).first()
+    measure = f"{code} {label}" if label else code
     audit.record(
         actor=actor,
         action="casework.deadline_set",
         target=row,
-        summary=f"办理时限：{code} 受理 {accept_days} 个工作日，办结 {decide_days} 个工作日",
+        summary=f"办理时限：{measure} 受理 {accept_days} 个工作日，办结 {decide_days} 个工作日",
         detail={"code": code, "before": before, "after": {"accept_days": accept_days, "decide_days": decide_days}},
     )
     return row

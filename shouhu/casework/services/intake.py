@@ -16,7 +16,7 @@ from shouhu.access import may_take_intake
 from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.core.dates import today
-from shouhu.eligibility.models import ScreeningRun
+from shouhu.eligibility.models import Rule, ScreeningRun
 from shouhu.regions.models import Region
 from shouhu.registry.models import Child
 
@@ -198,12 +198,14 @@ def intake_confirm(
             )
             referrals.append(referral)
     intake.state, intake.confirmed_at = IntakeState.CONFIRMED, timezone.now()
+    names = dict(Rule.objects.filter(code__in=confirmed).values_list("code", "label"))
+    sent = "、".join(f"{code} {names.get(code, '')}".strip() for code in confirmed)
     intake.save(update_fields=["state", "confirmed_at"])
     audit.record(
         actor=actor,
         action="intake.confirm",
         target=intake,
-        summary=f"{intake.reference} 转办 {len(referrals)} 件：{'、'.join(confirmed)}",
+        summary=f"{intake.reference} 转办 {len(referrals)} 件：{sent}",
         detail={"confirmed": confirmed, "reasons": reasons},
     )
     transaction.on_commit(lambda: notify_new_referrals([r.pk for r in referrals]))

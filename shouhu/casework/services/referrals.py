@@ -18,6 +18,7 @@ from shouhu.access import may_cooperate_on, may_handle_referral, may_take_intake
 from shouhu.accounts.models import Department, User
 from shouhu.core import audit
 from shouhu.core.dates import today
+from shouhu.eligibility.models import Rule
 
 from ..calendar import deadlines_for
 from ..models import Outcome, Referral, ReferralCooperation, ReferralEvent, ReferralState
@@ -120,7 +121,7 @@ def referral_transition(
         actor=actor,
         action=f"referral.{action}",
         target=referral,
-        summary=f"{referral.intake.reference} {referral.code} {transition.label}",
+        summary=f"{referral.intake.reference} {measure_name(referral.code)} {transition.label}",
         detail={"from": before, "to": transition.target, "reason": reason, "outcome": outcome},
     )
     transaction.on_commit(lambda: notify_transition(referral.pk, action))
@@ -214,8 +215,14 @@ def referral_mark_overdue(*, referral: Referral, due: datetime.date) -> bool:
         actor=None,
         action="referral.overdue",
         target=referral,
-        summary=f"{referral.intake.reference} {referral.code} 逾期（期限 {due}），提请县民政局督办",
+        summary=f"{referral.intake.reference} {measure_name(referral.code)} 逾期（期限 {due}），提请县民政局督办",
         detail={"due": due.isoformat(), "state": referral.state, "department": referral.department.name},
     )
     transaction.on_commit(lambda: notify_overdue(referral, due))
     return True
+
+
+def measure_name(code: str) -> str:
+    """ "T14 控辍保学" for the audit log's summaries (a code alone means nothing to its readers)."""
+    label = Rule.objects.filter(code=code).values_list("label", flat=True).first()
+    return f"{code} {label}" if label else code

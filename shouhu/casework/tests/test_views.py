@@ -4,6 +4,7 @@ referral action — in scope it works, out of scope it is not found, without the
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -146,6 +147,20 @@ def test_a_bad_document_is_named_and_nothing_is_saved(table: None, login: Any) -
     assert "文件「证明.pdf」的内容不是 pdf 文件" in _content(response)
     assert 'data-testid="error-documents"' in _content(response)
     assert Intake.objects.count() == 0
+
+
+def test_the_receipt_names_the_window_that_took_the_intake(table: None, login: Any, personas: dict[str, User]) -> None:
+    a = child("孙小明", "20150601", 1)
+    at_the_township, _ = referred(personas["supervisor_a"], a, ["T09"])
+    at_the_county, _ = referred(personas["caseworker"], a, ["T06"])
+
+    def window(intake: Any) -> str:
+        page = _content(login("caseworker").get(f"/intake/{intake.pk}/receipt/"))
+        return page.split('data-testid="window">', 1)[1].split("</dd>", 1)[0]
+
+    assert window(at_the_township) == "桓仁镇民政办（儿童督导员）"
+    assert window(at_the_county) == "县民政局（县级受理窗口）"  # not the child's township's office
+    assert "李业务" in _content(login("caseworker").get(f"/intake/{at_the_county.pk}/receipt/"))
 
 
 def test_intake_scope_and_roles(table: None, login: Any) -> None:
@@ -471,6 +486,21 @@ def test_supervision_lists_overdue_by_department_with_compliance(case: dict[str,
     assert "按期受理率" in page
     assert login("officer_a").get("/referrals/supervision/").status_code == 403
     assert login("supervisor_a").get("/referrals/supervision/").status_code == 403
+
+
+def test_supervision_header_counts_what_is_listed_under_it(case: dict[str, Referral], login: Any) -> None:
+    """A referral past its deadline that the sweep has not flagged yet is overdue in the table's
+    逾期 column: it is listed (and counted) under the header too."""
+    Referral.objects.filter(pk=case["T09"].pk).update(accept_due=datetime.date(2020, 1, 6), overdue=False)
+    page = _content(login("caseworker").get("/referrals/supervision/"))
+    header = int(re.search(r'data-testid="escalated-total">(\d+)<', page).group(1))  # type: ignore[union-attr]
+    listed = page.count('<tr>\n      <td class="main"><a href="/referrals/')
+    per_department = sum(int(n) for n in re.findall(r"<h3>[^<]+<small class=\"muted\">(\d+) 件</small></h3>", page))
+    table = page.split('data-testid="by-department"', 1)[1]
+    overdue_badges = sum(int(n) for n in re.findall(r'<span class="badge behind">(\d+)</span>', table))
+    assert header == listed == per_department == 1
+    assert overdue_badges == 1
+    assert "T09 教育资助、两免一补" in page  # the measure by its name
 
 
 def test_routing_page_with_todays_names_and_as_written(table: None, login: Any) -> None:

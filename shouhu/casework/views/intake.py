@@ -149,13 +149,15 @@ def intake_receipt(request: AuthedRequest, intake_id: int) -> HttpResponse:
         messages.info(request, "受理确认转办后才能打印回执。")
         return redirect("intake:detail", intake_id=intake.pk)
     referrals = intake.referrals.select_related("department", "township").order_by("code", "id")
+    window_name, window = selectors.intake_window(intake)
     return render(
         request,
         "casework/intake_receipt.html",
         {
             "intake": intake,
             "referrals": labelled(referrals),
-            "window": intake.received_by,
+            "window_name": window_name,
+            "window": window,
             "printed": today(),
         },
     )

@@ -97,6 +97,7 @@ def bulk_accept(request: AuthedRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("referral") if v.isdigit()]
     mine = {r.pk: r for r in referrals_handled_by(request.user).filter(pk__in=ids).select_related("child", "intake")}
     accepted, changed, refused = [], [], []
+    names = selectors.measure_labels()
     for referral_id in ids:
         referral = mine.get(referral_id)
         if referral is None:
@@ -104,7 +105,7 @@ def bulk_accept(request: AuthedRequest) -> HttpResponse:
             continue
         raw = request.POST.get(f"version_{referral_id}", "")
         version = int(raw) if raw.isdigit() else referral.version
-        label = f"{referral.intake.reference} {referral.child.name} {referral.code}"
+        label = f"{referral.intake.reference} {referral.child.name} {selectors.measure_label(referral.code, names)}"
         try:
             services.referral_transition(
                 actor=request.user, referral=referral, action="accept", expected_version=version

@@ -28,9 +28,16 @@ def screening_request(*, actor: User | None, region_code: str, as_of: datetime.d
         as_of=as_of, region_code=region_code, region_prefix=prefix_of_code(region_code), requested_by=actor
     )
     audit.record(
-        actor=actor, action="screening.request", target=run, summary=f"发起筛查：{region_code}，基准日 {as_of}"
+        actor=actor,
+        action="screening.request",
+        target=run,
+        summary=f"发起筛查：{_region_name(region_code)}，基准日 {as_of}",
     )
     return run
+
+
+def _region_name(code: str) -> str:
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
 def run_screening(run: ScreeningRun, *, on_progress: Progress | None = None) -> ScreeningRun:

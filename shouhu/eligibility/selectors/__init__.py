@@ -40,6 +40,7 @@ from .rule_pages import (
 from .runs import (
     CodeCount,
     RunRow,
+    latest_run_for_jurisdiction,
     latest_runs,
     open_at_run,
     region_names,
@@ -70,6 +71,7 @@ __all__ = [
     "code_labels",
     "counts_table",
     "eligible_children",
+    "latest_run_for_jurisdiction",
     "latest_runs",
     "latest_screening_date",
     "mask_name",

@@ -14,7 +14,7 @@ from shouhu.registry.selectors import situation_on
 
 from .. import language as L
 from ..engine import Decision
-from ..models import Eligibility, RuleVersion, RunState, ScreeningRun
+from ..models import Eligibility, Parameter, RuleVersion, RunState, ScreeningRun
 from ..rules import ruleset_on
 from .rule_pages import code_labels, parameters_of
 
@@ -60,9 +60,14 @@ def latest_screening_date(child: Child) -> datetime.date | None:
     return run.as_of if run else None
 
 
-def parameters_for(expression: str, run_versions: dict[str, Any]) -> list[tuple[str, Any]]:
+def parameters_for(
+    expression: str, run_versions: dict[str, Any], labels: dict[str, str] | None = None
+) -> list[tuple[str, Any]]:
+    """(what the parameter means, its value in the run) for each parameter the expression reads
+    (the name itself when `labels` lacks it)."""
     names = parameters_of(expression)
-    return [(n, run_versions.get(f"${n}")) for n in names if f"${n}" in run_versions]
+    labels = labels or {}
+    return [(labels.get(n, n), run_versions.get(f"${n}")) for n in names if f"${n}" in run_versions]
 
 
 def child_eligibility(child: Child, on: datetime.date | None = None) -> ChildEligibility:
@@ -81,11 +86,14 @@ def child_eligibility(child: Child, on: datetime.date | None = None) -> ChildEli
         (v.rule.code, v.version): v.expression
         for v in RuleVersion.objects.filter(rule__code__in={r.code for r in rows}).select_related("rule")
     }
+    parameter_labels = dict(Parameter.objects.values_list("name", "description"))
     history = [
         HistoryRow(
             row,
             labels.get(row.code, (row.code, ""))[0],
-            parameters_for(expressions.get((row.code, row.rule_version), ""), row.found_by.rule_versions),
+            parameters_for(
+                expressions.get((row.code, row.rule_version), ""), row.found_by.rule_versions, parameter_labels
+            ),
         )
         for row in sorted(rows, key=lambda r: (list(labels).index(r.code) if r.code in labels else 999, r.since))
     ]

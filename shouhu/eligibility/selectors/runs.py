@@ -169,6 +169,18 @@ def latest_runs(user: User, limit: int = 1) -> list[ScreeningRun]:
     return list(runs_visible_to(user).order_by("-created_at", "-pk")[:limit])
 
 
+def latest_run_for_jurisdiction(user: User) -> ScreeningRun | None:
+    """The latest run that covers the user's whole jurisdiction (for a county user the county's,
+    not a township's run that happens to be newer; for a township its own or the county's), else
+    the latest the user may see."""
+    scope = jurisdiction(user)
+    # The region and the regions above it, from its code (county 6 digits, township 9, village 12).
+    codes = sorted({scope.code, scope.code[:9] + "000", scope.code[:6] + "000000"}) if scope is not None else []
+    runs = runs_visible_to(user).order_by("-created_at", "-pk")
+    found = runs.filter(region_code__in=codes).first() if codes else None
+    return found or runs.first()
+
+
 def run_region_choices(user: User) -> list[tuple[str, str]]:
     """Regions a user may start a screening for: their county or township, and its townships."""
     regions = screening_regions_for(user)

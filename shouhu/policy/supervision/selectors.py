@@ -280,17 +280,67 @@ def obligations_recent(count: int, *, on: datetime.date | None = None, **filters
     )
 
 
+EARLIER_PERIODS_MAX = 3  # how far back "earlier periods" reach at most (the reminders' window)
+
+
+def earlier_periods(task: PolicyTask, on: datetime.date) -> list[Period]:
+    """The task's periods before its current one that are still followed up: back to the first
+    whose due date has passed (normally just the previous period; two while the previous one is
+    within its due days). The reminders, the home panels and the 督办 page all use this window."""
+    found: list[Period] = []
+    period = period_for(on, task.report_frequency)
+    while len(found) < EARLIER_PERIODS_MAX:
+        period = period.previous()
+        found.append(period)
+        if period.due < on:
+            break
+    return found
+
+
+def obligations_outstanding_earlier(*, on: datetime.date | None = None, **filters: object) -> list[Obligation]:
+    """Earlier periods' obligations whose report is not in (missing, returned, overdue): the 督办
+    page lists and counts them beside the current period's, where they are overdue."""
+    on = on or today()
+    items = build_obligations(periods_for=lambda task: earlier_periods(task, on), on=on, **filters)  # type: ignore[arg-type]
+    return [o for o in items if not o.done]
+
+
+def last_due_periods(*, on: datetime.date | None = None, **filters: object) -> list[Obligation]:
+    """Each task's obligations for its most recent period whose due date has passed: what the
+    leader's completion rate is measured on (a period not yet due has nothing to measure)."""
+    on = on or today()
+
+    def last_due(task: PolicyTask) -> list[Period]:
+        period = period_for(on, task.report_frequency)
+        while period.due >= on:
+            period = period.previous()
+        return [period]
+
+    return build_obligations(periods_for=last_due, on=on, **filters)  # type: ignore[arg-type]
+
+
 @dataclass
 class MyObligations:
-    """What a unit must report now: each task's current and previous period."""
+    """What a unit must report now: each task's current period (本期, the 督办 page's) and the
+    earlier periods still followed up (`earlier_periods`)."""
 
     current: list[Obligation] = field(default_factory=list)
     previous: list[Obligation] = field(default_factory=list)
 
     @property
     def to_report(self) -> list[Obligation]:
-        """Not yet reported (or returned) and not yet overdue."""
+        """Not yet reported (or returned) and not yet overdue, of any period."""
         return [o for o in self.current + self.previous if not o.done and not o.overdue]
+
+    @property
+    def current_to_report(self) -> list[Obligation]:
+        """本期: the current period's, not yet reported."""
+        return [o for o in self.current if not o.done and not o.overdue]
+
+    @property
+    def previous_to_report(self) -> list[Obligation]:
+        """Earlier periods' not yet reported, still within their due days."""
+        return [o for o in self.previous if not o.done and not o.overdue]
 
     @property
     def overdue(self) -> list[Obligation]:
@@ -302,28 +352,24 @@ def my_obligations(user: User, *, on: datetime.date | None = None) -> MyObligati
     if filters is None:
         return MyObligations()
     on = on or today()
-    items = obligations_recent(2, on=on, **filters)
-    mine = MyObligations()
-    for obligation in items:
-        if obligation.period.contains(on):
-            mine.current.append(obligation)
-        else:
-            mine.previous.append(obligation)
-    return mine
+    current = obligations_for_period(None, on=on, **filters)
+    earlier = build_obligations(periods_for=lambda task: earlier_periods(task, on), on=on, **filters)  # type: ignore[arg-type]
+    # The previous period whole (what was reported and how it was reviewed), older ones while open.
+    previous = [o for o in earlier if not o.done or o.period == current_of(o, on).previous()]
+    return MyObligations(current=current, previous=previous)
+
+
+def current_of(obligation: Obligation, on: datetime.date) -> Period:
+    return period_for(on, obligation.task.report_frequency)
 
 
 def due_obligations(*, on: datetime.date | None = None) -> list[Obligation]:
-    """For reminders: every task's current period and earlier ones back to the first whose
-    due date has passed (normally just the previous period)."""
+    """For reminders: every task's current period and its earlier periods still followed up
+    (`earlier_periods`: back to the first whose due date has passed)."""
     on = on or today()
-
-    def periods(task: PolicyTask) -> list[Period]:
-        found = [period_for(on, task.report_frequency)]
-        while found[-1].due >= on and len(found) < 4:
-            found.append(found[-1].previous())
-        return found
-
-    return build_obligations(periods_for=periods, on=on)
+    return build_obligations(
+        periods_for=lambda task: [period_for(on, task.report_frequency), *earlier_periods(task, on)], on=on
+    )
 
 
 # --- who reports, who reviews (the people notifications go to) ------------------------------
@@ -461,8 +507,10 @@ def review_queue(
 
 def report_history(report: ProgressReport) -> QuerySet[AuditEvent]:
     """Every submit, resubmit and review of a report, oldest first (from the audit log)."""
-    return AuditEvent.objects.filter(object_type=ProgressReport._meta.label_lower, object_id=str(report.pk)).order_by(
-        "at", "id"
+    return (
+        AuditEvent.objects.filter(object_type=ProgressReport._meta.label_lower, object_id=str(report.pk))
+        .select_related("actor")
+        .order_by("at", "id")
     )
 
 

@@ -3,6 +3,7 @@ report frequency and Excel exports. Thin: forms parse, selectors read, services 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django import forms
@@ -23,6 +24,7 @@ from shouhu.access import (
     access_progress_report,
     access_rule,
     can,
+    can_open_report,
     departments_visible_to,
     may_export_county,
     may_export_department,
@@ -131,6 +133,11 @@ def supervision(request: AuthedRequest) -> HttpResponse:
     else:
         items = sel.obligations_for_period(chosen, document=document, **filters) if document else []
     matrix = sel.supervision_matrix(user, items, township_columns=township is not None)
+    # 本期 (no period chosen): what earlier periods still owe is listed and counted here too, where
+    # it is overdue (the matrix shows the current period, which is never overdue yet).
+    earlier = sel.obligations_outstanding_earlier(document=document, **filters) if document and chosen is None else []
+    earlier.sort(key=lambda o: (not o.overdue, o.due, o.task.number, o.unit.label))
+    counts = matrix.counts + Counter(o.state for o in earlier)
     county_export = may_export_county(user)
     own_department = user.department if user.role == Role.DEPARTMENT_OFFICER else None
     export_query = urlencode({"period": chosen.key}) if chosen else ""
@@ -142,7 +149,18 @@ def supervision(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "matrix": matrix,
             "chosen": chosen,
-            "state_counts": [(s, label, matrix.counts[s]) for s, label in sel.ObligationState.LABELS.items()],
+            "state_counts": [(s, label, counts[s]) for s, label in sel.ObligationState.LABELS.items()],
+            "total": matrix.total + len(earlier),
+            "reported": matrix.reported,
+            "earlier": [
+                (
+                    o,
+                    reports_for_unit(user, o.department, o.township),
+                    bool(o.report and can_open_report(user, o.report)),
+                )
+                for o in earlier
+            ],
+            "current_label": current_period().label,
             "own_township": own_township,
             "frequency_form": FrequencyForm() if can(user, Capability.MANAGE_POLICY) and document else None,
             "can_review": can(user, Capability.REVIEW_PROGRESS),

@@ -238,12 +238,12 @@ def test_my_obligations_page(table: PolicyDocument, personas: dict[str, User], l
 def test_home_panels(table: PolicyDocument, personas: dict[str, User], login: Any, media: Path) -> None:
     report = make_report(personas, table)
     officer = login("officer_a").get("/").content.decode()
-    assert "本期待报告" in officer and "逾期" in officer
+    assert "待报告" in officer and "逾期" in officer
     assert "待审核 1 份" in login("caseworker").get("/").content.decode()
     progress_report_review(actor=personas["admin"], report=report, decision="accept")
     leader = login("leader").get("/").content.decode()
-    assert "本期任务落实（督办）" in leader and "审核通过 1 项" in leader
-    assert "本期待报告" in login("supervisor_a").get("/").content.decode()
+    assert "已到期报告落实率" in leader and "尚未到期，已报告 1/" in leader
+    assert "待报告" in login("supervisor_a").get("/").content.decode()
 
 
 def test_pages_without_a_table(db: None, login: Any) -> None:

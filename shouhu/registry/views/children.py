@@ -249,6 +249,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
             "trail": trail,
             "documents": child.documents.select_related("uploaded_by").order_by("-created_at", "-id"),
             "phone_masked": mask_phone(child.phone) if child.phone else "",
+            "hukou_region": selectors.hukou_region_name(child),
             "may_write": may_write,
             "may_reveal": can(request.user, Capability.REVEAL_SENSITIVE),
         },

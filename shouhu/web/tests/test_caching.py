@@ -92,9 +92,9 @@ def test_a_reorganisation_moves_the_reports_on_the_next_home_page(users: dict[st
     officer = users["officer_a"]
 
     def due(page: str) -> int:
-        found = re.search(r"本期待报告 (\d+) 项，逾期 (\d+) 项", page)
+        found = re.search(r"本期（[^）]+）待报告 (\d+) 项(?:，上期待报告 (\d+) 项（截止日前）)?，逾期 (\d+) 项", page)
         assert found, "the officer's home page has no reporting panel"
-        return int(found.group(1)) + int(found.group(2))
+        return sum(int(n) for n in found.groups(default="0"))
 
     assert due(home(officer)) > 0  # 县教育局 reports on its tasks
     reorganisation_record(

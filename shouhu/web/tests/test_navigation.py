@@ -1,0 +1,56 @@
+"""The main navigation marks one item, the one the page belongs to."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shouhu.accounts.models import User
+from shouhu.accounts.personas import PERSONA_KEYS
+from shouhu.web.navigation import nav_items_for
+
+pytestmark = pytest.mark.django_db
+
+# Pages under another item's prefix: /policy/ (任务分工) holds /policy/supervision/ (督办), /users/
+# (用户) holds /users/api-tokens/ (接口令牌), /referrals/ (转介) holds /referrals/supervision/.
+NESTED = {
+    "/policy/supervision/": "督办",
+    "/policy/supervision/queue/": "督办",
+    "/policy/": "任务分工",
+    "/users/api-tokens/": "接口令牌",
+    "/users/new/": "用户",
+    "/referrals/supervision/": "转介督办",
+    "/referrals/": "转介",
+    "/": "首页",
+    "/notifications/": None,
+}
+
+
+@pytest.mark.parametrize("key", PERSONA_KEYS)
+def test_one_item_is_active_on_every_nav_page(personas: dict[str, User], key: str) -> None:
+    user = personas[key]
+    items = nav_items_for(user, "/")
+    for item in items:
+        active = [i.label for i in nav_items_for(user, item.url + "anything/")]
+        assert active.count(item.label) <= 1
+        marked = [i.label for i in nav_items_for(user, item.url) if i.active]
+        assert marked == [item.label], (key, item.url, marked)
+
+
+def test_nested_pages_mark_their_own_item(personas: dict[str, User]) -> None:
+    for key in ("admin", "caseworker"):
+        for path, label in NESTED.items():
+            marked = [i.label for i in nav_items_for(personas[key], path) if i.active]
+            if label is None or label not in [i.label for i in nav_items_for(personas[key], "/")]:
+                assert len(marked) <= 1, (key, path, marked)
+            else:
+                assert marked == [label], (key, path, marked)
+
+
+def test_rendered_page_has_one_current_item(login: object) -> None:
+    client = login("admin")  # type: ignore[operator]
+    html = client.get("/users/api-tokens/").content.decode()
+    nav = html.split('aria-label="主导航"', 1)[1].split("</nav>", 1)[0]
+    assert len(re.findall(r'aria-current="page"', nav)) == 1
+    assert re.search(r'<a href="/users/api-tokens/" aria-current="page">', nav)
