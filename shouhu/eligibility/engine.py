@@ -290,8 +290,6 @@ class RuleSet:
                 return f.phrase(ctx) if f.phrase else f.label
             rule = self.rules[node.name]
             inner = self.explain(self.trees[node.name], ctx, memo, nested=True)
-            if rule.kind == "block" and inner:
-                return inner  # a building block is its facts (在校: 在读（小学）)
             if not inner or inner == rule.label:
                 return rule.label
             return f"{rule.label}（{inner}）" if nested else f"{rule.label}：{inner}"
