@@ -5,7 +5,8 @@ files.
   process part after part;
 - `parts.py`: planning a run into township parts, claiming, screening and finishing a part, and
   putting back parts whose worker died (the locks are explained there);
-- `results.py`: one part's results in SQL (facts rows, matches, gained / lost / closed);
+- `results.py`: one part's results in SQL (facts rows, matches, gained / lost / closed, the
+  children's `PendingFacts` rows), for a region prefix or one child;
 - `files.py`: exchange-format lines in, output objects out (`shouhu screen --input`).
 
 Tasks (tasks.py) and the command call these; nothing here imports tasks: what queues a task takes
@@ -14,7 +15,16 @@ the enqueue callable as an argument. Callers import from this package.
 
 from .files import FileLine, explain_codes, output_object, read_lines
 from .parts import Enqueue, part_prefixes, plan_parts, requeue_expired_parts, screen_part
-from .results import FACTS_TABLE, MATCH_TABLE, fill_facts, match_facts, screen_facts, screen_prefix, screened_codes
+from .results import (
+    FACTS_TABLE,
+    MATCH_TABLE,
+    fill_facts,
+    match_facts,
+    screen_facts,
+    screen_prefix,
+    screen_scope,
+    screened_codes,
+)
 from .runs import STALE_AFTER, Progress, run_screening, screening_request, screening_start
 
 __all__ = [
@@ -36,6 +46,7 @@ __all__ = [
     "screen_facts",
     "screen_part",
     "screen_prefix",
+    "screen_scope",
     "screened_codes",
     "screening_request",
     "screening_start",
