@@ -7,12 +7,14 @@ files.
   putting back parts whose worker died (the locks are explained there);
 - `results.py`: one part's results in SQL (facts rows, matches, gained / lost / closed, the
   children's `PendingFacts` rows), for a region prefix or one child;
+- `child.py`: screening one child at once (a run of that child), after a registration or a change;
 - `files.py`: exchange-format lines in, output objects out (`shouhu screen --input`).
 
 Tasks (tasks.py) and the command call these; nothing here imports tasks: what queues a task takes
 the enqueue callable as an argument. Callers import from this package.
 """
 
+from .child import ChildScreening, screen_child
 from .files import FileLine, explain_codes, output_object, read_lines
 from .parts import Enqueue, part_prefixes, plan_parts, requeue_expired_parts, screen_part
 from .results import (
@@ -31,6 +33,7 @@ __all__ = [
     "FACTS_TABLE",
     "MATCH_TABLE",
     "STALE_AFTER",
+    "ChildScreening",
     "Enqueue",
     "FileLine",
     "Progress",
@@ -43,6 +46,7 @@ __all__ = [
     "read_lines",
     "requeue_expired_parts",
     "run_screening",
+    "screen_child",
     "screen_facts",
     "screen_part",
     "screen_prefix",

@@ -1,4 +1,5 @@
-"""What screening leaves on the 待补充信息 worklist (`PendingFacts`), run by run."""
+"""What screening leaves on the 待补充信息 worklist (`PendingFacts`), run by run and child by child,
+and screening one child at once (`screen_child`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import Any
 
 import pytest
 
-from shouhu.accounts.personas import TOWNSHIP_A, VILLAGE_B
-from shouhu.eligibility.models import PendingFacts
+from shouhu.accounts.models import User
+from shouhu.accounts.personas import TOWNSHIP_A, VILLAGE_A, VILLAGE_B
+from shouhu.core.models import AuditEvent
+from shouhu.eligibility import selectors
+from shouhu.eligibility.models import ChangeKind, Eligibility, EligibilityChange, PendingFacts, ScreeningRun
 from shouhu.eligibility.rules import ruleset_on
-from shouhu.eligibility.screening import run_screening, screening_request
+from shouhu.eligibility.screening import run_screening, screen_child, screening_request
+from shouhu.eligibility.selectors.child import latest_screening_date
 from shouhu.registry import services
 from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
@@ -99,3 +104,54 @@ def test_a_run_writes_the_worklist_as_the_engine_decides_and_drops_what_was_reco
     assert _pending(no_attendance) is None and _pending(no_guardian) is None
     assert _pending(no_mother) == _engine(no_mother, on)
     assert PendingFacts.objects.get(child=no_mother).screened_by == second
+
+
+def test_screening_one_child_at_once_gains_loses_and_lists_what_is_missing(personas: dict[str, User]) -> None:
+    on = today()
+    child = _register(name="即时", household=LOW_INCOME)
+    neighbour = _register(name="邻居", household=LOW_INCOME)
+
+    first = screen_child(child=child, actor=personas["director_a"])
+    assert {"low_income", "in_difficulty", "T02", "T07"} <= set(first.gained) and first.lost == []
+    assert first.undetermined == {} and _pending(child) is None
+    run = first.run
+    assert (run.child, run.region_code, run.as_of, run.state) == (child, VILLAGE_A, on, "done")
+    assert run.children_screened == 1
+    assert run.rule_versions["T02"] >= 1 and "$adult_age" in run.rule_versions
+    assert set(Eligibility.objects.filter(child=child, until__isnull=True).values_list("code", flat=True)) == set(
+        first.gained
+    )
+    assert Eligibility.objects.get(child=child, code="T02").found_by == run
+    assert not Eligibility.objects.filter(child=neighbour).exists()  # one child, not its village
+    summary = first.summary()
+    assert summary.startswith("已即时筛查：新增符合 ") and "最低生活保障" in summary and "低保家庭儿童" in summary
+    assert "T02" not in summary
+    audit = AuditEvent.objects.get(action="screening.child")
+    assert audit.object_id == str(run.pk) and audit.detail["child"] == child.pk
+    assert audit.actor == personas["director_a"]
+
+    # The child goes to primary school, attendance not recorded: T14 (out of school) is lost, and
+    # T09 and T14 wait for attendance to be recorded.
+    assert "T14" in first.gained
+    _update(child, schooling={"stage": "primary"}, household=LOW_INCOME)
+    second = screen_child(child=child, actor=None)
+    assert (second.gained, second.lost) == ([], ["T14"])
+    assert Eligibility.objects.get(child=child, code="T14").ended_by == second.run
+    assert EligibilityChange.objects.filter(run=second.run, change=ChangeKind.LOST, code="T14").exists()
+    assert Eligibility.objects.get(child=child, code="T02").until is None
+    assert _pending(child) == _engine(child, on)
+    assert second.undetermined == ruleset_on(on).decide(situation_on(child, on), on).undetermined
+    assert set(second.undetermined) == {"T09", "T14"}
+    assert second.summary() == (
+        "已即时筛查：不再符合 控辍保学；待补充信息后可判定：教育资助、两免一补（缺是否在读）、控辍保学（缺是否在读）"
+    )
+
+    # A run of the region afterwards finds the child's results as they are: nothing new for it.
+    region_run = run_screening(screening_request(actor=None, region_code=TOWNSHIP_A, as_of=on))
+    assert not EligibilityChange.objects.filter(run=region_run, child=child).exists()
+    # Runs of one child are the child's: not on the runs page nor the home panel's "latest run".
+    shown = set(selectors.run_list(personas["admin"]).values_list("pk", flat=True))
+    assert shown == {region_run.pk}
+    assert selectors.latest_runs(personas["admin"]) == [region_run]
+    assert latest_screening_date(child) == on
+    assert ScreeningRun.objects.filter(child=child).count() == 2
