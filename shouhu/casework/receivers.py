@@ -1,5 +1,6 @@
 """Casework listens to eligibility (which knows nothing of casework): screening results become
-intake suggestions for the township windows to confirm."""
+intake suggestions for the township windows to confirm — a run's, a part's, or one child's
+screened at once after a registration or a change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from shouhu.eligibility.models import ScreeningRun
-from shouhu.eligibility.signals import part_screened, run_screened
+from shouhu.eligibility.signals import child_screened, part_screened, run_screened
 
 from .suggestions import create_suggestions
 from .tasks import draft_part_suggestions
@@ -25,4 +26,12 @@ def queue_part_suggestions(sender: Any, part_id: int, **kwargs: Any) -> None:
 def draft_run_suggestions(sender: Any, run: ScreeningRun, **kwargs: Any) -> int:
     """A whole run finished in one process (`shouhu screen --all`): draft its suggestions now.
     Returns how many were drafted, for the command to print."""
+    return create_suggestions(run)
+
+
+@receiver(child_screened, dispatch_uid="casework.draft_child_suggestions")
+def draft_child_suggestions(sender: Any, run: ScreeningRun, **kwargs: Any) -> int:
+    """A child was screened at once after a registration or a change (a run of that child): draft
+    its suggestion now, inside the change's transaction, as a part's are drafted (idempotent per
+    run). Returns how many were drafted (0 or 1), which the person who made the change is told."""
     return create_suggestions(run)

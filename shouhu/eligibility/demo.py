@@ -18,7 +18,7 @@ def screen_demo_children(users: dict[str, Any]) -> str | None:
     from .screening import run_screening, screening_request
 
     county = Region.objects.filter(parent__isnull=True).order_by("code").first()
-    if county is None or ScreeningRun.objects.exists() or not Child.objects.exists():
+    if county is None or ScreeningRun.objects.filter(child__isnull=True).exists() or not Child.objects.exists():
         return None
     run = run_screening(screening_request(actor=None, region_code=county.code, as_of=today()))
     return f"资格筛查：已筛查 {run.children_screened} 名儿童，{run.gained} 项符合"

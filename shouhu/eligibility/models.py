@@ -5,7 +5,8 @@ and cooperating units) or a building block. Its `RuleVersion`s carry the express
 in which it applies; parameters (`Parameter` / `ParameterVersion`) are named values likewise.
 A `ScreeningRun` evaluates the rules in force on its as-of date over a region; `Eligibility` rows
 say which child is in which category or measure since when, by which rule version, and
-`EligibilityChange` rows what a run changed (newly eligible, no longer eligible).
+`EligibilityChange` rows what a run changed (newly eligible, no longer eligible). A run of one
+child (`ScreeningRun.child`) is a screening at once after a registration or a change.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ class ScreeningRun(TimeStampedModel):
     )
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # Set for a screening at once of one child (`screening.child.screen_child`, after a registration
+    # or a change): its region is the child's village, but it screened only this child. The lists of
+    # runs leave such runs out; the child's results and changes name them like any run's.
+    child = models.ForeignKey(
+        "registry.Child", verbose_name="即时筛查的儿童", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "筛查"

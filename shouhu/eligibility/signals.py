@@ -8,6 +8,10 @@ suggestions from them in casework/receivers.py). Eligibility imports no app that
 - `run_screened(sender=ScreeningRun, run=…)`: a whole run screened in this process has finished
   (`shouhu screen --all`). Each receiver returns how many suggestions it drafted (an int), which
   the command adds up and prints.
+- `child_screened(sender=ScreeningRun, run=…, child=…)`: one child was screened at once (a run of
+  that child, `screening.screen_child`) after a person registered or changed it; sent by
+  receivers.py inside the change's transaction, so a receiver's writes commit with it. Each
+  receiver returns how many suggestions it drafted (an int), which the person is told.
 """
 
 from __future__ import annotations
@@ -16,3 +20,4 @@ from django.dispatch import Signal
 
 part_screened = Signal()
 run_screened = Signal()
+child_screened = Signal()

@@ -14,7 +14,7 @@ for "false", so that undetermined is neither). A field that can be not recorded 
 (`Field.fact`, a contract name such as `parents.father`); any other absent value (a child with no
 disability has no disability type) makes every test false, as in v1.
 
-Kept whole: one file on purpose, each field and building block is one entry holding its three forms side by
+Kept whole: each field and building block is one entry holding its three forms side by
 side (memory, registry SQL, facts row), and the facts row's columns (`fact_columns`) are what the
 row forms read. Split by compile target, the forms that must agree (test_agreement.py checks they
 do) and the column names and their readers would sit in different files.

@@ -1,7 +1,8 @@
 """The children API (`/api/v1/children`): list/search, read, create, update, circumstances.
 
 Same services and access layer as the UI: `children_visible_to` / `access_child` decide scope
-(404 outside it), `services.child_register` / `child_update` write. Bodies are the child exchange
+(404 outside it), `services.child_register` / `child_update` write, each one child announced
+(`announce=True`: the child is screened at once, registry/signals.py). Bodies are the child exchange
 format v1 (shared/design/policy-rules.md), validated by `exchange.format.parse_record`, so errors are
 the same Chinese messages naming the field as in imports: `{"errors": [{"field", "message"}]}`
 with status 422. ID numbers are masked; a user with REVEAL_SENSITIVE may ask for the full number
@@ -237,7 +238,7 @@ def child_create(request: HttpRequest) -> Status[dict[str, Any]]:
     if record is None:
         return Status(422, _errors(errors))
     try:
-        child = services.child_register(actor=request_user(request), record=record)
+        child = services.child_register(actor=request_user(request), record=record, announce=True)
     except ValidationError as e:
         return Status(422, _errors(e))
     except PermissionDenied as e:
@@ -309,7 +310,9 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
         return Status(422, {"errors": errors})
     assert isinstance(version, int)
     try:
-        services.child_update(actor=user, child=child, record=record, expected_version=version, effective=effective)
+        services.child_update(
+            actor=user, child=child, record=record, expected_version=version, effective=effective, announce=True
+        )
     except services.ConcurrentEditError as e:
         return Status(409, {"detail": str(e)})
     except ValidationError as e:

@@ -111,9 +111,13 @@ def child_register_with_documents(
     address: str = "",
     documents: list[tuple[str, UploadedFile]] | None = None,
     effective: datetime.date | None = None,
+    announce: bool = False,
 ) -> Child:
-    """Register a child and attach the documents given with the form, all or nothing."""
-    child = services.child_register(actor=actor, record=record, phone=phone, address=address, effective=effective)
+    """Register a child and attach the documents given with the form, all or nothing (`announce`:
+    as for `services.child_register`)."""
+    child = services.child_register(
+        actor=actor, record=record, phone=phone, address=address, effective=effective, announce=announce
+    )
     for doc_type, upload in documents or []:
         document_attach(actor=actor, child=child, doc_type=doc_type, upload=upload)
     return child

@@ -72,6 +72,9 @@ class Child(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Not stored: what other apps did in answer to the change just written to this instance (their
+    # lines for the person who made it; signals.child_facts_changed), for the page they land on.
+    follow_ups: tuple[str, ...] = ()
 
     class Meta:
         verbose_name = "儿童"

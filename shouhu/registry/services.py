@@ -22,6 +22,7 @@ from .exchange.format import ChildRecord
 from .facts import Fact, describe, fact_valid_from, facts_from_record, in_force
 from .identity import mask_id_number, name_pinyin
 from .models import Child, ChildStatus, Circumstance, CloseReason, Kind
+from .signals import child_facts_changed
 
 
 class ConcurrentEditError(Exception):
@@ -147,8 +148,11 @@ def child_register(
     phone: str = "",
     address: str = "",
     effective: datetime.date | None = None,
+    announce: bool = False,
 ) -> Child:
-    """Register a new child from an exchange-format record. Refuses an ID number already on record."""
+    """Register a new child from an exchange-format record. Refuses an ID number already on record.
+    `announce`: a person registered this one child (a form, the API): tell the apps that follow up
+    (`signals.child_facts_changed`; their lines end up in `child.follow_ups`)."""
     region = _village(record.region_code)
     _check_region(actor, region)
     if record.id_number and find_by_id_number(record.id_number) is not None:
@@ -161,7 +165,15 @@ def child_register(
     _apply_facts(actor=actor, child=child, record=record, effective=effective or today())
     audit.record(actor=actor, action="children.register", target=child, summary=f"登记儿童 {child.name}")
     queue_duplicates_of(child)
+    if announce:
+        _announce(child, actor)
     return child
+
+
+def _announce(child: Child, actor: User | None) -> None:
+    """Send `child_facts_changed` inside the caller's transaction; keep the receivers' lines."""
+    responses = child_facts_changed.send(sender=Child, child=child, actor=actor)
+    child.follow_ups = tuple(line for _receiver, line in responses if isinstance(line, str) and line)
 
 
 def _bump_version(child: Child, expected_version: int) -> None:
@@ -184,9 +196,12 @@ def child_update(
     effective: datetime.date | None = None,
     phone: str | None = None,
     address: str | None = None,
+    announce: bool = False,
 ) -> list[Change]:
     """Apply a new exchange-format record to a child: identity fields are updated, each changed
-    circumstance closes the old fact and opens a new one from `effective`."""
+    circumstance closes the old fact and opens a new one from `effective`. `announce`: a person
+    recorded this one change (a form, the API; never an import): when anything changed, tell the
+    apps that follow up (`signals.child_facts_changed`; their lines end up in `child.follow_ups`)."""
     region = _village(record.region_code)
     if region.pk != child.region_id:
         _check_region(actor, region)
@@ -231,14 +246,17 @@ def child_update(
         audit.record(
             actor=actor, action="children.update", target=child, summary=f"更新儿童 {child.name} 的信息", detail=detail
         )
+    if announce and changes:
+        _announce(child, actor)
     return changes
 
 
 @transaction.atomic
 def circumstance_correct(
-    *, actor: User, circumstance: Circumstance, expected_version: int, **values: object
+    *, actor: User, circumstance: Circumstance, expected_version: int, announce: bool = False, **values: object
 ) -> Circumstance:
-    """Fix a fact recorded in error (dates or values). The before/after go to the audit log."""
+    """Fix a fact recorded in error (dates or values). The before/after go to the audit log.
+    `announce`: as for `child_update` (the lines end up in `circumstance.child.follow_ups`)."""
     allowed = {"valid_from", "valid_to", "flag", "status", "detail", "grade", "since", "until", "note"}
     unknown = set(values) - allowed
     if unknown:
@@ -257,6 +275,8 @@ def circumstance_correct(
         summary=f"更正 {circumstance.child.name} 的「{circumstance.get_kind_display()}」记录",
         detail={"circumstance": circumstance.pk, "before": before, "after": {k: str(v) for k, v in values.items()}},
     )
+    if announce:
+        _announce(circumstance.child, actor)
     return circumstance
 
 

@@ -17,8 +17,11 @@ from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule, ScreeningRun
+from shouhu.eligibility.rules import ruleset_on
 from shouhu.regions.models import Region
+from shouhu.registry.labels import FACT_LABELS
 from shouhu.registry.models import Child
+from shouhu.registry.selectors import situation_on
 
 from ..calendar import deadlines_for
 from ..models import (
@@ -133,6 +136,24 @@ def intake_create(
     return intake
 
 
+def measure_explanations(intake: Intake, codes: Iterable[str]) -> dict[str, str]:
+    """Why the rules give the intake's child each of `codes`, from the child's situation as of the
+    screening behind the intake (its run's date; today for an intake taken at the window): the
+    engine's explanation, naming every fact that decided it, absences too (T14: 未在读（小学）). A
+    measure the rules leave undetermined names the facts to record; one they do not give gets
+    nothing (the window's reason is then the only why)."""
+    on = intake.screening_run.as_of if intake.screening_run is not None else today()
+    decision = ruleset_on(on).decide(situation_on(intake.child, on), on)
+    explained = {}
+    for code in codes:
+        if code in decision.explanations:
+            explained[code] = decision.explanations[code]
+        elif code in decision.undetermined:
+            missing = "、".join(FACT_LABELS.get(fact, fact) for fact in decision.undetermined[code])
+            explained[code] = f"筛查尚不能判定：{missing}未填写"
+    return explained
+
+
 @transaction.atomic
 def intake_confirm(
     *,
@@ -142,7 +163,9 @@ def intake_confirm(
     reasons: dict[str, str] | None = None,
 ) -> list[Referral]:
     """Confirm the measures to send. A proposed measure left out, or a measure added, needs a
-    reason. Each confirmed measure becomes referrals routed by the table."""
+    reason. Each confirmed measure becomes referrals routed by the table, and keeps the rules'
+    explanation (`measure_explanations`) for the unit's officer to read beside the window's reason:
+    screening's when it proposed the measure, else worked out now."""
     reasons = {k: v.strip() for k, v in (reasons or {}).items()}
     confirmed = sorted(set(confirmed))
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
@@ -164,12 +187,18 @@ def intake_confirm(
     if errors:
         raise ValidationError(errors)
     routes = {code: route_for(code) for code in confirmed}
+    unexplained = [code for code in confirmed if code not in proposed or not proposed[code].explanation]
+    explanations = measure_explanations(intake, unexplained) if unexplained else {}
     for code, measure in proposed.items():
         measure.confirmed, measure.reason = code in confirmed, reasons.get(code, "")
-        measure.save(update_fields=["confirmed", "reason"])
+        measure.explanation = measure.explanation or explanations.get(code, "")
+        measure.save(update_fields=["confirmed", "reason", "explanation"])
     for code in confirmed:
         if code not in proposed:
-            IntakeMeasure.objects.create(intake=intake, code=code, proposed=False, confirmed=True, reason=reasons[code])
+            IntakeMeasure.objects.create(
+                intake=intake, code=code, proposed=False, confirmed=True, reason=reasons[code],
+                explanation=explanations.get(code, ""),
+            )  # fmt: skip
     referrals = []
     start = today()
     for code, route in routes.items():

@@ -49,6 +49,14 @@ def part_prefixes(region_prefix: str) -> list[str]:
     )
 
 
+def rules_in_force(as_of: datetime.date) -> dict[str, int]:
+    """What a run records of the rules it applies: each rule's version, and each parameter's value
+    (as `$name`)."""
+    return {code: v.version for code, v in rule_versions_on(as_of).items()} | {
+        f"${name}": value for name, value in parameters_on(as_of).items()
+    }
+
+
 def plan_parts(run: ScreeningRun) -> list[ScreeningPart]:
     """Record the rules in force and split the run into parts (idempotent). A run with nothing on
     record under its region is finished at once."""
@@ -60,9 +68,7 @@ def plan_parts(run: ScreeningRun) -> list[ScreeningPart]:
         # Every part is planned from the registry's statistics; a bulk write may have left them
         # stale (14.5 min instead of 40 s for 100,000 children: docs/performance.md).
         dbstats.analyze_stale([Child, Circumstance])
-        run.rule_versions = {code: v.version for code, v in rule_versions_on(run.as_of).items()} | {
-            f"${name}": value for name, value in parameters_on(run.as_of).items()
-        }
+        run.rule_versions = rules_in_force(run.as_of)
         run.children_screened = Child.objects.filter(
             region_code__startswith=run.region_prefix, status=ChildStatus.ACTIVE
         ).count()

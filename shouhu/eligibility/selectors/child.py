@@ -8,6 +8,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from shouhu.core.dates import today
 from shouhu.registry.models import Child
 from shouhu.registry.selectors import situation_on
@@ -49,10 +51,12 @@ class ChildEligibility:
 
 
 def latest_screening_date(child: Child) -> datetime.date | None:
-    """The as-of date of the newest finished run covering the child."""
+    """The as-of date of the newest finished run covering the child: a run of its region, or of the
+    child alone (screened at once) — not another child's run of the same village."""
     prefixes = {child.region_code[:6], child.region_code[:9], child.region_code}
     run = (
-        ScreeningRun.objects.filter(state=RunState.DONE, region_prefix__in=prefixes)
+        ScreeningRun.objects.filter(state=RunState.DONE)
+        .filter(Q(region_prefix__in=prefixes, child__isnull=True) | Q(child=child))
         .order_by("-as_of", "-pk")
         .only("as_of")
         .first()

@@ -27,8 +27,10 @@ from .rule_pages import code_labels
 
 
 def run_list(user: User) -> QuerySet[ScreeningRun]:
-    """The runs page: newest first, with who asked for each."""
-    return runs_visible_to(user).select_related("requested_by").order_by("-created_at", "-pk")
+    """The runs page: newest first, with who asked for each. Runs of one child (screened at once
+    after a registration or a change, `ScreeningRun.child`) are left out: they are the child's."""
+    runs = runs_visible_to(user).filter(child__isnull=True)
+    return runs.select_related("requested_by").order_by("-created_at", "-pk")
 
 
 def region_names(codes: set[str]) -> dict[str, str]:
@@ -166,7 +168,8 @@ def run_parameters(run: ScreeningRun) -> list[tuple[str, Any]]:
 
 
 def latest_runs(user: User, limit: int = 1) -> list[ScreeningRun]:
-    return list(runs_visible_to(user).order_by("-created_at", "-pk")[:limit])
+    """The newest runs the user may see, runs of one child left out (as on the runs page)."""
+    return list(runs_visible_to(user).filter(child__isnull=True).order_by("-created_at", "-pk")[:limit])
 
 
 def latest_run_for_jurisdiction(user: User) -> ScreeningRun | None:

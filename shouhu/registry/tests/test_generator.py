@@ -7,10 +7,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from shouhu.accounts.models import User
+from shouhu.accounts.personas import VILLAGE_A
+from shouhu.core.dates import today
 from shouhu.core.demo import demo_loaders
 from shouhu.core.models import AuditEvent
 from shouhu.regions.models import Level, Region
-from shouhu.registry.demo import load_demo_children
+from shouhu.registry.demo import load_demo_children, load_pending_demo_children
 from shouhu.registry.exchange.format import parse_record, record_to_dict
 from shouhu.registry.generator import ChildGenerator, ensure_villages, generate_children
 from shouhu.registry.identity import age_on, birth_date_of, id_number_errors, sex_of
@@ -138,6 +141,21 @@ def test_demo_command_and_loader() -> None:
     message = load_demo_children({})
     assert message is not None and "300" in message and Child.objects.count() == 300
     assert load_demo_children({}) is None and Child.objects.count() == 300
+
+
+@pytest.mark.django_db
+def test_the_demo_directors_village_has_children_with_a_fact_not_recorded(personas: dict[str, User]) -> None:
+    from shouhu.eligibility.models import PendingFacts
+    from shouhu.eligibility.screening import run_screening, screening_request
+
+    message = load_pending_demo_children({})
+    assert message is not None and "韩小雨、韩小军、韩小花" in message
+    assert load_pending_demo_children({}) is None  # once each
+    assert load_pending_demo_children in demo_loaders()
+    assert set(Child.objects.values_list("region_code", flat=True)) == {VILLAGE_A}
+    run_screening(screening_request(actor=None, region_code=VILLAGE_A, as_of=today()))
+    waiting = {row.child.name: row.facts for row in PendingFacts.objects.select_related("child")}
+    assert waiting == {"韩小雨": ["parents.mother"], "韩小军": ["schooling.enrolled"], "韩小花": ["guardian"]}
 
 
 def test_birth_dates_cover_ages_0_to_17() -> None:

@@ -155,6 +155,7 @@ def child_create(request: AuthedRequest) -> HttpResponse:
                 address=data.get("address") or "",
                 documents=attached,
                 effective=data.get("effective"),
+                announce=True,
             )
         except ValidationError as e:
             add_validation_errors(form, e)
@@ -166,6 +167,7 @@ def child_create(request: AuthedRequest) -> HttpResponse:
             form.add_error("region_code", str(e))
         else:
             messages.success(request, f"已登记儿童 {child.name}")
+            _show_follow_ups(request, child)
             return redirect("registry:detail", child_id=child.pk)
     return render(
         request,
@@ -338,7 +340,7 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
     confirmed = "confirm" in request.POST and constant_time_compare(request.POST.get("preview_token", ""), token)
     try:
         if confirmed:
-            services.child_update(child=child, **update)
+            services.child_update(child=child, **update, announce=True)
         else:
             _try_update(child, update)  # the preview shows only what can be saved
     except services.ConcurrentEditError as e:
@@ -366,7 +368,15 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
             },
         )
     messages.success(request, f"已记录 {child.name} 自 {effective} 起的变化")
+    _show_follow_ups(request, child)
     return redirect("registry:detail", child_id=child.pk)
+
+
+def _show_follow_ups(request: AuthedRequest, child: Child) -> None:
+    """What other apps did in answer to the change (screening at once, suggestions drafted:
+    `signals.child_facts_changed`), on the page the person lands on."""
+    for line in child.follow_ups:
+        messages.info(request, line)
 
 
 def _try_update(child: Child, update: dict[str, Any]) -> None:
@@ -407,12 +417,14 @@ def circumstance_correct(request: AuthedRequest, child_id: int, circumstance_id:
                 actor=request.user,
                 circumstance=circumstance,
                 expected_version=form.cleaned_data["version"],
+                announce=True,
                 **form.values(),
             )
         except (services.ConcurrentEditError, ValidationError) as e:
             show_refusal(form, e)
         else:
             messages.success(request, f"已更正「{circumstance.get_kind_display()}」记录")
+            _show_follow_ups(request, child)
             return redirect("registry:detail", child_id=child.pk)
     return render(
         request,
