@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "rules.update": "修改资格规则",
     "rules.parameter": "修改规则参数",
     "screening.request": "发起资格筛查",
+    "screening.child": "即时筛查（登记或情况变化后）",
     "eligibility.counts_export": "导出类别、措施人数",
     "eligibility.list_export": "导出符合条件的儿童名单",
     "intake.create": "受理申请",

@@ -48,6 +48,7 @@ from .rules import propose_parameter, propose_rule, rule_versions_on, ruleset_on
 from .screening import screening_start
 from .services import child_eligibility_viewed, parameter_save, rule_save
 from .tasks import screen_region
+from .templatetags.rule_labels import parameter_label
 
 KIND_TITLES: dict[str, str] = {"category": "类别", "measure": "措施", "block": "构件（供其他规则引用）"}
 
@@ -216,7 +217,7 @@ def parameter_edit(request: AuthedRequest, name: str) -> HttpResponse:
                 else:
                     messages.success(
                         request,
-                        f"已保存参数 {name} = {version.value}（第 {version.version} 版），"
+                        f"已保存参数「{parameter_label(name)}」= {version.value}（第 {version.version} 版），"
                         f"{version.effective_from} 起生效",
                     )
                     return redirect("eligibility:parameters")

@@ -53,7 +53,7 @@ def test_list_and_read_in_scope(case: dict[str, Referral], personas: dict[str, U
     assert [i["code"] for i in officer_b("get", "/referrals").json()["items"]] == ["T06"]  # cooperating
     assert officer_b("get", f"/referrals/{case['T09'].pk}").status_code == 404
     detail = officer_a("get", f"/referrals/{case['T09'].pk}").json()
-    assert detail["events"][0]["action"] == "submit" and detail["explanation"] == "说明 T09"
+    assert detail["events"][0]["action"] == "submit" and detail["explanation"] == "按筛查规则建议"
     assert officer_a("get", "/referrals?state=completed").json()["count"] == 0
     assert officer_a("get", "/referrals?state=bogus").status_code == 422
     due = case["T09"].accept_due.isoformat()

@@ -137,7 +137,7 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     assert versions[1].effective_to == on - datetime.timedelta(days=1) and versions[2].effective_to is None
     page = text(admin.get("/eligibility/rules/T21/"))
     assert "第 3 版" in page and "第 2 版" in page and "$rehab_age_max" in page and "扩大到 7 岁" in page
-    assert AuditEvent.objects.filter(action="rules.update", summary__contains="T21 第 3 版").exists()
+    assert AuditEvent.objects.filter(action="rules.update", summary__contains="T21 0—6岁残疾儿童康复救助」第 3 版").exists()
     assert six.pk  # (kept for readability: the six-year-old matched before and after)
 
 
@@ -222,7 +222,7 @@ def test_changing_the_age_limit_changes_the_preview_then_the_results_old_decisio
     assert EligibilityChange.objects.get(run=second, code="T21").child_id == seven.pk
     run_page = admin.get(f"/eligibility/runs/{second.pk}/?code=T21&change=gained")
     assert "七岁乙" in text(run_page) and "五岁甲" not in text(run_page)
-    assert "$rehab_age_max = 7" in text(run_page)
+    assert "0—6岁残疾儿童康复救助：年龄上限 7" in text(run_page).replace("\xa0", " ")
 
     # Each decision keeps the rule version and parameters of the run that made it.
     old = Eligibility.objects.get(child=five, code="T21")
@@ -231,8 +231,9 @@ def test_changing_the_age_limit_changes_the_preview_then_the_results_old_decisio
     assert (new.found_by_id, new.rule_version) == (second.pk, 2)
     five_page = text(admin.get(f"/eligibility/children/{five.pk}/"))
     seven_page = text(admin.get(f"/eligibility/children/{seven.pk}/"))
-    assert "第 2 版 $rehab_age_max = 6" in five_page and f"#{first.pk}" in five_page
-    assert "第 2 版 $rehab_age_max = 7" in seven_page and f"#{second.pk}" in seven_page
+    limit = "0—6岁残疾儿童康复救助：年龄上限"
+    assert f"第 2 版 {limit} 6" in five_page.replace("\xa0", " ") and f"#{first.pk}" in five_page
+    assert f"第 2 版 {limit} 7" in seven_page.replace("\xa0", " ") and f"#{second.pk}" in seven_page
 
 
 def test_parameter_value_that_breaks_nothing_still_needs_a_later_date_and_a_note(login: Any) -> None:
