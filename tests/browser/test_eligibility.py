@@ -61,7 +61,7 @@ def test_widening_the_rehab_age_limit_changes_the_preview_and_after_screening_th
     page.fill("[name=note]", "康复救助扩大到 0—7 岁")
     page.click("[data-testid=save-button]")
     page.wait_for_url(f"{served_app}/eligibility/parameters/")
-    assert "已保存参数 rehab_age_max = 7" in page.content()
+    assert "已保存参数「0—6岁残疾儿童康复救助：年龄上限」= 7" in page.content()
     assert page.locator("#param-rehab_age_max [data-testid=value]").inner_text() == "7"
 
     # Screen the county in the background; the page follows the progress and shows the results.
@@ -84,7 +84,7 @@ def test_widening_the_rehab_age_limit_changes_the_preview_and_after_screening_th
     page.wait_for_url(re.compile(r".*/eligibility/children/\d+/$"))
     assert page.locator('[data-testid=measures] li[data-code="T21"]').inner_text().count("7 岁") == 1
     history = page.locator('[data-testid=eligibility-history] tr[data-code="T21"]').inner_text()
-    assert "$rehab_age_max = 7" in history.replace("\xa0", " ")
+    assert "0—6岁残疾儿童康复救助：年龄上限 7" in history.replace("\xa0", " ")
     screenshot(page, "eligibility-5-child")
 
     page.get_by_role("link", name="资格筛查", exact=True).click()
