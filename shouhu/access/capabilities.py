@@ -78,10 +78,11 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.RUN_SCREENING: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
     Capability.VIEW_ELIGIBILITY: CHILD_NETWORK_ROLES | {R.LEADER},
     # Single window: the county caseworkers and the township windows take intakes; departments
-    # (and townships, for tasks each township answers for) handle referrals; county civil affairs
-    # supervises them all.
+    # handle referrals — the county caseworkers for 县民政局, which has no officers of its own — and
+    # townships their part (cooperating on T01–T04, or a task each township answers for); county
+    # civil affairs supervises them all (access/casework.py: who acts for which unit).
     Capability.TAKE_INTAKE: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
-    Capability.HANDLE_REFERRALS: frozenset({R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.HANDLE_REFERRALS: frozenset({R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
     Capability.MANAGE_REFERRALS: frozenset({R.COUNTY_ADMIN, R.CASEWORKER}),
     Capability.VIEW_REFERRALS: frozenset(
         {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}

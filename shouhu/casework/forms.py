@@ -282,6 +282,22 @@ class InboxFilterForm(forms.Form):
         return {"code": self.cleaned_data.get("code") or "", "township": self.cleaned_data.get("township") or ""}
 
 
+class ChildrenReferralsFilterForm(forms.Form):
+    """The children's referrals list: a child's name or the intake's reference, and a measure."""
+
+    q = forms.CharField(label=_("儿童姓名或受理编号"), required=False, max_length=50)
+    code = forms.ChoiceField(label=_("措施"), required=False)
+
+    def __init__(self, *args: Any, measures: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [("", _("全部措施")), *((c, f"{c} {label}") for c, label in measures.items())]  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, str]:
+        if not self.is_bound or not self.is_valid():
+            return {"q": "", "code": ""}
+        return {"q": (self.cleaned_data.get("q") or "").strip(), "code": self.cleaned_data.get("code") or ""}
+
+
 class SavedFilterForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=50, error_messages={"required": _("「名称」不能为空")})
     query = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)

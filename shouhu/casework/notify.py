@@ -7,10 +7,11 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from shouhu.access import ROLES_BY_CAPABILITY, Capability, referral_handlers
+from shouhu.access import ROLES_BY_CAPABILITY, Capability, referral_cooperators, referral_handlers
 from shouhu.accounts.models import Role, User
 from shouhu.core.notifications import notify
 from shouhu.core.outbound import queue_outbound
+from shouhu.eligibility.models import Rule, RuleKind
 
 from .models import Referral
 
@@ -32,13 +33,25 @@ def _link(referral: Referral) -> str:
 
 
 def notify_new_referrals(referral_ids: list[int]) -> None:
-    for referral in Referral.objects.filter(pk__in=referral_ids).select_related("child", "intake"):
+    """The handling unit hears of a new referral; whoever fills in a cooperating part (a unit's
+    officers, the supervisor of the child's township for 各乡镇（街道）) hears of its part."""
+    names = dict(Rule.objects.filter(kind=RuleKind.MEASURE).values_list("code", "label"))
+    for referral in Referral.objects.filter(pk__in=referral_ids).select_related("child", "intake", "department"):
+        handlers = referral_handlers(referral)
         notify(
-            recipients=referral_handlers(referral),
+            recipients=handlers,
             kind="referral.new",
             link=_link(referral),
             title=f"新转介：{referral.child.name} · {referral.code}（受理编号 {referral.intake.reference}）",
             body=f"请于 {referral.accept_due} 前受理",
+        )
+        notify(
+            recipients=referral_cooperators(referral).exclude(pk__in=handlers.values("pk")),
+            kind="referral.cooperate",
+            link=_link(referral),
+            title=f"配合事项：{referral.child.name} · {referral.code} {names.get(referral.code, '')}"
+            f"（{referral.department.name}承办）",
+            body="请在转介页面填写本单位的配合情况",
         )
 
 
@@ -85,7 +98,7 @@ def notify_overdue(referral: Referral, due: datetime.date) -> None:
         dedupe_key=f"escalated:{referral.pk}:{due}",
     )
     notify(
-        recipients=referral_handlers(referral),
+        recipients=referral_handlers(referral).exclude(pk__in=county_supervisors().values("pk")),
         kind="referral.overdue",
         link=_link(referral),
         title=title,

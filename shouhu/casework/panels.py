@@ -20,12 +20,15 @@ from .models import ReferralState
 def referral_panels(user: User) -> list[Panel]:
     panels = []
     if can(user, Capability.HANDLE_REFERRALS):
+        # Only what the user can act on: referrals to accept (their unit's, their township's) and
+        # cooperating parts to fill in; the deadlines are the handling unit's.
         counts = selectors.tab_counts(user)
         panels.append(
             Panel(
                 title="转介待办",
-                stat=counts["new"],
-                text=f"待受理 {counts['new']} 件，即将到期 {counts['due_soon']} 件，已逾期 {counts['overdue']} 件",
+                stat=counts["new"] + counts["cooperate"],
+                text=f"待受理 {counts['new']} 件，待配合 {counts['cooperate']} 件，"
+                f"即将到期 {counts['due_soon']} 件，已逾期 {counts['overdue']} 件",
                 link=reverse("referrals:inbox"),
                 link_label="打开转介收件箱",
             )
@@ -34,7 +37,7 @@ def referral_panels(user: User) -> list[Panel]:
         # A first screening drafts thousands per township: a large total is remembered for a minute.
         waiting = cached_count(selectors.suggestions_for(user).prefetch_related(None))
         returned = referrals_visible_to(user).filter(state=ReferralState.RETURNED).count()
-        link = f"{reverse('referrals:inbox')}?tab=in_progress" if can(user, Capability.HANDLE_REFERRALS) else ""
+        link = f"{reverse('referrals:children')}?tab=returned" if can(user, Capability.VIEW_CHILDREN) else ""
         items = [(f"退回补充材料、待窗口补充的转介 {returned} 件", link)] if returned else []
         panels.append(
             Panel(
@@ -44,6 +47,20 @@ def referral_panels(user: User) -> list[Panel]:
                 link=reverse("intake:suggestions"),
                 link_label="查看待确认建议",
                 items=items,
+            )
+        )
+    if can(user, Capability.VIEW_CHILDREN) and not (
+        can(user, Capability.HANDLE_REFERRALS) or can(user, Capability.MANAGE_REFERRALS)
+    ):
+        # A village director reads the referrals of their village's children (and acts on none).
+        counts = selectors.children_tab_counts(user)
+        panels.append(
+            Panel(
+                title="辖区儿童的转介",
+                stat=counts["open"],
+                text=f"在办 {counts['open']} 件，退回待补充 {counts['returned']} 件，已办结 {counts['done']} 件",
+                link=reverse("referrals:children"),
+                link_label="查看辖区转介",
             )
         )
     if can(user, Capability.MANAGE_REFERRALS):

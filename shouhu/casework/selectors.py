@@ -11,13 +11,19 @@ from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, When
 from django.utils import timezone
 
 from shouhu.access import (
+    CIVIL_AFFAIRS_UNIT,
+    acting_units,
+    cooperations_filled_by,
     intakes_visible_to,
     may_cooperate_on,
     may_handle_referral,
     may_take_intake,
     may_transfer_referral,
     referral_handlers,
+    referrals_cooperated_by,
+    referrals_handled_by,
     referrals_visible_to,
+    referrals_worked_by,
     saved_filters_visible_to,
 )
 from shouhu.accounts.models import Department, DepartmentKind, Role, User
@@ -39,7 +45,7 @@ from .models import (
     ReferralState,
     SavedFilter,
 )
-from .services import TRANSITIONS
+from .services import TRANSITIONS, cooperating_unit_name
 
 S = ReferralState
 # Working states a unit still has to act on (returned ones wait for the window).
@@ -127,6 +133,7 @@ def with_due(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 
 TABS: dict[str, str] = {
     "new": "待受理",
+    "cooperate": "待配合",
     "due_soon": "即将到期",
     "overdue": "已逾期",
     "in_progress": "办理中",
@@ -135,14 +142,34 @@ TABS: dict[str, str] = {
 }
 
 
-def tab_filter(tab: str, on: datetime.date) -> Q:
+@dataclass(frozen=True)
+class Work:
+    """What in a user's inbox is theirs to act on: the referrals they handle, and those whose
+    cooperating part they have not filled in yet (both as conditions on the inbox's rows)."""
+
+    handled: Q
+    unfilled: Q
+
+    @classmethod
+    def of(cls, user: User) -> Work:
+        return cls(
+            handled=Q(pk__in=referrals_handled_by(user).values("pk")),
+            unfilled=Q(pk__in=referrals_cooperated_by(user, unfilled=True).values("pk")),
+        )
+
+
+def tab_filter(tab: str, on: datetime.date, work: Work) -> Q:
+    """A tab's rows. 待受理 and the deadlines are the handling unit's (a cooperating unit accepts
+    nothing and answers to no deadline); 待配合 is the parts the user has yet to fill in."""
     if tab == "new":
-        return Q(state=S.SUBMITTED)
+        return work.handled & Q(state=S.SUBMITTED)
+    if tab == "cooperate":
+        return work.unfilled & Q(state__in=OPEN_STATES)
     if tab == "due_soon":
         until = WorkingCalendar.around(on, span_days=30).add(on, DUE_SOON_DAYS)
-        return Q(state__in=ACTIVE_STATES, overdue=False, due__gte=on, due__lte=until)
+        return work.handled & Q(state__in=ACTIVE_STATES, overdue=False, due__gte=on, due__lte=until)
     if tab == "overdue":
-        return Q(state__in=ACTIVE_STATES) & (Q(overdue=True) | Q(due__lt=on))
+        return work.handled & Q(state__in=ACTIVE_STATES) & (Q(overdue=True) | Q(due__lt=on))
     if tab == "in_progress":
         return Q(state__in=(S.ACCEPTED, S.IN_PROGRESS, S.RETURNED))
     if tab == "done":
@@ -151,7 +178,8 @@ def tab_filter(tab: str, on: datetime.date) -> Q:
 
 
 def inbox_base(user: User, *, code: str = "", township: str = "") -> QuerySet[Referral]:
-    referrals = with_due(referrals_visible_to(user))
+    """The inbox's referrals: what the user handles or fills in a cooperating part of."""
+    referrals = with_due(referrals_worked_by(user))
     if code:
         referrals = referrals.filter(code=code)
     if township:
@@ -160,18 +188,63 @@ def inbox_base(user: User, *, code: str = "", township: str = "") -> QuerySet[Re
 
 
 def inbox(user: User, *, tab: str = "new", code: str = "", township: str = "") -> QuerySet[Referral]:
-    referrals = inbox_base(user, code=code, township=township).filter(tab_filter(tab, today()))
-    return referrals.select_related("child__region", "department", "intake__township", "assigned_to").order_by(
-        "due", "id"
-    )
+    referrals = inbox_base(user, code=code, township=township).filter(tab_filter(tab, today(), Work.of(user)))
+    return referrals.select_related(
+        "child__region", "department", "township", "intake__township", "assigned_to"
+    ).order_by("due", "id")
 
 
 def tab_counts(user: User, *, code: str = "", township: str = "") -> dict[str, int]:
     """Each tab's count, in one query."""
     base = inbox_base(user, code=code, township=township)
-    on = today()
-    counts = base.aggregate(**{tab: Count("pk", filter=tab_filter(tab, on)) for tab in TABS if tab != "all"})
+    on, work = today(), Work.of(user)
+    counts = base.aggregate(**{tab: Count("pk", filter=tab_filter(tab, on, work)) for tab in TABS if tab != "all"})
     return {tab: int(n or 0) for tab, n in counts.items()}
+
+
+def cooperation_parts(user: User, referral_ids: list[int]) -> dict[int, bool]:
+    """Of these referrals, those the user fills in a cooperating part of: whether it is filled in."""
+    parts = cooperations_filled_by(user).filter(referral_id__in=referral_ids)
+    return {referral_id: bool(note) for referral_id, note in parts.values_list("referral_id", "note")}
+
+
+def inbox_unit(user: User) -> str:
+    """Whose inbox it is: the officer's unit, 县民政局 for a county caseworker, the township."""
+    if user.department is not None:
+        return user.department.name
+    if acting_units(user):
+        return CIVIL_AFFAIRS_UNIT
+    return user.region.name if user.region is not None else ""
+
+
+def part_label(user: User) -> str:
+    """How the inbox names the user's cooperating part: the township's, or the unit's."""
+    return "本乡镇（街道）配合" if user.role == Role.TOWNSHIP_SUPERVISOR else "本单位配合"
+
+
+def township_measures(user: User) -> list[tuple[str, str]]:
+    """For a township supervisor, the measures the table names 各乡镇（街道） in, as ("T01 孤儿保障",
+    "配合"): what their inbox receives (the township's part, or the referral itself for a task each
+    township answers for), from the current table. Nothing for anyone else."""
+    from shouhu.policy.models import ResponsibilityRole, TaskResponsibility
+    from shouhu.policy.selectors import current_document
+
+    if user.role != Role.TOWNSHIP_SUPERVISOR:
+        return []
+    document = current_document()
+    if document is None:
+        return []
+    roles = dict(
+        TaskResponsibility.objects.filter(task__document=document, department__kind=DepartmentKind.TOWNSHIPS)
+        .order_by("role")  # cooperating before lead: a task naming it both ways keeps 牵头 (the later)
+        .values_list("task__number", "role")
+    )
+    measures = Rule.objects.filter(kind=RuleKind.MEASURE, task_number__in=roles).order_by("position", "code")
+    return [
+        (f"{code} {label}", ResponsibilityRole(roles[number]).label)
+        for code, label, number in measures.values_list("code", "label", "task_number")
+        if number is not None
+    ]
 
 
 def township_choices(user: User) -> list[tuple[str, str]]:
@@ -180,6 +253,66 @@ def township_choices(user: User) -> list[tuple[str, str]]:
 
 def saved_filters(user: User) -> QuerySet[SavedFilter]:
     return saved_filters_visible_to(user)
+
+
+# -- the referrals of the children one may see ---------------------------------------------
+
+CHILDREN_TABS: dict[str, str] = {
+    "open": "在办",
+    "returned": "退回待补充",
+    "done": "已办结",
+    "all": "全部",
+}
+
+
+def children_tab_filter(tab: str) -> Q:
+    if tab == "open":
+        return Q(state__in=ACTIVE_STATES)
+    if tab == "returned":
+        return Q(state=S.RETURNED)
+    if tab == "done":
+        return Q(state__in=DONE_STATES)
+    return Q()
+
+
+def children_referrals_base(
+    user: User, *, child: Child | None = None, code: str = "", q: str = ""
+) -> QuerySet[Referral]:
+    """The referrals of the children the user may see (a village director's village, a township
+    supervisor's township, the county for county civil affairs), whoever handles them."""
+    referrals = with_due(referrals_visible_to(user))
+    if child is not None:
+        referrals = referrals.filter(child=child)
+    if code:
+        referrals = referrals.filter(code=code)
+    q = q.strip()
+    if q:
+        referrals = referrals.filter(Q(child__name__contains=q) | Q(intake__reference__icontains=q))
+    return referrals
+
+
+def children_referrals(
+    user: User, *, tab: str = "open", child: Child | None = None, code: str = "", q: str = ""
+) -> QuerySet[Referral]:
+    """One tab of `children_referrals_base`, newest first."""
+    referrals = children_referrals_base(user, child=child, code=code, q=q).filter(children_tab_filter(tab))
+    return referrals.select_related("child__region", "department", "township", "intake").order_by("-created_at", "-id")
+
+
+def children_tab_counts(user: User, *, child: Child | None = None, code: str = "", q: str = "") -> dict[str, int]:
+    """Each tab's count, in one query."""
+    base = children_referrals_base(user, child=child, code=code, q=q)
+    counts = base.aggregate(
+        **{tab: Count("pk", filter=children_tab_filter(tab)) if tab != "all" else Count("pk") for tab in CHILDREN_TABS}
+    )
+    return {tab: int(n or 0) for tab, n in counts.items()}
+
+
+def actionable(user: User, referral_ids: list[int]) -> tuple[set[int], dict[int, bool]]:
+    """Of these referrals, those the user handles, and those they fill in a cooperating part of
+    (whether filled in): nothing for a village director, who reads only."""
+    handled = set(referrals_handled_by(user).filter(pk__in=referral_ids).values_list("pk", flat=True))
+    return handled, cooperation_parts(user, referral_ids)
 
 
 # -- one referral -----------------------------------------------------------------------------
@@ -260,8 +393,13 @@ def referral_events(referral: Referral) -> QuerySet[ReferralEvent]:
     return referral.events.select_related("actor").order_by("at", "id")
 
 
-def cooperations(referral: Referral) -> QuerySet[ReferralCooperation]:
-    return referral.cooperations.select_related("department", "noted_by").order_by("department_id")
+def cooperations(referral: Referral) -> list[ReferralCooperation]:
+    """The referral's cooperating parts, each with `unit_name`: 各乡镇（街道）'s part by the child's
+    township ("桓仁镇"), whose supervisor fills it in."""
+    rows = list(referral.cooperations.select_related("department", "noted_by").order_by("department_id"))
+    for row in rows:
+        row.unit_name = cooperating_unit_name(row, referral)  # type: ignore[attr-defined]
+    return rows
 
 
 # -- county supervision -----------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import administration, intake, referrals, timeline
+from .views import administration, children, intake, referrals, timeline
 
 intake_patterns = (
     [
@@ -29,6 +29,8 @@ referral_patterns = (
         path("calendar/", administration.calendar, name="calendar"),
         path("calendar/<int:day_id>/delete/", administration.calendar_day_delete, name="calendar_delete"),
         path("calendar/deadlines/", administration.deadline_set, name="deadline_set"),
+        path("children/", children.children_referrals, name="children"),
+        path("children/<int:child_id>/", children.children_referrals, name="child"),
         path("children/<int:child_id>/timeline/", timeline.child_timeline, name="timeline"),
         path("<int:referral_id>/", referrals.referral_detail, name="detail"),
         path("<int:referral_id>/act/<slug:action>/", referrals.referral_act, name="act"),

@@ -22,6 +22,7 @@ NAV = [
     (_("儿童"), "registry:list", Capability.VIEW_CHILDREN),
     (_("受理"), "intake:list", Capability.TAKE_INTAKE),
     (_("转介"), "referrals:inbox", Capability.HANDLE_REFERRALS),
+    (_("辖区转介"), "referrals:children", Capability.VIEW_CHILDREN),
     (_("转介督办"), "referrals:supervision", Capability.MANAGE_REFERRALS),
     (_("资格筛查"), "eligibility:runs", Capability.VIEW_ELIGIBILITY),
     (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),

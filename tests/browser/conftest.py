@@ -5,10 +5,11 @@ The served app is made once per run (a session fixture) and Chromium once per ru
 (see Chromium): the root conftest's scheduler gives all browser tests to one worker as one unit,
 which runs them one module after the other. The modules share the demo county, so each journey
 writes only what no other reads: casework an intake for a child it looks up (and a sweep as of
-2027), eligibility the parameter rehab_age_max and a screening run, policy the task table's
-second version and a report on task 10, registry a child with its own ID number, not_recorded
-another (and the screening at once and suggestion it brings); smoke nothing
-but log-ins and a language. A new journey that needs the untouched demo data must not rely on
+2027), eligibility the parameter rehab_age_max and a screening run, handlers the demo's T01 of
+秦小宝 (accepted, decided) and 桓仁镇's part of 秦小雪's T01, policy the task table's second
+version and a report on task 10, registry a child with its own ID number, not_recorded another
+(and the screening at once and suggestion it brings); smoke nothing but log-ins and a language.
+A new journey that needs the untouched demo data must not rely on
 running first: give it a fresh copy (a SQLite file copy, or CREATE DATABASE ... TEMPLATE on
 PostgreSQL, of a database loaded once), not another migrate and demo load."""
 

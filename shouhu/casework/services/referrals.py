@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shouhu.access import may_cooperate_on, may_handle_referral, may_take_intake, may_transfer_referral
-from shouhu.accounts.models import Department, User
+from shouhu.access import cooperations_filled_by, may_handle_referral, may_take_intake, may_transfer_referral
+from shouhu.accounts.models import Department, DepartmentKind, User
 from shouhu.core import audit
 from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule
@@ -183,21 +183,32 @@ def referral_transfer(
 
 @transaction.atomic
 def cooperation_note(*, actor: User, referral: Referral, note: str) -> ReferralCooperation:
-    """A cooperating unit adds its part."""
-    if not may_cooperate_on(actor, referral) or actor.department_id is None:
-        raise PermissionDenied("只有配合单位的经办人可以填写配合情况")
-    row = referral.cooperations.select_related("department").get(department_id=actor.department_id)
+    """A cooperating unit adds its part: an officer of the unit (a county caseworker for 县民政局),
+    or the supervisor of the child's township for 各乡镇（街道）, whose part is named by the township."""
+    row = cooperations_filled_by(actor, referral).select_related("department").first()
+    if row is None:
+        raise PermissionDenied("只有配合单位的经办人（各乡镇（街道）的配合由儿童所在乡镇的督导员）可以填写配合情况")
     if not note.strip():
         raise ValidationError({"note": "「配合情况」不能为空"})
+    unit = cooperating_unit_name(row, referral)
     row.note, row.noted_by, row.noted_at = note.strip(), actor, timezone.now()
     row.save(update_fields=["note", "noted_by", "noted_at"])
-    ReferralEvent.objects.create(
-        referral=referral, actor=actor, action="cooperate", note=f"{row.department.name}：{note.strip()}"
-    )
+    ReferralEvent.objects.create(referral=referral, actor=actor, action="cooperate", note=f"{unit}：{note.strip()}")
     audit.record(
-        actor=actor, action="referral.cooperate", target=referral, summary=f"{row.department.name} 填写配合情况"
+        actor=actor,
+        action="referral.cooperate",
+        target=referral,
+        summary=f"{referral.intake.reference} {measure_name(referral.code)} {unit} 填写配合情况",
     )
     return row
+
+
+def cooperating_unit_name(row: ReferralCooperation, referral: Referral) -> str:
+    """The cooperating unit by name: 各乡镇（街道）'s part is the child's township's ("桓仁镇")."""
+    if row.department.kind != DepartmentKind.TOWNSHIPS:
+        return row.department.name
+    township = referral.child.region.parent
+    return township.name if township is not None else row.department.name
 
 
 @transaction.atomic

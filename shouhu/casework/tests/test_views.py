@@ -312,7 +312,8 @@ def test_actions_out_of_scope_are_not_found_and_without_the_role_forbidden(
     assert _act(login("officer_b"), t09, "accept").status_code == 404  # not visible to 县卫健局
     assert _act(login("officer_b"), t06, "accept").status_code == 404  # visible (cooperating) but not its to handle
     assert _act(login("supervisor_a"), t09, "accept").status_code == 404  # the window does not handle it
-    assert _act(login("caseworker"), t09, "accept").status_code == 403
+    assert _act(login("caseworker"), t09, "accept").status_code == 404  # 县教育局's, not 县民政局's
+    assert _act(login("admin"), t09, "accept").status_code == 403
     assert _act(login("officer_a"), t09, "frobnicate").status_code == 404
     assert login("leader").get(f"/referrals/{t09.pk}/").status_code == 403
     assert login("officer_b").get(f"/referrals/{t09.pk}/").status_code == 404
@@ -382,7 +383,8 @@ def test_a_cooperating_unit_adds_its_part(case: dict[str, Referral], login: Any)
     assert client.post(f"/referrals/{t06.pk}/cooperate/", {"note": "已安排听力评估"}).status_code == 302
     assert "已安排听力评估" in _content(login("supervisor_a").get(f"/referrals/{t06.pk}/"))
     assert login("officer_a").post(f"/referrals/{t06.pk}/cooperate/", {"note": "x"}).status_code == 404
-    assert login("caseworker").post(f"/referrals/{t06.pk}/cooperate/", {"note": "x"}).status_code == 403
+    assert login("caseworker").post(f"/referrals/{t06.pk}/cooperate/", {"note": "x"}).status_code == 404
+    assert login("director_a").post(f"/referrals/{t06.pk}/cooperate/", {"note": "x"}).status_code == 403
 
 
 # -- the inbox ---------------------------------------------------------------------------------
@@ -398,10 +400,14 @@ def test_the_inbox_tabs_filters_and_cooperation(case: dict[str, Referral], login
     assert f'data-testid="referral-{t09.pk}"' not in filtered
     township = _content(login("officer_a").get("/referrals/?tab=new&township=210522101000"))
     assert f'data-testid="referral-{t09.pk}"' not in township
+    # The township's inbox holds what the township acts on, not the departments' referrals of its
+    # children: those are on its children's referrals list.
     window = _content(login("supervisor_a").get("/referrals/?tab=all"))
-    assert f'data-testid="referral-{t09.pk}"' in window and f'data-testid="referral-{t06.pk}"' in window
-    assert f'data-testid="referral-{t09.pk}"' not in _content(login("supervisor_b").get("/referrals/?tab=all"))
-    assert login("caseworker").get("/referrals/").status_code == 403
+    assert f'data-testid="referral-{t09.pk}"' not in window and f'data-testid="referral-{t06.pk}"' not in window
+    area = _content(login("supervisor_a").get("/referrals/children/?tab=all"))
+    assert f'data-testid="referral-{t09.pk}"' in area and f'data-testid="referral-{t06.pk}"' in area
+    assert f'data-testid="referral-{t09.pk}"' not in _content(login("supervisor_b").get("/referrals/children/?tab=all"))
+    assert login("admin").get("/referrals/").status_code == 403
 
 
 def test_overdue_and_due_soon_tabs(case: dict[str, Referral], login: Any) -> None:

@@ -2,7 +2,9 @@
 share. The setup takes an application for a child in village A (东关村) at supervisor_a's
 window: T09 goes to 县教育局 (officer_a; 县财政局 cooperating) and T06 to 县残联 (县人社局 and
 县卫健局 — officer_b — cooperating); a second one (T12) has been returned for more information.
-A child in village B has a T20 referral to 县民政局. A screening suggestion waits in village A."""
+A child in village B has a T20 referral to 县民政局 (the county caseworkers act for it), and the child
+in village A a T01 one (县民政局; 各乡镇（街道） cooperating: supervisor_a fills in 桓仁镇's part). A
+screening suggestion waits in village A."""
 
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
         reason="请补充残疾证",
     )
     intake_b, by_code_b = referred(personas["supervisor_b"], b, ["T20"])
+    _intake, orphan = referred(supervisor_a, a, ["T01"])
     suggestion = services.intake_create(actor=None, child=a, kind=IntakeKind.SUGGESTION, proposals={"T02": "低保家庭"})
     saved = services.saved_filter_save(actor=personas["officer_a"], name="走访筛选", query="tab=new&code=T09")
     day = CalendarDay.objects.create(date=datetime.date(2030, 1, 1), is_working=False, note="元旦")
@@ -86,6 +89,7 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
         "cw_t06": by_code["T06"].pk,
         "cw_t12": returned["T12"].pk,
         "cw_t20": by_code_b["T20"].pk,
+        "cw_t01": orphan["T01"].pk,
         "cw_suggestion": suggestion.pk,
         "cw_filter": saved.pk,
         "cw_day": day.pk,
@@ -179,6 +183,17 @@ SAMPLES = {
         Sample(method="post", data={"code": "T09", "accept_days": "5", "decide_days": "20"}, success=(302,)),
         Sample(method="post", data={"code": "T09", "accept_days": "5", "decide_days": "2"}),
     ],
+    "referrals:children": [
+        Sample(),
+        Sample(query="tab=all&q=孙&code=T01"),
+        Sample(query="tab=returned"),
+        Sample(query="tab=done&page=2"),
+    ],
+    "referrals:child": [
+        Sample(kwargs=_kw("child_id", "cw_child_a"), ok=SEES_A),
+        Sample(kwargs=_kw("child_id", "cw_child_b"), ok=SEES_B, query="tab=open&code=T20"),
+        Sample(kwargs={"child_id": 999999}, ok=frozenset()),
+    ],
     "referrals:timeline": [
         Sample(kwargs=_kw("child_id", "cw_child_a"), ok=SEES_A | {"officer_a", "officer_b"}),
         Sample(kwargs=_kw("child_id", "cw_child_b"), ok=SEES_B),
@@ -188,6 +203,7 @@ SAMPLES = {
         Sample(kwargs=_referral("cw_t09"), ok=SEES_A | {"officer_a"}),
         Sample(kwargs=_referral("cw_t06"), ok=SEES_A | {"officer_b"}),
         Sample(kwargs=_referral("cw_t20"), ok=SEES_B),
+        Sample(kwargs=_referral("cw_t01"), ok=SEES_A),
         Sample(kwargs={"referral_id": 999999}, ok=frozenset()),
     ],
     "referrals:act": [
@@ -211,6 +227,17 @@ SAMPLES = {
         ),
         # 县卫健局 only cooperates on T06: it may not act on it.
         Sample(kwargs=_act("cw_t06", "accept"), ok=frozenset(), method="post", data={"accept-version": "1"}),
+        # 县民政局's referrals are the county caseworkers' (T01's township part is not acted on here).
+        *[
+            Sample(
+                kwargs=_act(key, "accept"),
+                ok=frozenset({"caseworker"}),
+                method="post",
+                data={"accept-version": "1"},
+                success=(302,),
+            )
+            for key in ("cw_t20", "cw_t01")
+        ],
     ],
     "referrals:reassign": [
         Sample(
@@ -239,6 +266,14 @@ SAMPLES = {
             success=(302,),
         ),
         Sample(kwargs=_referral("cw_t09"), ok=frozenset(), method="post", data={"note": "x"}),
+        # 各乡镇（街道）'s part of T01: the supervisor of the child's township.
+        Sample(
+            kwargs=_referral("cw_t01"),
+            ok=frozenset({"supervisor_a"}),
+            method="post",
+            data={"note": "已入户核实"},
+            success=(302,),
+        ),
     ],
     "referrals:resubmit": [
         Sample(kwargs=_referral("cw_t12"), ok=WINDOW_A, method="post", data={"version": "2"}, success=(302,)),
@@ -248,13 +283,14 @@ SAMPLES = {
 API_SAMPLES = {
     "/referrals": [Sample(), Sample(query="state=submitted,returned&due_before=2030-01-01&code=T09")],
     "/referrals/{referral_id}": [
-        Sample(kwargs=_referral("cw_t09"), ok=frozenset({"officer_a", "supervisor_a"})),
-        Sample(kwargs=_referral("cw_t06"), ok=frozenset({"officer_b", "supervisor_a"})),
-        Sample(kwargs=_referral("cw_t20"), ok=frozenset({"supervisor_b"})),
+        Sample(kwargs=_referral("cw_t09"), ok=frozenset({"officer_a", "supervisor_a", "caseworker"})),
+        Sample(kwargs=_referral("cw_t06"), ok=frozenset({"officer_b", "supervisor_a", "caseworker"})),
+        Sample(kwargs=_referral("cw_t20"), ok=frozenset({"supervisor_b", "caseworker"})),
     ],
     # The walk posts form data, not JSON: the handling unit gets 422, everyone else 404 (or 403).
     "/referrals/{referral_id}/accept": [
         Sample(kwargs=_referral("cw_t09"), ok=frozenset({"officer_a"}), method="post", success=(422,)),
+        Sample(kwargs=_referral("cw_t20"), ok=frozenset({"caseworker"}), method="post", success=(422,)),
     ],
     "/referrals/{referral_id}/complete": [
         Sample(kwargs=_referral("cw_t09"), ok=frozenset({"officer_a"}), method="post", success=(422,)),

@@ -25,3 +25,12 @@ def labelled(items: Any, labels: dict[str, str] | None = None) -> list[Any]:
     for row in rows:
         row.label = labels.get(row.code, "")
     return rows
+
+
+def mark_parts(rows: list[Any], parts: dict[int, bool]) -> list[Any]:
+    """Give each row `.part`: "todo" for a cooperating part the user has yet to fill in, "done" for
+    one filled in, "" for none (`selectors.cooperation_parts`)."""
+    for row in rows:
+        filled = parts.get(row.pk)
+        row.part = "" if filled is None else ("done" if filled else "todo")
+    return rows

@@ -48,7 +48,7 @@ from ..forms import (
 from ..models import Referral, ReferralState
 from ..services import TRANSITIONS, ReferralChangedError
 from ..timeline import EVENT_LABELS
-from .common import labelled
+from .common import labelled, mark_parts
 
 # What the referral's page shows of it, loaded with it.
 DETAIL_RELATED = ("child__region__parent", "department", "intake__township", "township", "assigned_to")
@@ -66,9 +66,8 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     referrals = selectors.inbox(request.user, tab=tab, **values)
     page = paginate(request, referrals)
     page.object_list = labelled(page.object_list, measures)
-    handleable = set(
-        referrals_handled_by(request.user).filter(pk__in=[r.pk for r in page]).values_list("pk", flat=True)
-    )
+    handleable, parts = selectors.actionable(request.user, [r.pk for r in page])
+    mark_parts(page.object_list, parts)
     filter_query = urlencode({k: v for k, v in values.items() if v})
     return render(
         request,
@@ -82,6 +81,9 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "query": query_without_page(request),
             "handleable": handleable,
+            "part_label": selectors.part_label(request.user),
+            "unit": selectors.inbox_unit(request.user),
+            "township_measures": selectors.township_measures(request.user),
             "labels": measures,
             "today": today(),
             "saved": selectors.saved_filters(request.user),
@@ -191,6 +193,7 @@ def _detail(
             "measure_name": labels.get(referral.code, ""),
             "mode_label": dict(Mode.choices).get(referral.mode, referral.mode),
             "may_inbox": can(user, Capability.HANDLE_REFERRALS),
+            "may_children": can(user, Capability.VIEW_CHILDREN),
             "actions": actions,
             "transition_forms": transition_forms,
             "reassign_form": bound.get("reassign")
