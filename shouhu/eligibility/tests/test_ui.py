@@ -137,7 +137,8 @@ def test_rule_preview_counts_and_differences_then_save_keeps_old_versions(login:
     assert versions[1].effective_to == on - datetime.timedelta(days=1) and versions[2].effective_to is None
     page = text(admin.get("/eligibility/rules/T21/"))
     assert "第 3 版" in page and "第 2 版" in page and "$rehab_age_max" in page and "扩大到 7 岁" in page
-    assert AuditEvent.objects.filter(action="rules.update", summary__contains="T21 0—6岁残疾儿童康复救助」第 3 版").exists()
+    summary = "T21 0—6岁残疾儿童康复救助」第 3 版"
+    assert AuditEvent.objects.filter(action="rules.update", summary__contains=summary).exists()
     assert six.pk  # (kept for readability: the six-year-old matched before and after)
 
 
