@@ -45,8 +45,12 @@ class Child(TimeStampedModel):
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=18, blank=True)
     no_id_reason = models.CharField("无身份证号原因", max_length=200, blank=True)
     name = models.CharField("姓名", max_length=50, db_index=True)
+    # Search keys (registry/names.py): the name read with its surname's reading (朴 piao, 曾 zeng),
+    # and the everyday reading of every character (pu, ceng); ü folded to u in both.
     name_pinyin = models.CharField("姓名拼音", max_length=200, db_index=True)
     name_initials = models.CharField("拼音首字母", max_length=50, db_index=True)
+    name_pinyin_common = models.CharField("姓名拼音（通常读音）", max_length=200, db_index=True, default="")
+    name_initials_common = models.CharField("拼音首字母（通常读音）", max_length=50, db_index=True, default="")
     sex = models.CharField("性别", max_length=10, choices=Sex.choices)
     birth_date = models.DateField("出生日期", db_index=True)
     region = models.ForeignKey(
