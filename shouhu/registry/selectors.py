@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Replace
 
-from shouhu.access import children_visible_to
+from shouhu.access import children_visible_to, region_prefix, transfers_to_decide, transfers_visible_to
 from shouhu.accounts.models import User
 from shouhu.core import crypto
 from shouhu.core.dates import today
@@ -18,7 +18,7 @@ from shouhu.regions.models import Level, Region, prefix_of_code
 from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
 from .identity import age_on, normalise_id_number
-from .models import Child, Circumstance
+from .models import Child, ChildTransfer, Circumstance
 from .names import MIDDLE_DOTS, fold_query, strip_dots
 
 CODE_LENGTH = 12  # region codes (GB/T 2260 + township and village digits)
@@ -192,3 +192,32 @@ def filter_parent_situation(children: QuerySet[Child], situation: str, *, on: da
         known_not_gone = in_force_on.filter(kind=role).exclude(status__in=statuses)
         children = children.filter(~Exists(known_not_gone))
     return children
+
+
+TRANSFER_LIST_LIMIT = 100  # each list on the transfers page: the waiting ones first, then the latest decided
+
+
+def transfers_waiting(user: User) -> QuerySet[ChildTransfer]:
+    """Requests waiting for the user's decision, oldest first, with what the list shows."""
+    return (
+        transfers_to_decide(user)
+        .select_related("child", "from_region__parent", "to_region__parent", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def transfers_asked(user: User) -> QuerySet[ChildTransfer]:
+    """Requests into the user's area (the asker's side), newest first."""
+    prefix = region_prefix(user)
+    if prefix is None:
+        return ChildTransfer.objects.none()
+    return (
+        transfers_visible_to(user)
+        .filter(to_code__startswith=prefix)
+        .select_related("to_region__parent", "requested_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def transfers_waiting_count(user: User) -> int:
+    return transfers_to_decide(user).count()

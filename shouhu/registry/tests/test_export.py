@@ -127,8 +127,8 @@ def test_export_import_export_gives_identical_files(tmp_path: Path, personas: di
     assert b'"status": "not_recorded"' in jsonl and "未填写".encode() not in jsonl
 
     # Into the same registry: every row names its record, nothing is new or changed.
-    for name, data, fmt in (("a.jsonl", jsonl, "jsonl"), ("a.xlsx", xlsx, "xlsx")):
-        (tmp_path / name).write_bytes(data)
+    for name, content, fmt in (("a.jsonl", jsonl, "jsonl"), ("a.xlsx", xlsx, "xlsx")):
+        (tmp_path / name).write_bytes(content)
         result = validate_file(tmp_path / name, fmt=fmt, actor=None)
         assert result.ok and result.new == 0 and not result.updates and len(result.unchanged) == len(ROSTER)
     assert export(None, "jsonl") == jsonl and export(None, "xlsx") == xlsx
