@@ -34,7 +34,7 @@ from stdnum.cn import ric
 
 from shouhu.access import acting_units
 from shouhu.accounts.models import Department, Role, User
-from shouhu.accounts.personas import DEPARTMENT_A, DEPARTMENT_B, TOWNSHIP_A, VILLAGE_A
+from shouhu.accounts.personas import DEPARTMENT_A, DEPARTMENT_B, TOWNSHIP_A, VILLAGE_A, VILLAGE_B
 from shouhu.casework import services as casework
 from shouhu.casework.models import IntakeKind, Referral
 from shouhu.casework.tasks import sweep
@@ -95,6 +95,24 @@ class World:
     def add_children(self, n: int) -> str:
         children = [self.child() for _ in range(n)]
         return children[-1].name
+
+    def add_transfers(self, n: int) -> str:
+        """n children of 普乐堡村 (township B), each asked into 东关村 by its director. Returns the
+        last child's name (what the deciding side's list shows)."""
+        from shouhu.registry import transfers
+
+        child = None
+        for _ in range(n):
+            child = self.child(region=VILLAGE_B)
+            transfers.transfer_request(
+                actor=self.personas["director_a"],
+                id_number=child.id_number or "",
+                name=child.name,
+                to_region=Region.objects.get(code=VILLAGE_A),
+                address="东关街 1 号",
+            )
+        assert child is not None
+        return child.name
 
     # -- casework ------------------------------------------------------------------------------
 
@@ -834,6 +852,9 @@ CASES = [
         17,
         shows_last=False,
     ),
+    # registry: moving between townships (the deciding side sees the children, the asker what she typed)
+    Case("transfers to decide", "supervisor_b", "/children/transfers/", _grow("add_transfers"), 6),
+    Case("transfers asked", "director_a", "/children/transfers/", _grow("add_transfers"), 5),
     # accounts, core
     Case("users", "admin", "/users/", _grow("add_users"), 5),
     Case("api tokens", "admin", "/users/api-tokens/", _grow("add_tokens"), 6),
@@ -898,12 +919,13 @@ def test_list_page_queries_do_not_grow(case: Case, personas: dict[str, User], lo
 # Inside the test's transaction the task table is not kept across requests (shouhu/web/caching.py),
 # only within one: served outside a transaction the officer's, supervisor's and leader's pages need
 # fewer still (docs/performance.md, "Web under load").
-# The roles that record children's facts have one more: the 待补充信息 counts (one aggregate).
+# The roles that record children's facts have one more: the 待补充信息 counts (one aggregate); those
+# who decide transfers between townships one more: the waiting requests (one count).
 HOME_CEILINGS = {
     "admin": 17,
-    "caseworker": 20,  # 转介待办 for 县民政局: the unit, the working calendar, the counts
+    "caseworker": 21,  # 转介待办 for 县民政局 (the unit, the working calendar, the counts); transfers to decide
     "officer_a": 19,  # 本期 and the earlier periods still owed: two reads of the reports
-    "supervisor_a": 27,
+    "supervisor_a": 28,  # transfers to decide
     "director_a": 23,  # 辖区儿童的转介: one aggregate
     "leader": 20,  # the periods due and the current one
     "community_a": 3,

@@ -95,6 +95,15 @@ from .supervision import (
     reports_visible_to,
     user_unit_filters,
 )
+from .transfers import (
+    access_transfer,
+    access_transfer_decision,
+    may_decide_transfer,
+    may_request_transfer_to,
+    may_see_transfer_origin,
+    transfers_to_decide,
+    transfers_visible_to,
+)
 
 __all__ = [
     "CHILD_NETWORK_ROLES",
@@ -123,6 +132,8 @@ __all__ = [
     "access_run",
     "access_saved_filter",
     "access_township",
+    "access_transfer",
+    "access_transfer_decision",
     "access_user",
     "access_window_intake",
     "acting_units",
@@ -146,14 +157,17 @@ __all__ = [
     "mark_public",
     "may_change_saved_filter",
     "may_cooperate_on",
+    "may_decide_transfer",
     "may_export_county",
     "may_export_department",
     "may_handle_import_run",
     "may_handle_referral",
     "may_register_in",
+    "may_request_transfer_to",
     "may_screen_region",
     "may_see_child",
     "may_see_intakes",
+    "may_see_transfer_origin",
     "may_take_intake",
     "may_transfer_referral",
     "pending_visible_to",
@@ -176,6 +190,8 @@ __all__ = [
     "screening_regions_for",
     "township_of",
     "townships_visible_to",
+    "transfers_to_decide",
+    "transfers_visible_to",
     "user_unit_filters",
     "users_visible_to",
 ]

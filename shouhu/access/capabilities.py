@@ -36,6 +36,9 @@ class Capability(StrEnum):
     HANDLE_REFERRALS = "handle_referrals"
     MANAGE_REFERRALS = "manage_referrals"
     VIEW_REFERRALS = "view_referrals"
+    REQUEST_TRANSFER = "request_transfer"
+    DECIDE_TRANSFERS = "decide_transfers"
+    VIEW_TRANSFERS = "view_transfers"
 
 
 R = Role
@@ -87,6 +90,11 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.VIEW_REFERRALS: frozenset(
         {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR}
     ),
+    # Moving a child between townships: the destination's director or supervisor asks, the current
+    # township's supervisor (or a county caseworker) confirms or refuses (shouhu/access/transfers.py).
+    Capability.REQUEST_TRANSFER: frozenset({R.VILLAGE_DIRECTOR, R.TOWNSHIP_SUPERVISOR}),
+    Capability.DECIDE_TRANSFERS: frozenset({R.TOWNSHIP_SUPERVISOR, R.CASEWORKER}),
+    Capability.VIEW_TRANSFERS: frozenset({R.VILLAGE_DIRECTOR, R.TOWNSHIP_SUPERVISOR, R.CASEWORKER}),
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 

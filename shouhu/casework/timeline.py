@@ -41,6 +41,7 @@ CHILD_CHANGES = {
     "children.close": "销档",
     "children.reopen": "恢复档案",
     "children.merge": "合并重复档案",
+    "children.transfer_confirm": "迁入（居住地变更）",
 }
 EVENT_LABELS = {
     "submit": "转办",
@@ -54,6 +55,7 @@ EVENT_LABELS = {
     "transfer": "移交",
     "cooperate": "配合单位填写情况",
     "overdue": "逾期，提请督办",
+    "follow_child": "随儿童迁入，转新乡镇办理",
 }
 
 

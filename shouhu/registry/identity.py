@@ -1,11 +1,10 @@
-"""Resident ID numbers (GB 11643) and names: validation, masking, pinyin."""
+"""Resident ID numbers (GB 11643): validation, masking; ages. (Names in pinyin: `names.py`.)"""
 
 from __future__ import annotations
 
 import datetime
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -94,14 +93,6 @@ def mask_id_number(id_number: str) -> str:
 
 def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
-
-
-@lru_cache(maxsize=1 << 18)
-def name_pinyin(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) in lower case without spaces: 张小明 → ("zhangxiaoming", "zxm").
-    One pypinyin call: an initial is the first letter of its syllable."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore")]
-    return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

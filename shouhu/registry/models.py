@@ -45,8 +45,12 @@ class Child(TimeStampedModel):
     id_number_masked = models.CharField("身份证号（脱敏）", max_length=18, blank=True)
     no_id_reason = models.CharField("无身份证号原因", max_length=200, blank=True)
     name = models.CharField("姓名", max_length=50, db_index=True)
+    # Search keys (registry/names.py): the name read with its surname's reading (朴 piao, 曾 zeng),
+    # and the everyday reading of every character (pu, ceng); ü folded to u in both.
     name_pinyin = models.CharField("姓名拼音", max_length=200, db_index=True)
     name_initials = models.CharField("拼音首字母", max_length=50, db_index=True)
+    name_pinyin_common = models.CharField("姓名拼音（通常读音）", max_length=200, db_index=True, default="")
+    name_initials_common = models.CharField("拼音首字母（通常读音）", max_length=50, db_index=True, default="")
     sex = models.CharField("性别", max_length=10, choices=Sex.choices)
     birth_date = models.DateField("出生日期", db_index=True)
     region = models.ForeignKey(
@@ -307,3 +311,63 @@ class ImportRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- Moving between townships (transfers.py, views/transfers.py) --------------------------------------------
+
+
+class TransferState(models.TextChoices):
+    REQUESTED = "requested", "待确认"
+    CONFIRMED = "confirmed", "已迁入"
+    REFUSED = "refused", "未同意"
+
+
+class ChildTransfer(TimeStampedModel):
+    """A request to move a child registered in one township (or village) to a village of the
+    requester's: asked by the destination's director or supervisor, confirmed or refused by the
+    current township's supervisor (or a county caseworker). On confirmation the child's residence
+    changes and its history, screening results and open referrals follow (`transfers.py`).
+    `from_code` / `to_code` are denormalised from the regions so scoping is a prefix in the query."""
+
+    child = models.ForeignKey(Child, verbose_name="儿童", on_delete=models.PROTECT, related_name="transfers")
+    from_region = models.ForeignKey(Region, verbose_name="迁出地", on_delete=models.PROTECT, related_name="+")
+    from_code = models.CharField("迁出地代码", max_length=12)
+    to_region = models.ForeignKey(Region, verbose_name="迁入地", on_delete=models.PROTECT, related_name="+")
+    to_code = models.CharField("迁入地代码", max_length=12)
+    name_given = models.CharField("申请人填写的姓名", max_length=50)
+    address = EncryptedTextField("新住址", blank=True, default="")
+    reason = models.CharField("迁入说明", max_length=300, blank=True)
+    state = models.CharField("状态", max_length=12, choices=TransferState.choices, default=TransferState.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision_note = models.CharField("处理意见", max_length=300, blank=True)
+    # Not stored: what followed the child on confirmation (`child_moved`'s receivers), for the page.
+    follow_ups: tuple[str, ...] = ()
+
+    class Meta:
+        verbose_name = "迁入申请"
+        verbose_name_plural = "迁入申请"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["from_code", "state"], name="transfer_from_state"),
+            models.Index(fields=["to_code", "state"], name="transfer_to_state"),
+        ]
+        constraints = [
+            # One open request per child: a second waits for the first to be decided.
+            models.UniqueConstraint(
+                fields=["child"], condition=models.Q(state="requested"), name="transfer_one_open_per_child"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_given} → {self.to_code}"

@@ -1,5 +1,6 @@
 """What the registry shows on the home page (found by autodiscovery): the children in the user's
-jurisdiction, and the potential duplicates waiting for review."""
+jurisdiction, the potential duplicates waiting for review, and the transfers waiting for the
+user's decision."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from shouhu.web.home import Panel, home_contributor
 from shouhu.web.pagination import cached_count
 
 from .models import ChildStatus, DuplicateState
+from .selectors import transfers_waiting_count
 
 
 @home_contributor
@@ -48,5 +50,24 @@ def children_panels(user: User) -> list[Panel]:
             link=reverse("registry:list"),
             link_label="查看儿童名册",
             items=items,
+        )
+    ]
+
+
+@home_contributor
+def transfers_panel(user: User) -> list[Panel]:
+    """For those who decide transfers, while some wait (a request is rare: no panel otherwise)."""
+    if not can(user, Capability.DECIDE_TRANSFERS):
+        return []
+    waiting = transfers_waiting_count(user)
+    if not waiting:
+        return []
+    return [
+        Panel(
+            title="迁入申请",
+            stat=waiting,
+            text=f"待确认 {waiting} 件",
+            link=reverse("registry:transfers"),
+            link_label="去处理",
         )
     ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Replace
 
-from shouhu.access import children_visible_to
+from shouhu.access import children_visible_to, region_prefix, transfers_to_decide, transfers_visible_to
 from shouhu.accounts.models import User
 from shouhu.core import crypto
 from shouhu.core.dates import today
@@ -16,7 +18,8 @@ from shouhu.regions.models import Level, Region, prefix_of_code
 from .exchange.format import ChildRecord
 from .facts import Fact, in_force, record_fields_from_facts
 from .identity import age_on, normalise_id_number
-from .models import Child, Circumstance
+from .models import Child, ChildTransfer, Circumstance
+from .names import MIDDLE_DOTS, fold_query, strip_dots
 
 CODE_LENGTH = 12  # region codes (GB/T 2260 + township and village digits)
 
@@ -96,13 +99,15 @@ def search_children(
     children = children_visible_to(user).select_related("region")
     q = q.strip()
     if q:
-        compact = q.replace(" ", "").lower()
+        compact = fold_query(q)
         if len(compact) == 18 and compact[:17].isdigit():
             children = children.filter(id_number_index=crypto.blind_index(normalise_id_number(compact)))
         elif compact.isascii() and compact.isalpha():
-            children = children.filter(Q(name_pinyin__startswith=compact) | Q(name_initials__startswith=compact))
+            children = children.filter(pinyin_matches(compact))
         else:
-            children = children.filter(name__contains=q)
+            children = children.alias(name_plain=name_without_dots()).filter(
+                name_plain__contains=strip_dots("".join(q.split()))
+            )
     if region_code:
         prefix = prefix_of_code(region_code)
         children = children.filter(within_prefix("region_code", prefix), region_code__startswith=prefix)
@@ -122,6 +127,26 @@ def search_children(
             circumstances__valid_from__lte=on,
         )
     return children.distinct() if flags else children
+
+
+def pinyin_matches(compact: str) -> Q:
+    """A folded pinyin query (`names.fold_query`) as the start of either reading of the name, in
+    full or as initials: `zeng`, `ceng`, `zxm`, `cxm` all find 曾小明; `lv`, `lu` find 吕."""
+    return (
+        Q(name_pinyin__startswith=compact)
+        | Q(name_initials__startswith=compact)
+        | Q(name_pinyin_common__startswith=compact)
+        | Q(name_initials_common__startswith=compact)
+    )
+
+
+def name_without_dots() -> Combinable:
+    """The name without middle dots, in the query (爱新觉罗·恒 → 爱新觉罗恒): a name search with or
+    without the dot, or with another dot, finds it."""
+    expression: Combinable = F("name")
+    for dot in MIDDLE_DOTS:
+        expression = Replace(expression, Value(dot), Value(""))
+    return expression
 
 
 def within_prefix(field: str, prefix: str) -> Q:
@@ -167,3 +192,32 @@ def filter_parent_situation(children: QuerySet[Child], situation: str, *, on: da
         known_not_gone = in_force_on.filter(kind=role).exclude(status__in=statuses)
         children = children.filter(~Exists(known_not_gone))
     return children
+
+
+TRANSFER_LIST_LIMIT = 100  # each list on the transfers page: the waiting ones first, then the latest decided
+
+
+def transfers_waiting(user: User) -> QuerySet[ChildTransfer]:
+    """Requests waiting for the user's decision, oldest first, with what the list shows."""
+    return (
+        transfers_to_decide(user)
+        .select_related("child", "from_region__parent", "to_region__parent", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def transfers_asked(user: User) -> QuerySet[ChildTransfer]:
+    """Requests into the user's area (the asker's side), newest first."""
+    prefix = region_prefix(user)
+    if prefix is None:
+        return ChildTransfer.objects.none()
+    return (
+        transfers_visible_to(user)
+        .filter(to_code__startswith=prefix)
+        .select_related("to_region__parent", "requested_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def transfers_waiting_count(user: User) -> int:
+    return transfers_to_decide(user).count()

@@ -20,8 +20,9 @@ from shouhu.regions.models import Level, Region
 from .duplicates import queue_duplicates_of
 from .exchange.format import ChildRecord
 from .facts import Fact, describe, fact_valid_from, facts_from_record, in_force
-from .identity import mask_id_number, name_pinyin
+from .identity import mask_id_number
 from .models import Child, ChildStatus, Circumstance, CloseReason, Kind
+from .names import name_readings
 from .signals import child_facts_changed
 
 
@@ -62,7 +63,9 @@ def _set_identity(child: Child, record: ChildRecord, region: Region) -> None:
     child.id_number_masked = mask_id_number(record.id_number) if record.id_number else ""
     child.no_id_reason = "" if record.id_number else (record.no_id_reason or "")
     child.name = record.name
-    child.name_pinyin, child.name_initials = name_pinyin(record.name)
+    child.name_pinyin, child.name_initials, child.name_pinyin_common, child.name_initials_common = name_readings(
+        record.name
+    )
     child.sex = record.sex
     child.birth_date = record.birth_date
     child.region = region
@@ -220,6 +223,8 @@ def child_update(
         "name",
         "name_pinyin",
         "name_initials",
+        "name_pinyin_common",
+        "name_initials_common",
         "sex",
         "birth_date",
         "region",

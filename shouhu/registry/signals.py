@@ -14,6 +14,12 @@ at once, in eligibility/receivers.py). The registry imports no app that builds o
   None; the service keeps them on the child as `child.follow_ups`, and the registry's pages show
   them on the page the person lands on. A receiver handles its own failures (in its own savepoint):
   a change is never refused because something that follows from it failed.
+- `child_moved(sender=Child, child=…, before=…, after=…, actor=…)`: a transfer between townships
+  was confirmed (`transfers.transfer_decide`); `before` and `after` are the old and the new village
+  (`Region`s). Sent inside the confirmation's transaction, after the child's new residence is
+  written: casework re-routes the child's open referrals and waiting suggestions to the new
+  township's window (casework/receivers.py). Each receiver returns a line for the confirmation's
+  audit detail and the person who confirmed (a `str`), or None.
 """
 
 from __future__ import annotations
@@ -21,3 +27,4 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 child_facts_changed = Signal()
+child_moved = Signal()

@@ -1,9 +1,9 @@
 """The registry's URLs under /children/ (namespace "registry"): children, rosters in and out
-(io/), potential duplicates (duplicates/)."""
+(io/), potential duplicates (duplicates/), moving between townships (transfers/)."""
 
 from django.urls import include, path
 
-from .views import children, duplicates, rosters
+from .views import children, duplicates, rosters, transfers
 
 rosters_patterns = [
     path("import/", rosters.import_upload, name="import"),
@@ -22,6 +22,12 @@ duplicates_patterns = [
     path("<int:candidate_id>/dismiss/", duplicates.duplicate_dismiss_view, name="duplicate_dismiss"),
 ]
 
+transfers_patterns = [
+    path("", transfers.transfer_list, name="transfers"),
+    path("new/", transfers.transfer_request, name="transfer_request"),
+    path("<int:transfer_id>/", transfers.transfer_detail, name="transfer_detail"),
+    path("<int:transfer_id>/decide/", transfers.transfer_decide, name="transfer_decide"),
+]
 
 app_name = "registry"
 urlpatterns = [
@@ -37,4 +43,5 @@ urlpatterns = [
     path("<int:child_id>/documents/<int:document_id>/", children.document_download, name="document_download"),
     path("io/", include(rosters_patterns)),
     path("duplicates/", include(duplicates_patterns)),
+    path("transfers/", include(transfers_patterns)),
 ]

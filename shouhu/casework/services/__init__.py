@@ -1,7 +1,8 @@
 """Every write in casework, one module per concern: `intake` (the window opens, confirms and
 cancels intakes; screening drafts them), `referrals` (the units' steps, reassignment, transfer,
 cooperation, the sweep's overdue mark), `calendar` (working days and each measure's deadlines),
-`filters` (a user's saved inbox filters).
+`filters` (a user's saved inbox filters), `moves` (a child moved to another township: its
+open referrals and waiting suggestions follow).
 
 Services are keyword-only and atomic, check who may act through `shouhu.access`, and write their
 audit row in the same transaction. Callers import from this package (`from shouhu.casework import
@@ -21,6 +22,7 @@ from .intake import (
     suggestions_create,
     window_of,
 )
+from .moves import follow_moved_child
 from .referrals import (
     TRANSITIONS,
     ReferralChangedError,
@@ -44,6 +46,7 @@ __all__ = [
     "calendar_day_set",
     "cooperating_unit_name",
     "cooperation_note",
+    "follow_moved_child",
     "intake_cancel",
     "intake_confirm",
     "intake_confirm_draft",

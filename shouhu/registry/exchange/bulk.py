@@ -36,8 +36,9 @@ from shouhu.core.request_context import current_origin
 from shouhu.regions.models import Region
 
 from ..facts import fact_valid_from, facts_from_record
-from ..identity import mask_id_number, name_pinyin
+from ..identity import mask_id_number
 from ..models import Child, ChildStatus, Circumstance
+from ..names import name_readings
 from .format import ChildRecord
 
 BATCH_SIZE = 2000
@@ -47,7 +48,8 @@ Progress = Callable[[int], None]
 
 CHILD_COLUMNS = (
     "id", "created_at", "updated_at", "id_number", "id_number_index", "id_number_masked", "no_id_reason",
-    "name", "name_pinyin", "name_initials", "sex", "birth_date", "region_id", "region_code",
+    "name", "name_pinyin", "name_initials", "name_pinyin_common", "name_initials_common", "sex", "birth_date",
+    "region_id", "region_code",
     "hukou_region_code", "phone", "address", "status", "closed_reason", "closed_on", "closed_note",
     "version", "created_by_id",
 )  # fmt: skip
@@ -190,12 +192,13 @@ class Registrar:
         sealer, as_date, actor_id, region_ids = self.sealer, self.as_date, self.actor_id, self.region_ids
         active = ChildStatus.ACTIVE.value
         for pk, r, index in zip(ids, batch, indexes, strict=True):
-            pinyin, initials = name_pinyin(r.name)
+            pinyin, initials, pinyin_common, initials_common = name_readings(r.name)
             number = r.id_number
             yield (
                 pk, stamp, stamp, sealer.encrypt(number) if number else None, index,
                 mask_id_number(number) if number else "", "" if number else (r.no_id_reason or ""), r.name,
-                pinyin, initials, r.sex, as_date(r.birth_date), region_ids[r.region_code], r.region_code,
+                pinyin, initials, pinyin_common, initials_common, r.sex, as_date(r.birth_date),
+                region_ids[r.region_code], r.region_code,
                 r.hukou_region_code or "", "", "", active, "", None, "", 1, actor_id,
             )  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 The children are `children_in_scope(actor)` (the system — the CLI without --as — sees the
 county), active records only, optionally under one region, each as its situation today
-(`selectors.situations`, streamed by id range). Lines are the canonical `record_to_dict`, sorted
+(`selectors.situations`, streamed by id range). Lines are the canonical `record_to_dict` with the
+record's 登记编号 last (`record_keys.py`), sorted
 by ID number (children without one after them, by id), so the same registry always gives the
 same bytes and export → import → export is identical. Every export is audited with its count
 and filters. In the workbook every text cell is written as a string: `=cmd()` stays text.
@@ -24,6 +25,7 @@ from shouhu.core.dates import today
 from shouhu.regions.models import prefix_of_code
 
 from ..models import Child, ChildStatus
+from ..record_keys import RECORD_KEY, county_code, record_key
 from ..selectors import situations
 from .format import record_to_dict
 from .layout_writing import LayoutWriter, dict_to_row
@@ -46,11 +48,14 @@ def children_for_export(actor: User | None, region_code: str = "") -> QuerySet[C
 
 
 def canonical_lines(children: QuerySet[Child], on: datetime.date) -> list[str]:
-    """One JSON line per child, sorted by ID number, then (no ID number) by id."""
+    """One JSON line per child, sorted by ID number, then (no ID number) by id. Each ends with the
+    record's 登记编号 (`record_key`), so an edited export imported again updates the same children."""
+    county = county_code()
     keyed: list[tuple[tuple[int, str, int], str]] = []
     for child, record in situations(children, on):
         key = (0, record.id_number, 0) if record.id_number else (1, "", child.pk)
-        keyed.append((key, json.dumps(record_to_dict(record), ensure_ascii=False) + "\n"))
+        written = {**record_to_dict(record), RECORD_KEY: record_key(county, child.pk)}
+        keyed.append((key, json.dumps(written, ensure_ascii=False) + "\n"))
     keyed.sort(key=lambda item: item[0])
     return [line for _, line in keyed]
 

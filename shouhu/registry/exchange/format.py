@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..identity import birth_date_of, id_number_errors, normalise_id_number, sex_of
+from ..record_keys import KEY_HELP, RECORD_KEY, RECORD_KEY_LABEL, parse_key
 
 SEXES = ("male", "female")
 PARENT_ROLES = ("father", "mother")
@@ -52,6 +53,7 @@ FIELD_LABELS = {
     "region_code": "居住地区划代码", "hukou_region_code": "户籍地区划代码", "household": "家庭", "parents": "父母",
     "guardian": "监护人", "disability": "残疾", "serious_illness": "重病", "schooling": "就学",
     "living_arrangement": "生活安置", "migrant": "随迁", "left_behind": "留守", "safety": "安全",
+    RECORD_KEY: RECORD_KEY_LABEL,
 }  # fmt: skip
 
 
@@ -144,7 +146,8 @@ class ChildRecord:
 
 PARENT_KEYS = ("role", "status", "since", "until", "disability_type", "disability_grade")
 # The allowed keys as sets: whether an object has only known keys is one set comparison.
-_TOP_LEVEL = frozenset(TOP_LEVEL_KEYS)
+# An export adds each record's 登记编号 (record_keys.py): read back by an import, not part of the record.
+_TOP_LEVEL = frozenset((*TOP_LEVEL_KEYS, RECORD_KEY))
 _HOUSEHOLD = frozenset(HOUSEHOLD_KEYS)
 _SAFETY = frozenset(SAFETY_KEYS)
 _PARENT = frozenset(PARENT_KEYS)
@@ -367,6 +370,9 @@ def parse_record(
     if not isinstance(obj, dict):
         return None, [FieldError("(记录)", "应为 JSON 对象")]
     reader.unknown_keys(obj, _TOP_LEVEL, "")
+    key = obj.get(RECORD_KEY)
+    if key is not None and (not isinstance(key, str) or parse_key(key) is None):
+        reader.error(RECORD_KEY, f"{key} 不是系统导出的登记编号（{KEY_HELP}）；新登记的儿童请留空")
     name = obj.get("name")
     if not isinstance(name, str) or not name.strip():
         reader.error("name", "不能为空")

@@ -35,6 +35,7 @@ from ..labels import (
     RELATIONSHIP_LABELS,
     STAGE_LABELS,
 )
+from ..record_keys import RECORD_KEY, RECORD_KEY_LABEL
 
 SHEET_NAME = "儿童名单"
 INSTRUCTIONS_SHEET = "填写说明"
@@ -156,7 +157,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("遭受虐待", "safety.abuse", "bool", "是 或 否（留空为否）", width=8),
     Column("被忽视", "safety.neglect", "bool", "是 或 否（留空为否）", width=8),
     Column("被遗弃", "safety.abandoned", "bool", "是 或 否（留空为否）", width=8),
+    Column(
+        RECORD_KEY_LABEL,
+        RECORD_KEY,
+        "text",
+        "系统导出时填写的档案编号：再次导入时据此更新同一名儿童（没有身份证号的儿童也能对应）。"
+        "请勿修改；新登记的儿童留空。可以没有这一列",
+        width=16,
+    ),
 )
+# Columns a file may leave out: 登记编号 (templates and rosters made before it existed have none).
+OPTIONAL_HEADERS = (RECORD_KEY_LABEL,)
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 BY_HEADER = {c.header: c for c in COLUMNS}
 PARENT_ROLE_NAMES = {"father": "父亲", "mother": "母亲"}

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..facts import NOBODY
 from ..labels import NOBODY_LABEL, NOT_RECORDED_LABEL
+from ..record_keys import RECORD_KEY, RECORD_KEY_LABEL
 from .format import FieldError
 from .layout import (
     BY_HEADER,
@@ -23,6 +24,7 @@ from .layout import (
     HEADERS,
     IGNORED_HEADERS,
     NO,
+    OPTIONAL_HEADERS,
     PARENT_ROLE_NAMES,
     YES,
     Column,
@@ -261,8 +263,14 @@ class RowReader:
     `read(cells)` gives the same FlatRow as `row_to_dict` of the same values."""
 
     def __init__(self, index: dict[str, int]) -> None:
-        positions = [index[c.header] for c in COLUMNS]
-        self.width = max(positions) + 1
+        present = [index[c.header] for c in COLUMNS if c.header in index]
+        self.width = max(present) + 1
+        positions = []
+        for c in COLUMNS:  # an optional column left out reads as a blank cell past the row's end
+            if c.header not in index:
+                index = {**index, c.header: self.width}
+                self.width += 1
+            positions.append(index[c.header])
         self.pick = operator.itemgetter(*positions)
         self.converters = [_converter(c) for c in COLUMNS]
 
@@ -346,6 +354,8 @@ def _assemble(v: dict[str, Any], errors: list[FieldError]) -> FlatRow:
     obj["migrant"] = bool(v["随迁"])
     obj["left_behind"] = bool(v["留守"])
     obj["safety"] = {"abuse": bool(v["遭受虐待"]), "neglect": bool(v["被忽视"]), "abandoned": bool(v["被遗弃"])}
+    if v.get(RECORD_KEY_LABEL) is not None:
+        obj[RECORD_KEY] = v[RECORD_KEY_LABEL]
     return FlatRow(obj, errors, roles)
 
 
@@ -387,7 +397,7 @@ def check_headers(headers: Sequence[Any]) -> tuple[dict[str, int], list[FieldErr
             errors.append(FieldError(header, "列重复出现"))
         else:
             index[header] = i
-    missing = [h for h in HEADERS if h not in index]
+    missing = [h for h in HEADERS if h not in index and h not in OPTIONAL_HEADERS]
     if missing:
         errors.append(FieldError("表头", f"缺少列：{'、'.join(missing)}（请使用导入模板）"))
     return index, errors

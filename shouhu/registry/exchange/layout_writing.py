@@ -19,6 +19,7 @@ from ..labels import (
     RELATIONSHIP_LABELS,
     STAGE_LABELS,
 )
+from ..record_keys import RECORD_KEY, RECORD_KEY_LABEL
 from .format import NOT_RECORDED
 from .layout import (
     COLUMNS,
@@ -94,6 +95,7 @@ def dict_to_row(obj: dict[str, Any]) -> list[Any]:
         "遭受虐待": _yes(safety.get("abuse")),
         "被忽视": _yes(safety.get("neglect")),
         "被遗弃": _yes(safety.get("abandoned")),
+        RECORD_KEY_LABEL: obj.get(RECORD_KEY),
     }
     values["监护人关系"], values["监护人有监护能力"] = _guardian_cells(obj)
     values["就学阶段"], values["在读"] = _schooling_cells(obj.get("schooling"))

@@ -60,6 +60,7 @@ _CODE = (
     _HERE / "validation.py",
     _HERE.parent / "identity.py",
     _HERE.parent / "labels.py",
+    _HERE.parent / "record_keys.py",
     Path(__file__),
 )
 _PACKAGES = ("python-calamine", "python-stdnum")

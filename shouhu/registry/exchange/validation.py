@@ -29,8 +29,10 @@ from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 
 from ..facts import Fact, fact_valid_from, facts_from_record
+from ..identity import mask_id_number
 from ..labels import change_label
 from ..models import Child, Kind
+from ..record_keys import RECORD_KEY, county_code, parse_key
 from ..services import planned_changes
 from . import sealed_records
 from .bulk import fewer_collections
@@ -275,6 +277,8 @@ def validate_file(
             _classify(pending, scope, on, result, add)
             pending.clear()
 
+    keyed = _KeyedRows(scope, on, result, add)
+
     with fewer_collections():  # many short-lived objects a row: see bulk.fewer_collections
         try:
             for src in iter_source(path, fmt):
@@ -292,7 +296,12 @@ def validate_file(
                 else:
                     if keep is not None and not result.errors:
                         keep.add(src.number, record)
-                    if record.id_number:
+                    key = src.obj.get(RECORD_KEY) if src.obj is not None else None
+                    if key is not None:  # an exported record: update the child it names
+                        keyed.take(src.number, str(key), record, src)
+                        if len(keyed.items) >= LOOKUP_CHUNK:
+                            keyed.flush()
+                    elif record.id_number:
                         pending.append(_Pending(src.number, record, src))
                         if len(pending) >= LOOKUP_CHUNK:
                             flush()
@@ -301,6 +310,7 @@ def validate_file(
                 if on_progress is not None and result.rows % PROGRESS_EVERY == 0:
                     on_progress(result.rows)
             flush()
+            keyed.flush()
         except BaseException:
             if keep is not None:
                 keep.discard()
@@ -368,6 +378,106 @@ def _classify(
             )
         )
     result.new += len(pending) - len(existing)
+
+
+class _KeyedRows:
+    """Rows that carry an exported record's 登记编号 (`record_keys.py`): each updates the child it
+    names — with or without an ID number — set-based, one query per chunk. A key of another county,
+    a record the importing user may not see (or that does not exist: the same words, so nothing is
+    revealed), a key twice in the file, or an ID number that belongs to another child is an error
+    naming the row."""
+
+    def __init__(
+        self, scope: Scope, on: datetime.date, result: Validation, add: Callable[[int, list[FieldError]], None]
+    ) -> None:
+        self.scope, self.on, self.result, self.report = scope, on, result, add
+        self.items: list[tuple[_Pending, str]] = []
+        self.first_row: dict[int, int] = {}  # record id → the row that named it first
+        self._county: str | None = None
+
+    def take(self, row: int, key: str, record: ChildRecord, src: SourceRow) -> None:
+        self.items.append((_Pending(row, record, src), key))
+
+    @property
+    def county(self) -> str:
+        if self._county is None:
+            self._county = county_code()
+        return self._county
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        wanted: dict[int, tuple[_Pending, str]] = {}
+        for item, key in self.items:
+            field_name = item.src.field_name(RECORD_KEY)
+            county, pk = parse_key(key) or ("", 0)
+            if county != self.county:
+                self.add_error(item.row, field_name, f"{key} 是其他县（区）系统的登记编号，不能在本县导入")
+            elif pk in self.first_row or pk in wanted:
+                first = self.first_row.get(pk) or wanted[pk][0].row
+                self.add_error(item.row, field_name, f"与第 {first} 行的登记编号重复")
+            else:
+                wanted[pk] = (item, key)
+        self.items.clear()
+        if not wanted:
+            return
+        for pk, (item, _key) in wanted.items():
+            self.first_row[pk] = item.row
+        children = self.scope.visible().filter(pk__in=list(wanted)).prefetch_related("circumstances")
+        found = {child.pk: child for child in children}
+        by_number = registered(
+            [crypto.blind_index(item.record.id_number) for item, _ in wanted.values() if item.record.id_number]
+        )
+        for pk, (item, key) in wanted.items():
+            child = found.get(pk)
+            if child is None:
+                self.add_error(
+                    item.row,
+                    item.src.field_name(RECORD_KEY),
+                    f"{key} 不在您的辖区内或不存在；新登记的儿童请将登记编号留空",
+                )
+                continue
+            if item.record.id_number:
+                owner = by_number.get(crypto.blind_index(item.record.id_number))
+                if owner is not None and owner != child.pk:
+                    self.add_error(item.row, item.src.field_name("id_number"), "该身份证号已属于另一名儿童")
+                    continue
+            self.plan(item, child)
+
+    def add_error(self, row: int, field_name: str, message: str) -> None:
+        self.report(row, [FieldError(field_name, message)])
+
+    def plan(self, item: _Pending, child: Child) -> None:
+        conflicts = update_conflicts(child, item.record, self.on)
+        if conflicts:
+            self.report(item.row, [FieldError(item.src.field_name(KIND_PATHS[k]), m) for k, m in conflicts])
+            return
+        changes = [
+            {"field": change_label(c.kind), "before": c.before, "after": c.after}
+            for c in planned_changes(child, item.record, on=self.on)
+        ]
+        if (item.record.id_number or None) != (child.id_number or None):
+            changes.insert(
+                0,
+                {
+                    "field": "身份证号",
+                    "before": child.id_number_masked or "无",
+                    "after": mask_id_number(item.record.id_number) if item.record.id_number else "无",
+                },
+            )
+        if not changes:
+            self.result.unchanged.append(item.row)
+            return
+        self.result.updates.append(
+            UpdatePlan(
+                row=item.row,
+                child_id=child.pk,
+                version=child.version,
+                name=child.name,
+                masked=child.id_number_masked,
+                changes=changes,
+            )
+        )
 
 
 def registered(indexes: list[str]) -> dict[str, int]:

@@ -155,7 +155,7 @@ def test_text_with_tabs_backslashes_and_newlines_survives(personas: dict[str, Us
 
 
 def _initials_two_calls(name: str) -> str:
-    """pypinyin's own first-letter style, the reference for `name_pinyin`'s one-call initials."""
+    """pypinyin's own first-letter style, the reference for the everyday reading's initials."""
     from pypinyin import Style, lazy_pinyin
 
     return "".join(s[0].lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s)
@@ -163,13 +163,13 @@ def _initials_two_calls(name: str) -> str:
 
 @pytest.mark.parametrize("name", ["张小明", "单长江", "曾乐乐", "吕绿", "那英", "欧阳娜娜", "王A", "李·明", "朴智妍"])
 def test_initials_agree_with_pypinyins_first_letters(name: str) -> None:
-    from shouhu.registry.identity import name_pinyin
+    from shouhu.registry.names import name_readings
 
-    assert name_pinyin(name)[1] == _initials_two_calls(name)
+    assert name_readings(name).initials_common == _initials_two_calls(name)
 
 
 def test_initials_agree_for_every_generated_name(personas: dict[str, User]) -> None:
-    from shouhu.registry.identity import name_pinyin
+    from shouhu.registry.names import name_readings
 
     for record in generated(2000, seed=3):
-        assert name_pinyin(record.name)[1] == _initials_two_calls(record.name)
+        assert name_readings(record.name).initials_common == _initials_two_calls(record.name)

@@ -204,10 +204,12 @@ def test_a_duplicate_id_number_is_refused_with_a_link_to_the_record(personas: di
     assert "2105**********0015 已登记，请在已有档案上更新" in field_errors(html, "id_number")
     assert detail_url(existing) in html
     assert Child.objects.count() == 1
-    # Someone who may not see the existing record is told it exists, but not where.
+    # Someone who may not see the existing record is told only that it is elsewhere in the county,
+    # and may ask for the child to move (test_transfers.py).
     response = login("director_b").post("/children/new/", form_data(name="张小明二", region_code=VILLAGE_B))
     html = response.content.decode()
-    assert "已登记" in field_errors(html, "id_number") and detail_url(existing) not in html
+    assert "该身份证号已在本县其他地区登记，可申请迁入" in field_errors(html, "id_number")
+    assert detail_url(existing) not in html and "东关村" not in html
 
 
 # -- the child's page ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from shouhu.web.forms import add_validation_errors, show_refusal
 from shouhu.web.pagination import paginate, query_without_page
 from shouhu.web.rows import url_for_id
 
-from .. import documents, selectors, services
+from .. import documents, selectors, services, transfers
 from ..exchange.format import record_to_dict
 from ..facts import Fact, describe, in_force
 from ..forms.child import ChildForm, initial_from_record
@@ -43,7 +43,13 @@ from ..labels import change_label
 from ..models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 
 # Audit rows that record someone looking, not a change: left out of the child's change trail.
-READ_ACTIONS = ("children.view", "children.reveal", "children.document_download", "children.export")
+READ_ACTIONS = (
+    "children.view",
+    "children.reveal",
+    "children.document_download",
+    "children.export",
+    "children.register_elsewhere",  # an attempt refused, not a change
+)
 TRAIL_LENGTH = 100
 
 
@@ -144,6 +150,7 @@ def child_list(request: AuthedRequest) -> HttpResponse:
 def child_create(request: AuthedRequest) -> HttpResponse:
     form = ChildForm(request.POST or None, request.FILES or None, user=request.user)
     existing = None
+    elsewhere = False
     if request.method == "POST" and form.is_valid() and form.record is not None:
         data = form.cleaned_data
         attached = [(data["doc_type"], data["document"])] if data.get("document") else []
@@ -163,6 +170,12 @@ def child_create(request: AuthedRequest) -> HttpResponse:
                 found = services.find_by_id_number(form.record.id_number)
                 if found is not None and may_see_child(request.user, found):
                     existing = found
+                elif found is not None:
+                    # On record outside the user's jurisdiction: one sentence and a way to ask for
+                    # the child to move here; nothing about the child (transfers.py). Audited.
+                    transfers.registration_elsewhere(actor=request.user, child=found)
+                    form.errors["id_number"] = form.error_class([transfers.REGISTERED_ELSEWHERE])
+                    elsewhere = True
         except PermissionDenied as e:
             form.add_error("region_code", str(e))
         else:
@@ -172,7 +185,14 @@ def child_create(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "registry/child_form.html",
-        {"form": form, "title": "登记儿童", "existing": existing, "multipart": True},
+        {
+            "form": form,
+            "title": "登记儿童",
+            "existing": existing,
+            "multipart": True,
+            "elsewhere": elsewhere,
+            "may_request_transfer": elsewhere and can(request.user, Capability.REQUEST_TRANSFER),
+        },
     )
 
 
