@@ -13,6 +13,8 @@ PostgreSQL, of a database loaded once), not another migrate and demo load."""
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -41,6 +43,21 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
     raise AssertionError(f"server at {url} did not come up")
 
 
+def drain(process: subprocess.Popen[str], name: str) -> None:
+    """Copy a served process's output (runserver logs a line per request) to test-artifacts/<name>.log
+    as it comes: left in its pipe, it fills the pipe's 64 KB after some hundred requests and the
+    process blocks on its next write, so the browser waits for pages that never come."""
+
+    def copy() -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        with open(ARTIFACTS / f"{name}.log", "w", encoding="utf-8") as log:
+            for line in process.stdout or ():
+                log.write(line)
+                log.flush()
+
+    threading.Thread(target=copy, name=f"drain-{name}", daemon=True).start()
+
+
 @dataclass(frozen=True)
 class ServedStack:
     """The served app's address, its scratch database and data directory (so a test module can
@@ -59,6 +76,7 @@ def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSta
         shouhu_run(["demo", "load"], url, SHOUHU_DATA_DIR=media)
         port = free_port()
         server = shouhu_process(["runserver", f"127.0.0.1:{port}", "--noreload"], url, SHOUHU_DATA_DIR=media)
+        drain(server, "server")
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/api/v1/health")
