@@ -6,10 +6,20 @@ The served app is made once per run (a session fixture) and Chromium once per ru
 which runs them one module after the other. The modules share the demo county, so each journey
 writes only what no other reads: casework an intake for a child it looks up (and a sweep as of
 2027), eligibility the parameter rehab_age_max and a screening run, policy the task table's
-second version and a report on task 10, registry a child with its own ID number; smoke nothing
-but log-ins and a language. A new journey that needs the untouched demo data must not rely on
+second version and a report on task 10, registry and a11y a child each with its own ID number;
+smoke nothing but log-ins and a language. A new journey that needs the untouched demo data must not rely on
 running first: give it a fresh copy (a SQLite file copy, or CREATE DATABASE ... TEMPLATE on
-PostgreSQL, of a database loaded once), not another migrate and demo load."""
+PostgreSQL, of a database loaded once), not another migrate and demo load.
+
+Accessibility: every page a journey reaches is checked with axe-core against WCAG 2.1 A and AA
+(a11y.py) without the journey asking. The `browser` fixture (and so `page`) hands out pages that
+run the check after each navigation (goto, reload, wait_for_url, wait_for_load_state, ...) and on
+their last state when their context closes, and `screenshot` checks the page it saves. A journey
+calls `check_a11y(page)` itself only for a state reached without a navigation (an htmx swap, a
+field a script shows) that it takes no screenshot of. A new journey gets all of this by taking
+`page` or `browser`, as every journey must; one that runs at 1280 px and 375 px is checked at
+both. `SHOUHU_A11Y_REPORT=file` writes the violations to `file` instead of failing (to survey
+many pages at once). docs/accessibility.md says more."""
 
 from __future__ import annotations
 
@@ -25,6 +35,8 @@ from typing import Any
 import pytest
 
 from shouhu.core.testing.processes import free_port, scratch_database, shouhu_process, shouhu_run
+
+from .a11y import CheckedBrowser, check_a11y
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -121,8 +133,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-def browser() -> Any:
-    return CHROMIUM_PROCESS.get()
+def browser() -> Iterator[Any]:
+    """The journeys' Chromium, wrapped so every page a journey opens checks itself with axe-core
+    (a11y.py) after each navigation and when its context closes; contexts a test leaves open are
+    closed (and so checked) here."""
+    checked = CheckedBrowser(CHROMIUM_PROCESS.get())
+    yield checked
+    checked.close_all()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -143,6 +160,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> Path:
+    """Save the page to test-artifacts/<name>.png, after checking it with axe: a journey takes
+    screenshots of the states worth seeing, some reached without a navigation."""
+    check_a11y(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
