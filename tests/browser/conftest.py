@@ -7,14 +7,26 @@ which runs them one module after the other. The modules share the demo county, s
 writes only what no other reads: casework an intake for a child it looks up (and a sweep as of
 2027), eligibility the parameter rehab_age_max and a screening run, handlers the demo's T01 of
 秦小宝 (accepted, decided) and 桓仁镇's part of 秦小雪's T01, policy the task table's second
-version and a report on task 10, registry a child with its own ID number, not_recorded another
-(and the screening at once and suggestion it brings); smoke nothing but log-ins and a language.
-A new journey that needs the untouched demo data must not rely on
+version and a report on task 10, registry and a11y a child each with its own ID number,
+not_recorded another (and the screening at once and suggestion it brings); smoke nothing but
+log-ins and a language. A new journey that needs the untouched demo data must not rely on
 running first: give it a fresh copy (a SQLite file copy, or CREATE DATABASE ... TEMPLATE on
-PostgreSQL, of a database loaded once), not another migrate and demo load."""
+PostgreSQL, of a database loaded once), not another migrate and demo load.
+
+Accessibility: every page a journey reaches is checked with axe-core against WCAG 2.1 A and AA
+(a11y.py) without the journey asking. The `browser` fixture (and so `page`) hands out pages that
+run the check after each navigation (goto, reload, wait_for_url, wait_for_load_state, ...) and on
+their last state when their context closes, and `screenshot` checks the page it saves. A journey
+calls `check_a11y(page)` itself only for a state reached without a navigation (an htmx swap, a
+field a script shows) that it takes no screenshot of. A new journey gets all of this by taking
+`page` or `browser`, as every journey must; one that runs at 1280 px and 375 px is checked at
+both. `SHOUHU_A11Y_REPORT=file` writes the violations to `file` instead of failing (to survey
+many pages at once). docs/accessibility.md says more."""
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +37,8 @@ from typing import Any
 import pytest
 
 from shouhu.core.testing.processes import free_port, scratch_database, shouhu_process, shouhu_run
+
+from .a11y import CheckedBrowser, check_a11y
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -41,6 +55,21 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"server at {url} did not come up")
+
+
+def drain(process: subprocess.Popen[str], name: str) -> None:
+    """Copy a served process's output (runserver logs a line per request) to test-artifacts/<name>.log
+    as it comes: left in its pipe, it fills the pipe's 64 KB after some hundred requests and the
+    process blocks on its next write, so the browser waits for pages that never come."""
+
+    def copy() -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        with open(ARTIFACTS / f"{name}.log", "w", encoding="utf-8") as log:
+            for line in process.stdout or ():
+                log.write(line)
+                log.flush()
+
+    threading.Thread(target=copy, name=f"drain-{name}", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSta
         shouhu_run(["demo", "load"], url, SHOUHU_DATA_DIR=media)
         port = free_port()
         server = shouhu_process(["runserver", f"127.0.0.1:{port}", "--noreload"], url, SHOUHU_DATA_DIR=media)
+        drain(server, "server")
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/api/v1/health")
@@ -105,8 +135,13 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-def browser() -> Any:
-    return CHROMIUM_PROCESS.get()
+def browser() -> Iterator[Any]:
+    """The journeys' Chromium, wrapped so every page a journey opens checks itself with axe-core
+    (a11y.py) after each navigation and when its context closes; contexts a test leaves open are
+    closed (and so checked) here."""
+    checked = CheckedBrowser(CHROMIUM_PROCESS.get())
+    yield checked
+    checked.close_all()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -127,6 +162,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> Path:
+    """Save the page to test-artifacts/<name>.png, after checking it with axe: a journey takes
+    screenshots of the states worth seeing, some reached without a navigation."""
+    check_a11y(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

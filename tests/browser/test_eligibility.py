@@ -12,7 +12,7 @@ import pytest
 
 from shouhu.core.testing.processes import shouhu_process
 
-from .conftest import ServedStack, log_in, screenshot
+from .conftest import ServedStack, drain, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,7 @@ def worker(served_stack: ServedStack) -> Iterator[None]:
     process = shouhu_process(
         ["worker", "--interval", "0.2"], served_stack.database_url, SHOUHU_DATA_DIR=served_stack.data_dir
     )
+    drain(process, "eligibility-worker")
     try:
         yield
     finally:
