@@ -146,11 +146,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    """(Called for this folder's tests only.) Stop Chromium once the next test is not a journey."""
-    result = yield
-    if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
-        CHROMIUM_PROCESS.stop()
-    return result
+    """(Called for this folder's tests only.) Stop Chromium once the next test is not a journey —
+    also when this test's teardown fails (an accessibility check on its last page), or every
+    later test of the worker would meet Playwright's event loop (SynchronousOnlyOperation)."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
+            CHROMIUM_PROCESS.stop()
 
 
 @pytest.fixture
