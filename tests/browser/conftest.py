@@ -164,6 +164,21 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A page on a 375 px phone (the village director's and many supervisors' screen)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_fits(page: Any) -> None:
+    """The page does not scroll sideways (on a phone: nothing is cut off at the right)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save the page to test-artifacts/<name>.png, after checking it with axe: a journey takes
     screenshots of the states worth seeing, some reached without a navigation."""

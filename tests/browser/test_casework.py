@@ -14,7 +14,7 @@ import pytest
 
 from shouhu.core.testing.processes import shouhu_run
 
-from .conftest import ServedStack, log_in, screenshot
+from .conftest import ServedStack, assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 KEEP = ("T09", "T07", "T24")  # lead: 县教育局; each by duty incl. 县卫健局; lead: 县残联
@@ -55,11 +55,6 @@ def users(browser: Any) -> Iterator[Any]:
     yield open_as
     for context in contexts:
         context.close()
-
-
-def assert_fits(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def open_referral(page: Any, base: str, name: str, code: str) -> None:

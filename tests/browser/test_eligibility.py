@@ -96,14 +96,6 @@ def test_widening_the_rehab_age_limit_changes_the_preview_and_after_screening_th
     screenshot(page, "eligibility-6-counts-after")
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_a_township_supervisor_reads_the_results_on_a_phone(phone: Any, served_app: str) -> None:
     page = phone
     log_in(page, served_app, "supervisor_a")

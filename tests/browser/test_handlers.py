@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ServedStack, log_in, screenshot
+from .conftest import ServedStack, assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 375, "height": 740}
@@ -33,11 +33,6 @@ def users(browser: Any) -> Iterator[Any]:
     yield open_as
     for context in contexts:
         context.close()
-
-
-def assert_fits(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def open_row(page: Any, table: str, name: str, code: str) -> None:

@@ -7,29 +7,15 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import log_in, screenshot
+from .conftest import assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 ID_NUMBER = "210522201605101273"  # a boy born on 10 May 2016, used by no other journey
 NAME = "金满仓"
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def assert_fits(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def test_facts_not_recorded_decide_nothing_until_the_director_records_them(phone: Any, served_app: str) -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import log_in, screenshot
+from .conftest import assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 ID_NUMBER = "21052220160229986X"  # a girl born on 29 February 2016; the check digit is X
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def assert_fits(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def test_register_find_change_and_see_the_history_on_a_phone(phone: Any, served_app: str) -> None:

@@ -12,24 +12,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import log_in, screenshot
+from .conftest import assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 ID_NUMBER = "210522201304050775"  # a boy born on 5 April 2013, used by no other journey
 NAME = "朴智勋"
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def assert_fits(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} is {overflow} px wider than the screen"
 
 
 def register(page: Any, base: str) -> None:
