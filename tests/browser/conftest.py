@@ -120,14 +120,23 @@ class Chromium:
             from playwright.sync_api import sync_playwright
 
             self.playwright = sync_playwright().start()
-            self.instance = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                self.instance = self.playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
+            except Exception:
+                # A failed launch (Chromium not installed) must not leave the loop running: each
+                # later test of the worker would error with "Sync API inside the asyncio loop".
+                self.stop()
+                raise
         return self.instance
 
     def stop(self) -> None:
         if self.instance is not None:
             self.instance.close()
+        if self.playwright is not None:
             self.playwright.stop()
-            self.instance = self.playwright = None
+        self.instance = self.playwright = None
 
 
 CHROMIUM_PROCESS = Chromium()
