@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "ninja",  # so its API docs render from local static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "shouhu.core",
     "shouhu.regions",
     "shouhu.accounts",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shouhu.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shouhu.core.middleware.RequestContextMiddleware",
+    "shouhu.accounts.signin.middleware.TwoFactorMiddleware",
     "shouhu.core.replica.ReplicaMiddleware",
 ]
 
@@ -141,12 +146,28 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Django's validators with their messages in Chinese (Django 5.2's zh_Hans catalogue misses the
+# "too short" message since its text changed): shouhu/accounts/passwords.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shouhu.accounts.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "shouhu.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "shouhu.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "shouhu.accounts.passwords.NumericPasswordValidator"},
 ]
+# Sign-in throttling (shouhu/accounts/signin/throttle.py, docs/security.md "Sign-in"): failures
+# counted over a window per account name and per client address; after SLOW_AFTER failures each
+# further try must wait (1 s, 2 s, 4 s … at most a minute) and after LOCK_AFTER it is locked for
+# SIGNIN_LOCK_SECONDS unless an administrator lifts the lock. Kept in the database, so every web
+# process sees the same counts.
+SIGNIN_WINDOW_SECONDS = int(os.environ.get("SHOUHU_SIGNIN_WINDOW_SECONDS", str(15 * 60)))
+SIGNIN_LOCK_SECONDS = int(os.environ.get("SHOUHU_SIGNIN_LOCK_SECONDS", str(15 * 60)))
+SIGNIN_ACCOUNT_SLOW_AFTER = 3
+SIGNIN_ACCOUNT_LOCK_AFTER = int(os.environ.get("SHOUHU_SIGNIN_ACCOUNT_LOCK_AFTER", "5"))
+SIGNIN_ADDRESS_SLOW_AFTER = 10
+SIGNIN_ADDRESS_LOCK_AFTER = int(os.environ.get("SHOUHU_SIGNIN_ADDRESS_LOCK_AFTER", "20"))
+# Two-factor sign-in (TOTP): the name authenticator apps show; how long a password step waits for its code.
+OTP_TOTP_ISSUER = "守护"
+SIGNIN_CODE_STEP_SECONDS = 5 * 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -199,6 +220,13 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent with every response (shouhu/core/middleware.py). No inline scripts, styles or event handlers
+# anywhere: behaviour is in static files (shouhu/static/shouhu/forms.js). Empty turns it off.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "SHOUHU_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'self'; object-src 'none'",
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SHOUHU_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SHOUHU_SECURE_COOKIES", True)

@@ -25,6 +25,7 @@ from shouhu.access import Capability, can
 from shouhu.accounts.models import ApiToken, User
 from shouhu.accounts.personas import PERSONA_KEYS, ensure_personas
 from shouhu.api.urls import api
+from shouhu.core.testing.signin import sign_in
 from shouhu.core.testing.walk import Route, Sample, collect_samples, iter_routes, run_setups
 
 PUBLIC = "public"
@@ -143,7 +144,7 @@ def walk(django_db_setup: None, django_db_blocker: Any) -> Iterator[Walk]:
             sessions = {}
             for key in PERSONA_KEYS:
                 clients[key] = Client()
-                clients[key].force_login(personas[key])
+                sign_in(clients[key], personas[key])
                 sessions[key] = clients[key].cookies[settings.SESSION_COOKIE_NAME].value
             api_keys = {
                 key: api_token_issue(actor=personas["admin"], name=f"walk-{key}", user=personas[key])[1]
@@ -216,6 +217,6 @@ def test_api_path_as_every_persona(path: str, walk: Walk, db: None) -> None:
 def test_django_admin_turns_away_every_persona(personas: dict[str, User]) -> None:
     for key in PERSONA_KEYS:
         client = Client()
-        client.force_login(personas[key])
+        sign_in(client, personas[key])
         response = client.get("/admin/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"], key

@@ -18,9 +18,11 @@ can, children_visible_to`); a new app adds its module here and its names below.
 from .accounts import (
     access_api_token,
     access_department,
+    access_signin_lock,
     access_user,
     api_tokens_visible_to,
     departments_visible_to,
+    signin_locks_visible_to,
     users_visible_to,
 )
 from .capabilities import (
@@ -131,6 +133,7 @@ __all__ = [
     "access_rule",
     "access_run",
     "access_saved_filter",
+    "access_signin_lock",
     "access_township",
     "access_transfer",
     "access_transfer_decision",
@@ -188,6 +191,7 @@ __all__ = [
     "runs_visible_to",
     "saved_filters_visible_to",
     "screening_regions_for",
+    "signin_locks_visible_to",
     "township_of",
     "townships_visible_to",
     "transfers_to_decide",

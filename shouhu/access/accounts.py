@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from shouhu.accounts.models import ApiToken, Department, User
+from shouhu.accounts.models import ApiToken, Department, SignInLock, User
 
 from .capabilities import Capability, can
 
@@ -47,3 +47,16 @@ def access_api_token(user: User, token_id: int) -> ApiToken:
         return api_tokens_visible_to(user).get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise Http404("令牌不存在") from None
+
+
+def signin_locks_visible_to(user: User) -> QuerySet[SignInLock]:
+    if can(user, Capability.MANAGE_USERS):
+        return SignInLock.objects.all()
+    return SignInLock.objects.none()
+
+
+def access_signin_lock(user: User, lock_id: int) -> SignInLock:
+    try:
+        return signin_locks_visible_to(user).get(pk=lock_id)
+    except SignInLock.DoesNotExist:
+        raise Http404("锁定记录不存在") from None

@@ -124,3 +124,72 @@ class ApiToken(TimeStampedModel):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SignInAttempt(models.Model):
+    """One try at signing in, kept to slow down and lock out guessing (shouhu/accounts/signin/throttle.py).
+    `username` is what was typed, lower-cased: an account that does not exist is counted the same,
+    so the answers never tell whether it does."""
+
+    class Step(models.TextChoices):
+        PASSWORD = "password", "密码"
+        CODE = "code", "验证码"
+
+    username = models.CharField("用户名", max_length=150)
+    ip_address = models.GenericIPAddressField("地址", null=True, blank=True)
+    step = models.CharField("步骤", max_length=10, choices=Step.choices, default=Step.PASSWORD)
+    succeeded = models.BooleanField("成功", default=False)
+    at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "登录尝试"
+        verbose_name_plural = "登录尝试"
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_attempt_user_at"),
+            models.Index(fields=["ip_address", "at"], name="signin_attempt_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SignInLock(models.Model):
+    """An account name or an address that may not sign in until `locked_until` (or until an
+    administrator lifts it)."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "账号"
+        ADDRESS = "address", "地址"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    key = models.CharField("账号或地址", max_length=150)
+    locked_at = models.DateTimeField("锁定时间")
+    locked_until = models.DateTimeField("锁定至")
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    lifted_at = models.DateTimeField("解除时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, verbose_name="解除人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "登录锁定"
+        verbose_name_plural = "登录锁定"
+        ordering = ["-locked_at"]
+        indexes = [models.Index(fields=["kind", "key", "locked_until"], name="signin_lock_key_until")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"  # type: ignore[attr-defined]
+
+
+class TwoFactorRole(models.Model):
+    """A role whose users must sign in with a second factor (TOTP). Data, so the administrator
+    can change it (users → 两步验证); seeded with the county administrator and the caseworker."""
+
+    role = models.CharField("角色", max_length=30, choices=Role.choices, unique=True)
+
+    class Meta:
+        verbose_name = "须两步验证的角色"
+        verbose_name_plural = "须两步验证的角色"
+
+    def __str__(self) -> str:
+        return self.get_role_display()  # type: ignore[attr-defined,no-any-return]

@@ -94,4 +94,12 @@ def ensure_personas(password: str = DEMO_PASSWORD) -> dict[str, User]:
         User.objects.filter(pk=user.pk).update(is_demo=True)
         user.is_demo = True
         users[persona.key] = user
+    # The demo administrator and caseworker (roles that must use two-factor) get the demo
+    # authenticator key, so the demo and the tests can sign in as them (README, "Demo").
+    from .signin.two_factor import demo_authenticator, required_roles
+
+    required = required_roles()
+    for user in users.values():
+        if user.role in required:
+            demo_authenticator(user)
     return users

@@ -172,3 +172,21 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 def api_token_touch(token: ApiToken) -> None:
     """Bookkeeping, not a domain change: no audit row."""
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """A user changes their own password: the current one first, then Django's validators
+    (messages in Chinese: shouhu/accounts/passwords.py)."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": "当前密码不正确"})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as e:
+        raise ValidationError({"new_password": e.messages}) from None
+    if old_password == new_password:
+        raise ValidationError({"new_password": "新密码不能与当前密码相同"})
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(actor=user, action="users.change_password", target=user, summary="修改本人密码")
+    return user

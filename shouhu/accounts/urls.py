@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .signin import views as signin_views
 
 users = (
     [
@@ -9,6 +10,9 @@ users = (
         path("<int:user_id>/", views.user_edit, name="edit"),
         path("<int:user_id>/active/", views.user_set_active, name="set_active"),
         path("<int:user_id>/password/", views.user_set_password, name="set_password"),
+        path("<int:user_id>/two-factor/reset/", views.two_factor_reset, name="two_factor_reset"),
+        path("two-factor/", views.two_factor_roles, name="two_factor_roles"),
+        path("locks/<int:lock_id>/lift/", views.signin_lock_lift, name="lift_lock"),
         path("api-tokens/", views.api_token_list, name="api_tokens"),
         path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     ],
@@ -29,4 +33,15 @@ audit = (
         path("", views.audit_list, name="list"),
     ],
     "audit",
+)
+
+# A user's own account: password, two-factor sign-in.
+account = (
+    [
+        path("password/", signin_views.password_change, name="password"),
+        path("two-factor/", signin_views.two_factor_overview, name="two_factor"),
+        path("two-factor/enrol/", signin_views.two_factor_enrol, name="two_factor_enrol"),
+        path("two-factor/recovery-codes/", signin_views.recovery_codes_renew, name="recovery_codes"),
+    ],
+    "account",
 )

@@ -12,6 +12,7 @@ from shouhu.access import (
     access_api_token,
     access_department,
     access_rule,
+    access_signin_lock,
     access_user,
     api_tokens_visible_to,
     can,
@@ -22,6 +23,8 @@ from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
 from .forms import ApiTokenForm, DepartmentForm, PasswordForm, UserFilterForm, UserForm
+from .signin import throttle, two_factor
+from .signin.forms import TwoFactorRolesForm
 
 
 @access_rule(Capability.MANAGE_USERS)
@@ -36,6 +39,7 @@ def user_list(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "page": paginate(request, users),
             "query": query_without_page(request),
+            "locks": throttle.active_locks(),
         },
     )
 
@@ -85,6 +89,8 @@ def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
             "title": f"编辑用户：{target.display_name}",
             "target": target,
             "password_form": PasswordForm(),
+            "lock": throttle.account_lock_for(target),
+            "two_factor_enabled": two_factor.authenticator_of(target) is not None,
         },
     )
 
@@ -115,6 +121,37 @@ def user_set_password(request: AuthedRequest, user_id: int) -> HttpResponse:
             messages.success(request, f"已重置 {target.username} 的密码")
             return redirect("users:edit", user_id=target.pk)
     return render(request, "accounts/password_form.html", {"form": form, "target": target})
+
+
+@require_POST
+@access_rule(Capability.MANAGE_USERS)
+def signin_lock_lift(request: AuthedRequest, lock_id: int) -> HttpResponse:
+    lock = access_signin_lock(request.user, lock_id)
+    throttle.lock_lift(actor=request.user, lock=lock)
+    messages.success(request, f"已解除对{lock.get_kind_display()} {lock.key} 的登录锁定")  # type: ignore[attr-defined]
+    back = request.POST.get("back", "")
+    return redirect("users:edit", user_id=int(back)) if back.isdigit() else redirect("users:list")
+
+
+@require_POST
+@access_rule(Capability.MANAGE_USERS)
+def two_factor_reset(request: AuthedRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)
+    if two_factor.reset(actor=request.user, user=target):
+        messages.success(request, f"已重置 {target.display_name} 的两步验证，其下次登录时须重新启用")
+    else:
+        messages.info(request, f"{target.display_name} 尚未启用两步验证")
+    return redirect("users:edit", user_id=target.pk)
+
+
+@access_rule(Capability.MANAGE_USERS)
+def two_factor_roles(request: AuthedRequest) -> HttpResponse:
+    form = TwoFactorRolesForm(request.POST or None, initial={"roles": sorted(two_factor.required_roles())})
+    if request.method == "POST" and form.is_valid():
+        two_factor.required_roles_set(actor=request.user, roles=form.cleaned_data["roles"])
+        messages.success(request, "已保存须两步验证的角色（对之后的登录生效）")
+        return redirect("users:two_factor_roles")
+    return render(request, "accounts/two_factor_roles.html", {"form": form})
 
 
 @access_rule(Capability.MANAGE_USERS)

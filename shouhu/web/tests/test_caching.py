@@ -18,6 +18,7 @@ from django.test import Client
 from shouhu.accounts.models import Department, User
 from shouhu.accounts.personas import TOWNSHIP_A, ensure_personas
 from shouhu.casework.tests.helpers import import_table
+from shouhu.core.testing.signin import sign_in
 from shouhu.policy.models import ReportFrequency
 from shouhu.policy.reorganisations.services import NewUnit, reorganisation_record
 from shouhu.policy.selectors import current_document, task_list
@@ -40,7 +41,7 @@ def users(transactional_db: None) -> Iterator[dict[str, User]]:
 
 def home(user: User) -> str:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get("/")
     assert response.status_code == 200
     return response.content.decode()

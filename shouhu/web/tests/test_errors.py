@@ -13,6 +13,7 @@ from django.urls import include, path
 from django.views.defaults import server_error
 
 from shouhu.accounts.models import User
+from shouhu.core.testing.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_a_way_back_only_to_our_own_pages(login: Any) -> None:
 
 def test_csrf_failure_in_chinese(personas: dict[str, User]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(personas["caseworker"])
+    sign_in(client, personas["caseworker"])
     response = client.post("/notifications/read/")
     assert response.status_code == 403
     html = _text(response)

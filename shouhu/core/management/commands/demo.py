@@ -1,4 +1,5 @@
-"""`shouhu demo load`: demo villages and one user per role, clearly marked as demo data."""
+"""`shouhu demo load`: demo villages and one user per role, clearly marked as demo data; `shouhu demo
+code`: the code the demo authenticator shows now (for the demo administrator and caseworker)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from shouhu.accounts.personas import DEMO_PASSWORD, PERSONAS, ensure_personas
+from shouhu.accounts.signin.two_factor import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from shouhu.core.demo import demo_loaders
 
 
@@ -19,10 +21,14 @@ class Command(BaseCommand):
         generate = sub.add_parser("generate", help="生成模拟儿童数据（用于演示和性能测试）")
         generate.add_argument("--children", type=int, required=True, help="生成的儿童人数")
         generate.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子生成相同数据）")
+        sub.add_parser("code", help="演示身份验证器当前的验证码（admin、caseworker 登录时输入）")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "generate":
             self._generate(options["children"], options["seed"])
+            return
+        if action == "code":
+            self._code()
             return
         users = ensure_personas()
         for loader in demo_loaders():
@@ -38,6 +44,17 @@ class Command(BaseCommand):
                 else (user.department.official_name if user.department else (user.organisation or "全县"))
             )
             self.stdout.write(f"  {persona.key:<14} {user.get_role_display()}（{scope}）")
+        self.stdout.write(
+            f"须两步验证的演示账号（admin、caseworker）登录时还要输入验证码：在身份验证器中添加密钥 "
+            f"{DEMO_TOTP_SECRET}，或运行 shouhu demo code 查看当前验证码。"
+        )
+
+    def _code(self) -> None:
+        from binascii import unhexlify
+
+        from django_otp.oath import totp
+
+        self.stdout.write(f"{totp(unhexlify(DEMO_TOTP_KEY)):06d}")
 
     def _generate(self, count: int, seed: int) -> None:
         import time
