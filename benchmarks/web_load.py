@@ -22,7 +22,8 @@
   when it has fewer than 500 pages, which the results say); the first child of that list; the
   待补充信息 worklist (the county's as the caseworker, that township's children waiting for school
   attendance, and the village director's: the list a director opens on a phone); the home page
-  of each role (one persona each, logged in through /login/ with the demo password).
+  of each role (one persona each, logged in through /login/ with the demo password, and the demo
+  authenticator's code for the roles that sign in with one).
 - Each page: a check request (200, not the login page), 5 s of warm-up, then `wrk --latency` for
   `--duration` seconds at `--connections` connections (a Lua script sends the session cookie and
   counts non-2xx responses, which wrk's own count misses for 3xx), `--runs` times back to back:
@@ -346,9 +347,40 @@ class Server:
         )
         for value in headers.get_all("Set-Cookie") or []:
             cookies.load(value)
+        if status == 302 and headers.get("Location", "").endswith("/login/code/"):
+            status, headers = self.give_code(cookies, csrf, origin)
         if status != 302 or "sessionid" not in cookies:
             sys.exit(f"{username} 登录失败（{status}）")
         return f"sessionid={cookies['sessionid'].value}; csrftoken={csrf}"
+
+    def give_code(self, cookies: SimpleCookie, csrf: str, origin: str) -> tuple[int, Any]:
+        """The second step for a persona whose role signs in with a code (the demo administrator
+        and caseworker carry the demo authenticator: README, "Demo")."""
+        from binascii import unhexlify
+
+        from django_otp.oath import totp
+
+        from shouhu.accounts.signin.two_factor import DEMO_TOTP_KEY
+
+        session = f"sessionid={cookies['sessionid'].value}; csrftoken={csrf}"
+        status, _headers, body = self.request("GET", "/login/code/", cookie=session)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        assert status == 200 and token, "验证码页没有 CSRF 令牌"
+        code = f"{totp(unhexlify(DEMO_TOTP_KEY)):06d}"
+        status, headers, _ = self.request(
+            "POST",
+            "/login/code/",
+            cookie=session,
+            body=urllib.parse.urlencode({"code": code, "csrfmiddlewaretoken": token.group(1).decode()}),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": origin,
+                "Referer": f"{origin}/login/code/",
+            },
+        )
+        for value in headers.get_all("Set-Cookie") or []:
+            cookies.load(value)
+        return status, headers
 
     def drain(self, workers: int) -> None:
         """Wait for requests a finished wrk left queued (it closes its connections, but the workers
