@@ -55,3 +55,15 @@ def test_main_pages_raise_no_csp_violation(browser: Any, served_app: str, person
         _visit(page, f"{served_app}{url}", violations)
     context.close()
     assert violations == [] and console == [], "\n".join(violations + console)
+
+
+def test_the_collector_sees_a_violation(browser: Any, served_app: str) -> None:
+    """The check above can fail: an inline style added to a page is blocked and reported."""
+    context = browser.new_context(locale="zh-CN")
+    context.add_init_script(COLLECT)
+    page = context.new_page()
+    page.goto(f"{served_app}/login/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>')")
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert "style-src" in page.evaluate("window.__cspViolations")[0]
+    context.close()
