@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("shouhu.web.urls")),  # home, sign-in, notifications, language
     path("regions/", include("shouhu.regions.urls")),
     path("users/", include(accounts_urls.users)),
+    path("account/", include(accounts_urls.account)),
     path("departments/", include(accounts_urls.departments)),
     path("audit/", include(accounts_urls.audit)),
     path("policy/", include("shouhu.policy.urls")),

@@ -18,9 +18,12 @@ can, children_visible_to`); a new app adds its module here and its names below.
 from .accounts import (
     access_api_token,
     access_department,
+    access_own_api_token,
     access_user,
     api_tokens_visible_to,
     departments_visible_to,
+    may_issue_api_token,
+    own_api_tokens,
     users_visible_to,
 )
 from .capabilities import (
@@ -124,6 +127,7 @@ __all__ = [
     "access_handled_referral",
     "access_import_run",
     "access_intake",
+    "access_own_api_token",
     "access_progress_report",
     "access_referral",
     "access_referred_child",
@@ -162,6 +166,7 @@ __all__ = [
     "may_export_department",
     "may_handle_import_run",
     "may_handle_referral",
+    "may_issue_api_token",
     "may_register_in",
     "may_request_transfer_to",
     "may_screen_region",
@@ -170,6 +175,7 @@ __all__ = [
     "may_see_transfer_origin",
     "may_take_intake",
     "may_transfer_referral",
+    "own_api_tokens",
     "pending_visible_to",
     "referral_cooperators",
     "referral_handlers",
