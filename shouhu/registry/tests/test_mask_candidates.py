@@ -215,3 +215,11 @@ def test_the_eligibility_export_leaves_enough_numbers(child: Child, login: Any) 
     text = " ".join(str(cell) for row in rows for cell in row)
     assert child.name in text and child.id_number_masked in text
     assert_enough(text.replace("岁", "") + f" {rows[1][3]} 岁", "资格名单导出", child)
+
+
+def test_the_duplicates_review_leaves_enough_numbers(child: Child, login: Any, personas: dict[str, User]) -> None:
+    twin = register(personas["caseworker"], id_number="210522201503150031", name="张小名")  # queued at once
+    page = visible_text(login("caseworker").get("/children/duplicates/").content.decode())
+    assert child.name in page and twin.name in page and f"{BORN:%Y-%m}" in page
+    assert "210522201503150031" not in page
+    assert_enough(page, "疑似重复", child)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from shouhu.accounts import selectors, services
 from shouhu.accounts.models import ApiToken, User
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         self.stdout.write("编号\t系统名称\t前缀\t代表用户\t签发人\t有效期至\t最近使用\t状态")
         for t in tokens:
             state = "已吊销" if t.revoked_at else "有效"
-            last = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "—"
+            last = f"{timezone.localtime(t.last_used_at):%Y-%m-%d %H:%M}" if t.last_used_at else "—"
             expires = t.expires_on.isoformat() if t.expires_on else "—"
             self.stdout.write(
                 f"{t.pk}\t{t.name}\t{t.key_prefix}…\t{t.user.username}\t{t.issuer_label}\t{expires}\t{last}\t{state}"
@@ -79,7 +80,8 @@ class Command(BaseCommand):
         if token is None:
             raise CommandError(f"令牌 #{token_id} 不存在")
         if token.revoked_at is not None:
-            self.stdout.write(f"令牌 #{token.pk}「{token.name}」已于 {token.revoked_at:%Y-%m-%d %H:%M} 吊销，未作改动")
+            revoked = timezone.localtime(token.revoked_at)
+            self.stdout.write(f"令牌 #{token.pk}「{token.name}」已于 {revoked:%Y-%m-%d %H:%M} 吊销，未作改动")
             return
         services.api_token_revoke(actor=None, token=token)
         self.stdout.write(f"已吊销令牌 #{token.pk}「{token.name}」")
