@@ -223,3 +223,17 @@ def test_the_duplicates_review_leaves_enough_numbers(child: Child, login: Any, p
     assert child.name in page and twin.name in page and f"{BORN:%Y-%m}" in page
     assert "210522201503150031" not in page
     assert_enough(page, "疑似重复", child)
+
+
+def test_the_migration_rewrites_stored_masks_without_decrypting(child: Child) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("shouhu.registry.migrations.0008_id_masks_hide_sequence")
+    Child.objects.filter(pk=child.pk).update(id_number_masked="2105**********0015")
+    no_id = register(child.created_by, id_number=None, no_id_reason="尚未办理户口登记", name="李小红")
+    migration.hide_sequence(apps, None)
+    child.refresh_from_db()
+    no_id.refresh_from_db()
+    assert (child.id_number_masked, no_id.id_number_masked) == ("2105**************", "")
