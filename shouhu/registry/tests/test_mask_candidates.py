@@ -225,14 +225,14 @@ def test_the_duplicates_review_leaves_enough_numbers(child: Child, login: Any, p
     assert_enough(page, "疑似重复", child)
 
 
-def test_the_migration_rewrites_stored_masks_without_decrypting(child: Child) -> None:
+def test_the_migration_rewrites_stored_masks_without_decrypting(child: Child, personas: dict[str, User]) -> None:
     from importlib import import_module
 
     from django.apps import apps
 
     migration = import_module("shouhu.registry.migrations.0008_id_masks_hide_sequence")
     Child.objects.filter(pk=child.pk).update(id_number_masked="2105**********0015")
-    no_id = register(child.created_by, id_number=None, no_id_reason="尚未办理户口登记", name="李小红")
+    no_id = register(personas["caseworker"], id_number=None, no_id_reason="尚未办理户口登记", name="李小红")
     migration.hide_sequence(apps, None)
     child.refresh_from_db()
     no_id.refresh_from_db()
