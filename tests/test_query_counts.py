@@ -611,7 +611,8 @@ class World:
         for _ in range(n):
             i = self._next()
             last = f"qc-token-{i}"
-            api_token_issue(actor=self.personas["admin"], name=last, user=self.personas[["leader", "officer_a"][i % 2]])
+            owner = self.personas[["leader", "officer_a"][i % 2]]
+            api_token_issue(actor=owner, name=last, user=owner)
         return last
 
     def add_audit(self, n: int) -> str:

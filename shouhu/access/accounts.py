@@ -37,9 +37,10 @@ def access_user(user: User, user_id: int) -> User:
 
 
 def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """Every token for an administrator (to see who holds one and revoke it); none otherwise."""
     if not can(user, Capability.MANAGE_USERS):
         return ApiToken.objects.none()
-    return ApiToken.objects.select_related("user__region", "user__department").order_by("-created_at")
+    return ApiToken.objects.select_related("user__region", "user__department", "issued_by").order_by("-created_at")
 
 
 def access_api_token(user: User, token_id: int) -> ApiToken:
@@ -60,3 +61,25 @@ def access_signin_lock(user: User, lock_id: int) -> SignInLock:
         return signin_locks_visible_to(user).get(pk=lock_id)
     except SignInLock.DoesNotExist:
         raise Http404("锁定记录不存在") from None
+
+
+def own_api_tokens(user: User) -> QuerySet[ApiToken]:
+    """The tokens acting as `user` ("我的API令牌"), whoever issued them."""
+    if not can(user, Capability.OWN_API_TOKENS):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).select_related("issued_by").order_by("-created_at")
+
+
+def access_own_api_token(user: User, token_id: int) -> ApiToken:
+    try:
+        return own_api_tokens(user).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404("令牌不存在") from None
+
+
+def may_issue_api_token(actor: User, user: User) -> bool:
+    """A person's token is issued by that person only: an administrator cannot hand themselves
+    (or a system) another person's rights, and no token is issued through a token."""
+    if getattr(actor, "api_token", None) is not None:
+        return False
+    return actor.pk == user.pk and can(actor, Capability.OWN_API_TOKENS)

@@ -39,6 +39,7 @@ class Capability(StrEnum):
     REQUEST_TRANSFER = "request_transfer"
     DECIDE_TRANSFERS = "decide_transfers"
     VIEW_TRANSFERS = "view_transfers"
+    OWN_API_TOKENS = "own_api_tokens"
 
 
 R = Role
@@ -95,12 +96,30 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.REQUEST_TRANSFER: frozenset({R.VILLAGE_DIRECTOR, R.TOWNSHIP_SUPERVISOR}),
     Capability.DECIDE_TRANSFERS: frozenset({R.TOWNSHIP_SUPERVISOR, R.CASEWORKER}),
     Capability.VIEW_TRANSFERS: frozenset({R.VILLAGE_DIRECTOR, R.TOWNSHIP_SUPERVISOR, R.CASEWORKER}),
+    # API tokens for one's own account ("我的API令牌"): issued by their owner only; a token acts
+    # as its owner (docs/security.md, "API tokens"). Administrators see and revoke all of them.
+    Capability.OWN_API_TOKENS: STAFF_ROLES,
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 
 
-def can(user: User, capability: Capability) -> bool:
+def _role_can(user: User, capability: Capability) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in ROLES_BY_CAPABILITY.get(capability, ()))
+
+
+def can(user: User, capability: Capability) -> bool:
+    """A request through an API token its owner did not issue (`ApiToken.issued_by_owner`) never
+    reveals sensitive fields, and may do only what its issuer may do too: a token gives no one
+    more than they have."""
+    if not _role_can(user, capability):
+        return False
+    token = getattr(user, "api_token", None)
+    if token is not None and not token.issued_by_owner:
+        if capability == Capability.REVEAL_SENSITIVE:
+            return False
+        if token.issued_by is not None and not _role_can(token.issued_by, capability):
+            return False
+    return True
 
 
 def capabilities_of(user: User) -> frozenset[str]:

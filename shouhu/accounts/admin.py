@@ -1,5 +1,7 @@
 """Django admin is for rare configuration by a superuser; day-to-day screens are the product's own."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -23,5 +25,13 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "key_prefix", "user", "last_used_at", "revoked_at")
+    list_display = ("name", "key_prefix", "user", "issued_by", "expires_on", "last_used_at", "revoked_at")
     readonly_fields = ("key_prefix", "key_hash")
+
+    # Issued by their owners ("我的API令牌") or `shouhu tokens issue`, revoked on the product's
+    # pages (audited): here they are only read, so no one hands a token to another account.
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

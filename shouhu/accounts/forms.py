@@ -71,21 +71,14 @@ class DepartmentForm(forms.Form):
     note = forms.CharField(label="备注", max_length=300, required=False)
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    """A user by name, role and where they work (two 李业务 in different units stay apart)."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.picker_label)
-
-
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label="对接系统名称", max_length=100)
-    user = UserChoiceField(label="代表用户（令牌按此用户的角色和范围访问数据）", queryset=User.objects.none())
+    """A token for one's own account ("我的API令牌"): which system will use it, until when."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True)
-            .select_related("region", "department")
-            .order_by("role", "region__code", "department__id", "full_name", "username")
-        )
+    name = forms.CharField(label="对接系统名称", max_length=100, help_text="例如：县教育局学籍系统")
+    expires_on = forms.DateField(
+        label="有效期至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="留空：长期有效，直到吊销",
+        error_messages={"invalid": "「有效期至」应为日期（YYYY-MM-DD）"},
+    )

@@ -104,11 +104,26 @@ class User(AbstractUser):
 
 
 class ApiToken(TimeStampedModel):
-    """A token for another department's system. It acts as `user`, so the same access
-    rules apply to the API as to that user in the UI. Only a hash is stored."""
+    """A key for `/api/v1/`, used by another department's system (`name`) on behalf of `user`:
+    it acts as that user, so the same access rules apply as in the UI. Only a hash is stored.
+
+    A person's token is issued by that person (`issued_by` is `user`, "我的API令牌"). A token
+    issued by anyone else — an operator at the command line (`issued_by` empty), or an
+    administrator before tokens were self-service — never reveals sensitive fields and has no
+    capability its issuer lacks (`shouhu/access/capabilities.py`; docs/security.md, "API tokens")."""
 
     name = models.CharField("系统名称", max_length=100)
     user = models.ForeignKey(User, verbose_name="代表用户", on_delete=models.PROTECT, related_name="api_tokens")
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name="签发人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="为空：在服务器上用命令行签发",
+    )
+    expires_on = models.DateField("有效期至", null=True, blank=True, help_text="这一天之后不能再使用；为空：长期有效")
     key_prefix = models.CharField("前缀", max_length=8, db_index=True)
     key_hash = models.CharField("摘要", max_length=64, unique=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
@@ -120,6 +135,18 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def issued_by_owner(self) -> bool:
+        return self.issued_by_id is not None and self.issued_by_id == self.user_id
+
+    @property
+    def issuer_label(self) -> str:
+        return self.issued_by.display_name if self.issued_by is not None else "命令行"
+
+    def audit_detail(self) -> dict[str, object]:
+        """What every audit row made through this token says about it."""
+        return {"id": self.pk, "name": self.name, "issued_by": self.issuer_label, "issued_by_id": self.issued_by_id}
 
     @staticmethod
     def hash_key(key: str) -> str:

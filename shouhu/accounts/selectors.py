@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from shouhu.access import Capability, can, departments_visible_to, users_visible_to
 from shouhu.core.models import AuditEvent
 
-from .models import Department, User
+from .models import ApiToken, Department, User
 
 
 def user_list(actor: User, *, q: str = "", role: str = "", active: str = "") -> QuerySet[User]:
@@ -41,3 +41,10 @@ def audit_events(actor: User, *, action: str = "", actor_q: str = "", object_id:
     if actor_q:  # by name or by login name
         events = events.filter(Q(actor_label__icontains=actor_q) | Q(actor__full_name__icontains=actor_q))
     return events.order_by("-at", "-id")
+
+
+def api_tokens_for_operator(username: str = "") -> QuerySet[ApiToken]:
+    """Every token (or one user's), for an operator at the server (`shouhu tokens list`): the
+    command line is the system, as for exports without --as. No key: only its hash is stored."""
+    tokens = ApiToken.objects.select_related("user", "issued_by").order_by("id")
+    return tokens.filter(user__username=username) if username else tokens

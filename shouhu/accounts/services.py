@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from shouhu.access.accounts import may_issue_api_token
 from shouhu.core import audit
+from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 from shouhu.web.caching import POLICY, bump
 
@@ -147,26 +150,82 @@ def department_update(*, actor: User, department: Department, official_name: str
     return department
 
 
+COMMAND_LINE = "命令行"  # the audit rows' actor when an operator issues or revokes at the server
+
+
 @transaction.atomic
-def api_token_issue(*, actor: User, name: str, user: User) -> tuple[ApiToken, str]:
-    """Returns the token row and the plain key, which is shown once and never stored."""
+def api_token_issue(
+    *, actor: User | None, name: str, user: User, expires_on: datetime.date | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token acting as `user`; returns the row and the plain key, which is shown once and
+    never stored. Only `user` may issue a token for their own account (`actor` is `user`); `actor`
+    None is an operator at the command line (`shouhu tokens issue`), whose tokens never reveal
+    sensitive fields (docs/security.md, "API tokens")."""
+    if actor is not None and not may_issue_api_token(actor, user):
+        raise PermissionDenied("只能为自己的账号签发接口令牌；其他人的令牌请由本人在「我的API令牌」中签发")
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "「系统名称」不能为空"
+    elif len(name) > 100:
+        errors["name"] = "「系统名称」不能超过 100 个字"
+    if not user.is_active:
+        errors["user"] = f"「代表用户」：{user.username} 已停用，不能签发令牌"
+    if expires_on is not None and expires_on < today():
+        errors["expires_on"] = f"「有效期至」：{expires_on.isoformat()} 早于今天"
+    if errors:
+        raise ValidationError(errors)
     key = "sh_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(name=name.strip(), user=user, key_prefix=key[:8], key_hash=ApiToken.hash_key(key))
+    token = ApiToken.objects.create(
+        name=name,
+        user=user,
+        issued_by=actor,
+        expires_on=expires_on,
+        key_prefix=key[:8],
+        key_hash=ApiToken.hash_key(key),
+    )
+    until = f"，有效期至 {expires_on.isoformat()}" if expires_on else ""
     audit.record(
         actor=actor,
+        actor_label=COMMAND_LINE,
         action="api_tokens.issue",
         target=token,
-        summary=f"签发接口令牌：{name}（代表 {user.display_name}）",
+        summary=f"签发接口令牌：{name}（代表 {user.display_name}，签发人 {token.issuer_label}{until}）",
+        detail={"token": token.audit_detail(), "user": user.username, "expires_on": str(expires_on or "")},
     )
     return token, key
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token (its owner, an administrator, or `actor` None: an operator at the command
+    line). Revoking a revoked token changes nothing and writes no row."""
+    if token.revoked_at is not None:
+        return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record(actor=actor, action="api_tokens.revoke", target=token, summary=f"吊销接口令牌：{token.name}")
+    audit.record(
+        actor=actor,
+        actor_label=COMMAND_LINE,
+        action="api_tokens.revoke",
+        target=token,
+        summary=f"吊销接口令牌：{token.name}（代表 {token.user.display_name}）",
+        detail={"token": token.audit_detail()},
+    )
     return token
+
+
+@transaction.atomic
+def api_tokens_listed(*, count: int, username: str = "") -> None:
+    """An operator listed the tokens at the command line (`shouhu tokens list`): audited."""
+    audit.record(
+        actor=None,
+        actor_label=COMMAND_LINE,
+        action="api_tokens.list",
+        object_type="accounts.apitoken",
+        summary=f"查看接口令牌列表{'（' + username + '）' if username else ''}：{count} 个",
+        detail={"user": username, "count": count},
+    )
 
 
 def api_token_touch(token: ApiToken) -> None:

@@ -19,6 +19,14 @@ users = (
     "users",
 )
 
+account = (
+    [
+        path("api-tokens/", views.my_api_tokens, name="api_tokens"),
+        path("api-tokens/<int:token_id>/revoke/", views.my_api_token_revoke, name="api_token_revoke"),
+    ],
+    "account",
+)
+
 departments = (
     [
         path("", views.department_list, name="list"),

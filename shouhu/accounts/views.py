@@ -11,11 +11,13 @@ from shouhu.access import (
     Capability,
     access_api_token,
     access_department,
+    access_own_api_token,
     access_rule,
     access_signin_lock,
     access_user,
     api_tokens_visible_to,
     can,
+    own_api_tokens,
 )
 from shouhu.core.actions import ACTION_LABELS
 from shouhu.web.forms import add_validation_errors
@@ -156,16 +158,10 @@ def two_factor_roles(request: AuthedRequest) -> HttpResponse:
 
 @access_rule(Capability.MANAGE_USERS)
 def api_token_list(request: AuthedRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST or None)
-    new_key = None
-    if request.method == "POST" and form.is_valid():
-        token, new_key = services.api_token_issue(actor=request.user, **form.cleaned_data)
-        messages.success(request, f"已签发令牌「{token.name}」。请立即复制，离开本页后无法再次查看。")
-        form = ApiTokenForm()
+    """Every token, who it acts as and who issued it: to see and revoke. Tokens are issued by
+    their owners ("我的API令牌") or by an operator at the command line, not here."""
     tokens = api_tokens_visible_to(request.user)
-    return render(
-        request, "accounts/api_tokens.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key}
-    )
+    return render(request, "accounts/api_tokens.html", {"page": paginate(request, tokens)})
 
 
 @require_POST
@@ -175,6 +171,35 @@ def api_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"令牌「{token.name}」已吊销")
     return redirect("users:api_tokens")
+
+
+@access_rule(Capability.OWN_API_TOKENS)
+def my_api_tokens(request: AuthedRequest) -> HttpResponse:
+    """我的API令牌: a token for one's own account, issued by oneself, shown once."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = services.api_token_issue(actor=request.user, user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            add_validation_errors(form, e)
+        else:
+            messages.success(request, f"已签发令牌「{token.name}」。请立即复制，离开本页后无法再次查看。")
+            form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/my_api_tokens.html",
+        {"form": form, "page": paginate(request, own_api_tokens(request.user)), "new_key": new_key},
+    )
+
+
+@require_POST
+@access_rule(Capability.OWN_API_TOKENS)
+def my_api_token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
+    token = access_own_api_token(request.user, token_id)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"令牌「{token.name}」已吊销")
+    return redirect("account:api_tokens")
 
 
 @access_rule(Capability.VIEW_DEPARTMENTS)

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     "two_factor.roles": "设置须两步验证的角色",
     "api_tokens.issue": "签发接口令牌",
     "api_tokens.revoke": "吊销接口令牌",
+    "api_tokens.list": "查看接口令牌列表",
     "department.create": "新建单位",
     "departments.update": "修改单位",
     "regions.create": "新增区划",

@@ -26,12 +26,14 @@ def record(
     object_id: str | int = "",
     summary: str = "",
     detail: dict[str, Any] | None = None,
+    actor_label: str = "",
 ) -> AuditEvent:
-    """Append an audit row. Call it inside the transaction of the change it describes."""
+    """Append an audit row. Call it inside the transaction of the change it describes.
+    `actor_label`: who acted when no user did ("命令行" for an operator; "系统" by default)."""
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
-    event = _event(actor, action, object_type, str(object_id), summary, detail)
+    event = _event(actor, action, object_type, str(object_id), summary, detail, actor_label)
     event.save()
     return event
 
@@ -46,13 +48,21 @@ def record_many(*, actor: User | None, action: str, targets: Iterable[tuple[mode
 
 
 def _event(
-    actor: User | None, action: str, object_type: str, object_id: str, summary: str, detail: dict[str, Any] | None
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    summary: str,
+    detail: dict[str, Any] | None,
+    actor_label: str = "",
 ) -> AuditEvent:
     origin = current_origin.get()
     actor_obj = actor if actor is not None and actor.pk is not None else None
+    if origin.api_token is not None:
+        detail = {**(detail or {}), "api_token": origin.api_token}
     return AuditEvent(
         actor=actor_obj,
-        actor_label=(actor.get_username() if actor is not None else "系统")[:150],
+        actor_label=(actor.get_username() if actor is not None else actor_label or "系统")[:150],
         action=action,
         object_type=object_type,
         object_id=object_id,

@@ -5,8 +5,10 @@ Same services and access layer as the UI: `children_visible_to` / `access_child`
 (`announce=True`: the child is screened at once, registry/signals.py). Bodies are the child exchange
 format v1 (shared/design/policy-rules.md), validated by `exchange.format.parse_record`, so errors are
 the same Chinese messages naming the field as in imports: `{"errors": [{"field", "message"}]}`
-with status 422. ID numbers are masked; a user with REVEAL_SENSITIVE may ask for the full number
-with `?reveal=id_number` (audited). Every read of a child's personal data is audited.
+with status 422. ID numbers are masked, and beside a masked number the birth date is given to the
+month only (`2015-03`: the day is part of the number; docs/security.md, "ID masks"); a user with
+REVEAL_SENSITIVE may ask for the full number with `?reveal=id_number` (audited). Every read of a
+child's personal data is audited.
 
 No `from __future__ import annotations` here: ninja reads the operations' annotations through the
 `api_access` wrapper, whose module globals would not resolve them.
@@ -18,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -30,6 +32,7 @@ from shouhu.core.dates import today
 from . import selectors, services
 from .exchange.format import FIELD_LABELS, ChildRecord, FieldError, parse_record, record_to_dict
 from .facts import Fact, describe
+from .identity import birth_date_of, birth_month, id_number_errors
 from .models import Child, Kind
 
 router = Router()
@@ -59,7 +62,8 @@ _EXCHANGE_BODY = {
 }
 _UPDATE_BODY = {
     "description": "`version`：读取时的版本号（乐观锁）；`record`：完整的交换格式记录；"
-    "`effective`：变化生效日期（可选，默认今天）。record.id_number 可以原样回传脱敏值，表示不变。",
+    "`effective`：变化生效日期（可选，默认今天）。record.id_number 可以原样回传脱敏值、record.birth_date "
+    "可以原样回传出生年月，表示不变。",
     "required": True,
     "content": {
         "application/json": {
@@ -81,7 +85,8 @@ class ChildSummaryOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: datetime.date
+    birth_date: datetime.date | None = Field(description="出生日期；有身份证号（脱敏）的儿童为空，见 birth_month")
+    birth_month: str = Field(description="出生年月 YYYY-MM")
     id_number_masked: str
     region_code: str
     region_name: str
@@ -158,7 +163,8 @@ def _summary(child: Child) -> dict[str, Any]:
         "id": child.pk,
         "name": child.name,
         "sex": child.sex,
-        "birth_date": child.birth_date,
+        "birth_date": None if child.id_number_masked else child.birth_date,
+        "birth_month": birth_month(child.birth_date),
         "id_number_masked": child.id_number_masked,
         "region_code": child.region_code,
         "region_name": child.region.name,
@@ -169,8 +175,11 @@ def _summary(child: Child) -> dict[str, Any]:
 
 def _child_out(child: Child, on: datetime.date, *, full_id: str | None = None) -> dict[str, Any]:
     record = record_to_dict(selectors.situation_on(child, on))
-    if record["id_number"]:
-        record["id_number"] = full_id or child.id_number_masked
+    if record["id_number"] and not full_id:
+        record["id_number"] = child.id_number_masked
+        record["birth_date"] = birth_month(child.birth_date)  # the day is in the number
+    elif record["id_number"]:
+        record["id_number"] = full_id
     return {
         "id": child.pk,
         "version": child.version,
@@ -180,6 +189,20 @@ def _child_out(child: Child, on: datetime.date, *, full_id: str | None = None) -
         "id_number_revealed": full_id is not None,
         "record": record,
     }
+
+
+def _unmasked(child: Child, raw: dict[str, Any]) -> dict[str, Any]:
+    """A record read from `_child_out` and sent back: the masked number and the birth month mean
+    "unchanged" (a corrected number brings its own birth date)."""
+    if raw.get("id_number") == child.id_number_masked:
+        raw = {**raw, "id_number": child.id_number}
+    if raw.get("birth_date") == birth_month(child.birth_date):
+        number = raw.get("id_number")
+        if number == child.id_number:
+            raw = {**raw, "birth_date": child.birth_date.isoformat()}
+        elif isinstance(number, str) and not id_number_errors(number):
+            raw = {**raw, "birth_date": birth_date_of(number).isoformat()}
+    return raw
 
 
 def _audit_view(user: User, child: Child, what: str, **detail: Any) -> None:
@@ -300,8 +323,8 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
                 {"field": "effective", "message": f"「effective」{body['effective']} 不是有效日期（YYYY-MM-DD）"}
             )
     raw = body.get("record")
-    if isinstance(raw, dict) and child.id_number and raw.get("id_number") == child.id_number_masked:
-        raw = {**raw, "id_number": child.id_number}  # the masked value sent back unchanged
+    if isinstance(raw, dict) and child.id_number:
+        raw = _unmasked(child, raw)
     record, record_errors = _parse(raw) if isinstance(raw, dict) else (None, [])
     if not isinstance(raw, dict):
         errors.append({"field": "record", "message": "「record」应为交换格式的 JSON 对象"})

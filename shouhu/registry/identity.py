@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from functools import lru_cache
 
 from stdnum.cn import ric
@@ -86,13 +87,58 @@ def normalise_id_number(id_number: str) -> str:
     return _compact(id_number).upper()
 
 
+# What a masked ID number shows (docs/security.md, "ID masks"). A mainland number is a 6-digit
+# area, an 8-digit birth date, a 3-digit sequence (odd for boys) and a check digit that the other
+# 17 determine. Pages show the sex and the region beside the mask, so with the birth date known
+# only the 500 sequence values of that sex would be left: a page that masks the number shows the
+# birth date to the month (28–31 days × 500 = 14,000 or more numbers), never to the day, and the
+# mask itself shows only the province and city (the region on the page says as much) and nothing
+# of the sequence or the check digit.
+ID_MASK_VISIBLE = 4
+
+
 def mask_id_number(id_number: str) -> str:
-    """2105**********0015: the region prefix and the last four, enough to tell records apart."""
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+    """2105**************: the province and city only; nothing of the birth date, sequence or check digit."""
+    return id_number[:ID_MASK_VISIBLE] + "*" * (len(id_number) - ID_MASK_VISIBLE)
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
+    """138****5678 for a mobile number (four digits hidden: 10,000 numbers); a shorter number
+    keeps at most its last four and hides at least four."""
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    keep = max(0, min(4, len(phone) - 4))
+    return "*" * (len(phone) - keep) + phone[len(phone) - keep :]
+
+
+def birth_month(birth_date: datetime.date) -> str:
+    """The birth date as shown beside a masked ID number: 2012-03."""
+    return f"{birth_date:%Y-%m}"
+
+
+def age_shown(birth_date: datetime.date, on: datetime.date) -> tuple[int, bool]:
+    """The age to show beside a birth month: (age, False), or (the age reached this month, True)
+    in the birth month itself, where the completed years would tell whether the day has passed."""
+    if (on.year, on.month) != (birth_date.year, birth_date.month) and on.month == birth_date.month:
+        return on.year - birth_date.year, True
+    return age_on(birth_date, on), False
+
+
+@dataclass(frozen=True)
+class ShownBirth:
+    """A child's birth date and age as a page shows them: to the day only when no masked ID
+    number is beside it (a child without one)."""
+
+    date: str
+    age: int
+    this_month: bool
+
+
+def shown_birth(birth_date: datetime.date, on: datetime.date, *, masked: bool) -> ShownBirth:
+    if not masked:
+        return ShownBirth(birth_date.isoformat(), age_on(birth_date, on), False)
+    age, this_month = age_shown(birth_date, on)
+    return ShownBirth(birth_month(birth_date), age, this_month)
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

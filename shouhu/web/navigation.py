@@ -32,6 +32,7 @@ NAV = [
     (_("用户"), "users:list", Capability.MANAGE_USERS),
     (_("接口令牌"), "users:api_tokens", Capability.MANAGE_USERS),
     (_("审计日志"), "audit:list", Capability.VIEW_AUDIT),
+    (_("我的API令牌"), "account:api_tokens", Capability.OWN_API_TOKENS),
 ]
 
 

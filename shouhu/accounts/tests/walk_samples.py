@@ -12,7 +12,8 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     target = user_create(
         actor=None, username="walk_target", password="x", role=Role.LEADER, full_name="测试对象", check_password=False
     )
-    token, _ = api_token_issue(actor=personas["admin"], name="walk", user=target)
+    token, _ = api_token_issue(actor=None, name="walk", user=target)  # at the command line
+    own, _ = api_token_issue(actor=personas["caseworker"], name="own token", user=personas["caseworker"])
     now = timezone.now()
     lock = SignInLock.objects.create(
         kind=SignInLock.Kind.ACCOUNT,
@@ -24,6 +25,7 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     return {
         "target_user": target.pk,
         "token": token.pk,
+        "own_token": own.pk,
         "department": Department.objects.get(name="县民政局").pk,
         "lock": lock.pk,
     }
@@ -42,6 +44,12 @@ SAMPLES = {
     "users:lift_lock": [Sample(kwargs=lambda c: {"lock_id": c["lock"]}, method="post", success=(302,))],
     "users:api_tokens": [Sample()],
     "users:api_token_revoke": [Sample(kwargs=lambda c: {"token_id": c["token"]}, method="post", success=(302,))],
+    "account:api_tokens": [Sample(), Sample(method="post", data={"name": "issued on the walk"})],
+    "account:api_token_revoke": [
+        Sample(
+            kwargs=lambda c: {"token_id": c["own_token"]}, method="post", success=(302,), ok=frozenset({"caseworker"})
+        )
+    ],
     "departments:list": [Sample(), Sample(query="q=民政")],
     "departments:detail": [Sample(kwargs=lambda c: {"department_id": c["department"]})],
     "departments:edit": [Sample(kwargs=lambda c: {"department_id": c["department"]})],

@@ -15,7 +15,7 @@ def test_health_needs_no_token() -> None:
 
 
 def test_token_acts_as_its_user_with_the_same_scope(personas: dict[str, User]) -> None:
-    token, key = api_token_issue(actor=personas["admin"], name="教育局系统", user=personas["supervisor_b"])
+    token, key = api_token_issue(actor=personas["supervisor_b"], name="教育局系统", user=personas["supervisor_b"])
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.get("/api/v1/me").json()["username"] == "supervisor_b"
     assert client.get("/api/v1/regions/210522100000").status_code == 404

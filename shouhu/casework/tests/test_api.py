@@ -30,7 +30,7 @@ def case(personas: dict[str, User]) -> dict[str, Referral]:
 
 
 def _client(personas: dict[str, User], key: str) -> Any:
-    token = api_token_issue(actor=personas["admin"], name=f"test-{key}", user=personas[key])[1]
+    token = api_token_issue(actor=personas[key], name=f"test-{key}", user=personas[key])[1]
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def call(method: str, path: str, body: dict[str, Any] | None = None) -> Any:

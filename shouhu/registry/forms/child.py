@@ -35,7 +35,7 @@ from ..exchange.format import (
     parse_record,
 )
 from ..facts import NOBODY
-from ..identity import mask_phone
+from ..identity import birth_date_of, birth_month, id_number_errors, mask_phone
 from ..labels import (
     DISABILITY_LABELS,
     ENTRY_HELP,
@@ -227,7 +227,7 @@ class ChildForm(forms.Form):
     # Changes only
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    MARKED_REQUIRED = ("name", "sex", "birth_date", "region_code")
+    MARKED_REQUIRED: tuple[str, ...] = ("name", "sex", "birth_date", "region_code")
 
     def __init__(self, *args: Any, user: User, child: Child | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,6 +263,12 @@ class ChildForm(forms.Form):
                 "masked": child.id_number_masked
             }
             del self.fields["no_id_reason"]
+            # The day of birth is part of the ID number: beside its mask only the month is shown
+            # (docs/security.md, "ID masks"); blank keeps the date the number gives.
+            self.MARKED_REQUIRED = tuple(name for name in self.MARKED_REQUIRED if name != "birth_date")
+            self.fields["birth_date"].help_text = _("当前：%(month)s（日期以身份证号为准）。留空则不变") % {
+                "month": birth_month(child.birth_date)
+            }
         if child.phone:
             self.fields["phone"].help_text = _("当前：%(masked)s。留空则不变") % {"masked": mask_phone(child.phone)}
         if child.address:
@@ -273,8 +279,12 @@ class ChildForm(forms.Form):
     def exchange_object(self, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """The exchange-format object for what was typed, and the parent role at each index."""
         id_number = (data.get("id_number") or "").strip()
+        birth_date = (data.get("birth_date") or "").strip() or None
         if not id_number and self.child is not None and self.child.id_number:
             id_number = self.child.id_number
+            birth_date = birth_date or self.child.birth_date.isoformat()
+        elif id_number and not birth_date and self.child is not None and not id_number_errors(id_number):
+            birth_date = birth_date_of(id_number).isoformat()  # a corrected number, its date not shown
         reason = (data.get("no_id_reason") or "").strip()
         parents = [item for item in (_parent_item(data, role) for role in PARENT_ROLES) if item]
         disability_type = data.get("disability_type") or ""
@@ -284,7 +294,7 @@ class ChildForm(forms.Form):
             "no_id_reason": None if id_number else (reason or None),
             "name": (data.get("name") or "").strip(),
             "sex": data.get("sex") or None,
-            "birth_date": (data.get("birth_date") or "").strip() or None,
+            "birth_date": birth_date,
             "region_code": data.get("region_code") or None,
             "hukou_region_code": (data.get("hukou_region_code") or "").strip() or None,
             "household": {k: bool(data.get(k)) for k in HOUSEHOLD_KEYS},
@@ -327,7 +337,10 @@ class ChildForm(forms.Form):
             elif effective and effective > today():
                 self.add_error("effective", _("日期不能晚于今天：请在变化发生后记录"))
             elif effective and birth_date and effective < birth_date:
-                self.add_error("effective", _("日期不能早于出生日期 %(d)s") % {"d": birth_date.isoformat()})
+                shown = (
+                    birth_month(birth_date) if self.child is not None and self.child.id_number_masked else birth_date
+                )
+                self.add_error("effective", _("日期不能早于出生日期 %(d)s") % {"d": str(shown)})
         return data
 
     def sections(self) -> list[tuple[str | Promise, list[tuple[forms.BoundField, tuple[str, str, str] | None]]]]:
@@ -418,7 +431,7 @@ def initial_from_record(record: ChildRecord) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "name": record.name,
         "sex": record.sex,
-        "birth_date": record.birth_date.isoformat(),
+        "birth_date": "" if record.id_number else record.birth_date.isoformat(),  # the ID number's date: not shown
         "no_id_reason": record.no_id_reason or "",
         "region_code": record.region_code,
         "hukou_region_code": record.hukou_region_code or "",

@@ -38,7 +38,7 @@ from ..forms.correction import CorrectionForm
 from ..forms.documents import DocumentForm
 from ..forms.filters import ChildFilterForm
 from ..forms.status import CloseForm, ReopenForm
-from ..identity import age_on, mask_phone
+from ..identity import age_on, mask_phone, shown_birth
 from ..labels import change_label
 from ..models import FLAG_KINDS, Child, ChildStatus, Circumstance, Kind
 
@@ -239,6 +239,15 @@ def _describe(kind: str, row: Circumstance | None) -> str:
     return _strip_label(kind, describe(kind, Fact.of(row) if row else None))
 
 
+def _shown_change(child: Child, change: dict[str, Any]) -> tuple[str, str]:
+    """A recorded change as the child's page shows it: a birth date beside a masked ID number to
+    the month (docs/security.md, "ID masks")."""
+    before, after = str(change.get("before", "")), str(change.get("after", ""))
+    if change.get("kind") == "birth_date" and child.id_number_masked:
+        return before[:7], after[:7]
+    return before, after
+
+
 @access_rule(Capability.VIEW_CHILDREN)
 def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     child = access_child(request.user, child_id)
@@ -254,7 +263,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
     for event in trail:
         changes = event.detail.get("changes") if isinstance(event.detail, dict) else None
         event.change_lines = [  # type: ignore[attr-defined]
-            (change_label(c.get("kind", "")), c.get("before", ""), c.get("after", "")) for c in changes or []
+            (change_label(c.get("kind", "")), *_shown_change(child, c)) for c in changes or []
         ]
     may_write = can(request.user, Capability.REGISTER_CHILDREN)
     return render(
@@ -262,7 +271,7 @@ def child_detail(request: AuthedRequest, child_id: int) -> HttpResponse:
         "registry/child_detail.html",
         {
             "child": child,
-            "age": age_on(child.birth_date, dates.today()),
+            "birth": shown_birth(child.birth_date, dates.today(), masked=bool(child.id_number_masked)),
             "on": on,
             "is_today": on == dates.today(),
             "date_problem": date_problem,

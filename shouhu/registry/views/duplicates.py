@@ -17,7 +17,7 @@ from shouhu.core import dates
 from shouhu.web.pagination import paginate, query_without_page
 
 from ..facts import Fact, describe, in_force
-from ..identity import age_on
+from ..identity import shown_birth
 from ..merge import duplicate_dismiss, duplicate_merge, duplicate_pair_viewed, plan_merge
 from ..models import Child, Circumstance, DuplicateState
 from ..services import ConcurrentEditError
@@ -34,7 +34,7 @@ def _facts_today(child: Child) -> list[str]:
 def _card(child: Child, survivor_id: int | None = None) -> dict[str, Any]:
     return {
         "child": child,
-        "age": age_on(child.birth_date, dates.today()),
+        "birth": shown_birth(child.birth_date, dates.today(), masked=bool(child.id_number_masked)),
         "facts": _facts_today(child),
         "survivor": child.pk == survivor_id,
     }
