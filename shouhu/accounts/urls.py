@@ -19,14 +19,6 @@ users = (
     "users",
 )
 
-account = (
-    [
-        path("api-tokens/", views.my_api_tokens, name="api_tokens"),
-        path("api-tokens/<int:token_id>/revoke/", views.my_api_token_revoke, name="api_token_revoke"),
-    ],
-    "account",
-)
-
 departments = (
     [
         path("", views.department_list, name="list"),
@@ -43,9 +35,11 @@ audit = (
     "audit",
 )
 
-# A user's own account: password, two-factor sign-in.
+# A user's own account: password, two-factor sign-in, their API tokens.
 account = (
     [
+        path("api-tokens/", views.my_api_tokens, name="api_tokens"),
+        path("api-tokens/<int:token_id>/revoke/", views.my_api_token_revoke, name="api_token_revoke"),
         path("password/", signin_views.password_change, name="password"),
         path("two-factor/", signin_views.two_factor_overview, name="two_factor"),
         path("two-factor/enrol/", signin_views.two_factor_enrol, name="two_factor_enrol"),
