@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from shouhu.accounts.models import User
 from shouhu.accounts.services import api_token_issue
 from shouhu.casework.models import Referral, ReferralState
+from shouhu.core.dates import today
 
 from .helpers import import_table
 from .walk_samples import child, id_number, referred
@@ -87,18 +88,20 @@ def test_accept_then_complete(case: dict[str, Referral], personas: dict[str, Use
     accepted = officer_a("post", f"/referrals/{t09.pk}/accept", {"version": 1})
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
     assert accepted.json()["assigned_to"] == "赵教育"
+    assert accepted.json()["outcome_kind"] == "benefit" and accepted.json()["outcome_kind_label"] == "救助补贴类"
     missing = officer_a("post", f"/referrals/{t09.pk}/complete", {"version": 2, "outcome": "approved"})
     assert missing.status_code == 422
-    assert missing.json()["errors"][0] == {
-        "field": "outcome_detail",
-        "message": "「金额或服务」：批准时请填写救助金额或提供的服务",
-    }
+    assert {"field": "amount", "message": "「金额」不能为空：批准时请填写金额（元）"} in missing.json()["errors"]
+    month = today().strftime("%Y-%m")
     done = officer_a(
         "post",
         f"/referrals/{t09.pk}/complete",
-        {"version": 2, "outcome": "approved", "outcome_detail": "两免一补 1250 元/学期"},
+        {"version": 2, "outcome": "approved", "amount": 1250, "period": "per_term", "start_month": month},
     )
-    assert done.status_code == 200 and done.json()["outcome_detail"] == "两免一补 1250 元/学期"
+    assert done.status_code == 200, done.json()
+    assert done.json()["outcome_detail"] == f"每学期 1,250 元，自{today().year}年{today().month}月起"
+    assert done.json()["outcome_fields"]["amount"] == "1250.00"
+    assert done.json()["outcome_fields"]["start_month"] == month
     assert [e["action"] for e in done.json()["events"]] == ["submit", "accept", "complete"]
 
 
