@@ -263,7 +263,10 @@ def _out(referral: Referral, labels: dict[str, str]) -> dict[str, Any]:
 
 def _detail(referral: Referral) -> dict[str, Any]:
     labels = selectors.measure_labels()
-    explanation = referral.intake.measures.filter(code=referral.code).values_list("explanation", flat=True).first()
+    measure = selectors.intake_measure_of(referral)  # its explanation and the measure's outcome kind
+    explanation = measure.explanation if measure is not None else ""
+    if measure is not None:
+        referral.measure_kind = measure.measure_kind  # type: ignore[attr-defined]
     events = [
         {
             "at": e.at,

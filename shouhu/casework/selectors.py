@@ -52,6 +52,7 @@ from .calendar import WorkingCalendar
 from .models import (
     OPEN_STATES,
     Intake,
+    IntakeMeasure,
     IntakeState,
     MeasureOutcomeKind,
     Referral,
@@ -211,6 +212,17 @@ def with_outcome_kind(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
         measure_kind=Coalesce(
             NullIf(F("outcome_kind"), Value("")), Subquery(of_measure), Value(DEFAULT_KIND), output_field=CharField()
         )
+    )
+
+
+def intake_measure_of(referral: Referral) -> IntakeMeasure | None:
+    """The referral's measure as the window confirmed it (its explanation and reason), with
+    `measure_kind`: the measure's outcome kind now — read in the same query."""
+    of_measure = MeasureOutcomeKind.objects.filter(code=OuterRef("code")).values("kind")[:1]
+    return (
+        referral.intake.measures.filter(code=referral.code)
+        .annotate(measure_kind=Coalesce(Subquery(of_measure), Value(DEFAULT_KIND), output_field=CharField()))
+        .first()
     )
 
 

@@ -201,7 +201,12 @@ def test_deciding_records_the_measures_kind_with_audit(
     personas: dict[str, User], t20: Referral, kind: str, answer: Answer, outcome: str, stored: dict[str, Any]
 ) -> None:
     services.measure_outcome_kind_set(actor=personas["admin"], code="T20", kind=kind)
-    dated = {K.BENEFIT: "start_month", K.SERVICE: "start_date", K.PLACEMENT: "placed_on", K.INFORMATION: "informed_on"}
+    dated: dict[str, str] = {
+        K.BENEFIT: "start_month",
+        K.SERVICE: "start_date",
+        K.PLACEMENT: "placed_on",
+        K.INFORMATION: "informed_on",
+    }
     answer = Answer(**{**answer.__dict__, dated[kind]: _this_month()})
     done = _decide(personas, t20, answer, outcome)
     assert done.state == ReferralState.COMPLETED and done.outcome_kind == kind and done.outcome_on == _this_month()

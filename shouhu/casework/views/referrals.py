@@ -173,7 +173,8 @@ def _detail(
     actions = selectors.actions_for(user, referral)
     bound = bound or {}
     version = {"version": referral.version}
-    kind = referral.outcome_kind or outcomes.kind_of(referral.code)
+    intake_measure = selectors.intake_measure_of(referral)
+    kind = referral.outcome_kind or _measure_kind(referral, intake_measure)
     transition_forms = [
         (
             name,
@@ -183,7 +184,6 @@ def _detail(
         for name in actions.transitions
     ]
     labels = selectors.measure_labels()
-    intake_measure = referral.intake.measures.filter(code=referral.code).first()
     return render(
         request,
         "casework/referral_detail.html",
@@ -215,6 +215,10 @@ def _detail(
         },
         status=status,
     )
+
+
+def _measure_kind(referral: Referral, intake_measure: Any) -> str:
+    return intake_measure.measure_kind if intake_measure is not None else outcomes.kind_of(referral.code)
 
 
 def _kind(action: str, kind: str) -> str:
