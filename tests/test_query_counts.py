@@ -38,7 +38,7 @@ from shouhu.accounts.personas import DEPARTMENT_A, DEPARTMENT_B, TOWNSHIP_A, VIL
 from shouhu.casework import services as casework
 from shouhu.casework.models import IntakeKind, Referral
 from shouhu.casework.tasks import sweep
-from shouhu.casework.tests.helpers import import_table
+from shouhu.casework.tests.helpers import benefit, import_table
 from shouhu.regions.models import Region
 from shouhu.registry import services as registry_services
 from shouhu.registry.exchange.format import parse_record
@@ -145,7 +145,7 @@ class World:
                     action="complete",
                     expected_version=t09.version,
                     outcome="approved",
-                    outcome_detail="每月 500 元",
+                    answer=benefit("500", "monthly"),
                 )
             if state == "returned":
                 casework.referral_transition(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from shouhu.core.demo import demo_loader
@@ -81,7 +82,8 @@ DEMO_CASES = (
     ),
 )  # fmt: skip
 PART_NOTE = "已入户核实：家庭人均收入低于当地低保标准，村民代表评议通过。"
-APPROVAL = "低保金每月 450 元（含儿童加发部分），自下月起发放"
+# 低保金 450 元 a month (with the child's supplement), from next month.
+APPROVED_AMOUNT = Decimal("450")
 
 
 def _id_number(case: DemoCase, number: int, on: datetime.date) -> tuple[str, datetime.date]:
@@ -91,6 +93,10 @@ def _id_number(case: DemoCase, number: int, on: datetime.date) -> tuple[str, dat
     # The sequence's last digit is odd for a boy; 89x keeps clear of the generated children's.
     body = f"210522{born:%Y%m%d}{899 - 2 * number - (0 if case.sex == 'male' else 1):03d}"
     return body + ric.calc_check_digit(body + "0"), born
+
+
+def next_month(on: datetime.date) -> datetime.date:
+    return datetime.date(on.year + on.month // 12, on.month % 12 + 1, 1)
 
 
 @demo_loader
@@ -106,7 +112,7 @@ def load_demo_referrals(users: dict[str, Any]) -> str | None:
     from shouhu.registry.models import Child
     from shouhu.registry.selectors import situation_on
 
-    from . import services
+    from . import outcomes, services
 
     if current_document() is None:
         return None
@@ -152,7 +158,7 @@ def load_demo_referrals(users: dict[str, Any]) -> str | None:
                     action="complete",
                     expected_version=referral.version,
                     outcome="approved",
-                    outcome_detail=APPROVAL,
+                    answer=outcomes.Answer(amount=APPROVED_AMOUNT, period="monthly", start_month=next_month(on)),
                 )
         taken.append(f"{case.name}（{'、'.join(sorted(by_code))}）")
     if not taken:

@@ -3,6 +3,7 @@ person typed and say what is wrong next to the field, in Chinese; the services r
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,8 @@ from shouhu.accounts.models import Department, User
 from shouhu.registry.documents import ACCEPT_ATTRIBUTE, MAX_DOCUMENT_MB, document_errors
 from shouhu.registry.models import DocumentType
 
-from .models import Outcome
+from . import outcomes
+from .models import Arrangement, BenefitPeriod, InformMethod, Outcome, OutcomeKind
 
 PHONE = re.compile(r"^[0-9+\- ]{7,20}$")
 MAX_DOCUMENTS = 5
@@ -212,15 +214,117 @@ class CancelForm(forms.Form):
     )
 
 
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def _date_field(label: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("「%(name)s」格式应为 YYYY-MM-DD，如 2026-05-10") % {"name": label}},
+    )
+
+
 class TransitionForm(forms.Form):
-    """One form for accept / start / complete / return / reject: the service says what each needs."""
+    """One form for accept / start / complete / return / reject: the service says what each needs.
+    Completing asks for the fields of the measure's outcome kind only (`outcomes.FIELDS`); the
+    API reads a decision's body with this form too, so both say the same about bad input."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(label=_("办理结果"), required=False, choices=Outcome.choices, widget=forms.RadioSelect)
-    outcome_detail = forms.CharField(
-        label=_("金额或服务"), required=False, max_length=300, help_text=_("批准时填写：如「两免一补 1250 元/学期」")
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("批准时填写，如 1300 或 1300.50"),
+        error_messages={
+            "invalid": _("「金额」应为数字，如 1300 或 1300.50"),
+            "max_digits": _("「金额」过大，请核对"),
+            "max_whole_digits": _("「金额」过大，请核对"),
+            "max_decimal_places": _("「金额」最多保留两位小数（分）"),
+        },
+    )
+    period = forms.ChoiceField(
+        label=_("发放周期"),
+        required=False,
+        choices=BenefitPeriod.choices,
+        initial=BenefitPeriod.MONTHLY,
+        error_messages={"invalid_choice": _("「发放周期」请从列表中选择")},
+    )
+    start_month = forms.CharField(
+        label=_("起始月份"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text=_("开始发放的月份，如 2026-05"),
+    )
+    service = forms.CharField(
+        label=_("服务内容"), required=False, max_length=100, help_text=_("如：康复训练、随班就读、学前教育学位")
+    )
+    provider = forms.CharField(
+        label=_("服务提供方"), required=False, max_length=100, help_text=_("提供服务的单位或机构")
+    )
+    start_date = _date_field(_("开始日期"))
+    arrangement = forms.ChoiceField(
+        label=_("安置方式"),
+        required=False,
+        choices=[("", _("请选择")), *Arrangement.choices],
+        error_messages={"invalid_choice": _("「安置方式」请从列表中选择")},
+    )
+    arrangement_note = forms.CharField(
+        label=_("安置说明"),
+        required=False,
+        max_length=200,
+        help_text=_("如：由祖父母监护、寄养家庭或机构名称；安置方式为「其他」时必填"),
+    )
+    placed_on = _date_field(_("安置日期"))
+    informed_on = _date_field(_("告知日期"))
+    informed_how = forms.ChoiceField(
+        label=_("告知方式"),
+        required=False,
+        choices=[("", _("请选择")), *InformMethod.choices],
+        error_messages={"invalid_choice": _("「告知方式」请从列表中选择")},
     )
     reason = forms.CharField(label=_("理由"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        keep = set(outcomes.FIELDS.get(kind, ())) | {"version", "reason"}
+        for name in [*outcomes.ALL_FIELDS, "outcome"]:
+            if name not in keep:
+                del self.fields[name]
+        if "outcome" in self.fields:
+            self.fields["outcome"].choices = outcomes.decisions(kind)  # type: ignore[attr-defined]
+        for name, field in self.fields.items():
+            if name in outcomes.TEXT_LIMITS:
+                field.error_messages["max_length"] = _("「%(name)s」不能超过 %(n)s 个字") % {
+                    "name": outcomes.NAMES[name],
+                    "n": outcomes.TEXT_LIMITS[name],
+                }
+
+    def outcome_fields(self) -> list[forms.BoundField]:
+        """The kind's own fields, in order, without the decision and the reason."""
+        return [self[name] for name in outcomes.FIELDS.get(self.kind, ()) if name not in ("outcome", "reason")]
+
+    def clean_start_month(self) -> datetime.date | None:
+        raw = (self.cleaned_data.get("start_month") or "").strip()
+        if not raw:
+            return None
+        match = MONTH.match(raw)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise forms.ValidationError(_("「起始月份」格式应为 YYYY-MM，如 2026-05"))
+        return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+    def answer(self) -> outcomes.Answer:
+        """The kind's fields as the service takes them."""
+        data = self.cleaned_data
+        return outcomes.Answer(
+            **{name: data[name] for name in outcomes.ALL_FIELDS if name in data and data[name] not in (None, "")}
+        )
 
 
 class ReassignForm(forms.Form):
@@ -328,4 +432,16 @@ class DeadlineForm(forms.Form):
         min_value=1,
         max_value=250,
         error_messages={"required": _("「办结时限」不能为空")},
+    )
+
+
+class OutcomeKindForm(forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("结果类型"),
+        choices=OutcomeKind.choices,
+        error_messages={
+            "required": _("「结果类型」不能为空"),
+            "invalid_choice": _("「结果类型」请选择救助补贴类、服务类、安置监护类或告知类"),
+        },
     )

@@ -126,6 +126,62 @@ OPEN_STATES = (ReferralState.SUBMITTED, ReferralState.ACCEPTED, ReferralState.IN
 class Outcome(models.TextChoices):
     APPROVED = "approved", "批准"
     NOT_APPROVED = "not_approved", "不批准"
+    INFORMED = "informed", "已告知"
+
+
+class OutcomeKind(models.TextChoices):
+    """What deciding a measure records (casework/outcomes.py): money, a service, a placement, or
+    that the family was told of a policy that covers the child without a per-child decision."""
+
+    BENEFIT = "benefit", "救助补贴类"
+    SERVICE = "service", "服务类"
+    PLACEMENT = "placement", "安置监护类"
+    INFORMATION = "information", "告知类"
+
+
+class BenefitPeriod(models.TextChoices):
+    MONTHLY = "monthly", "每月"
+    PER_TERM = "per_term", "每学期"
+    YEARLY = "yearly", "每年"
+    ONE_OFF = "one_off", "一次性"
+
+
+class Arrangement(models.TextChoices):
+    KINSHIP = "kinship", "亲属监护"
+    FOSTER = "foster", "家庭寄养"
+    INSTITUTION = "institution", "机构养育"
+    ADOPTION = "adoption", "依法收养"
+    TEMPORARY = "temporary", "临时监护"
+    ENTRUSTED = "entrusted", "委托监护"
+    OTHER = "other", "其他"
+
+
+class InformMethod(models.TextChoices):
+    IN_PERSON = "in_person", "当面告知"
+    PHONE = "phone", "电话告知"
+    WRITTEN = "written", "书面告知"
+    VISIT = "visit", "入户告知"
+
+
+class MeasureOutcomeKind(models.Model):
+    """The outcome kind of one measure, set by the county admin; seeded with a default for every
+    measure of the county table (`confirmed` False where the county should confirm the default).
+    A measure without a row is decided as `outcomes.DEFAULT_KIND`."""
+
+    code = models.CharField("措施", max_length=40, unique=True)
+    kind = models.CharField("结果类型", max_length=20, choices=OutcomeKind.choices)
+    confirmed = models.BooleanField("已确认", default=False)
+
+    class Meta:
+        verbose_name = "措施结果类型"
+        verbose_name_plural = "措施结果类型"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.get_kind_display()}"
+
+
+SERVICE_OUTCOME_LABELS: dict[str, str] = {Outcome.APPROVED: "提供服务", Outcome.NOT_APPROVED: "无法提供"}
 
 
 class Referral(TimeStampedModel):
@@ -153,7 +209,22 @@ class Referral(TimeStampedModel):
     accept_due = models.DateField("受理期限")
     decide_due = models.DateField("办结期限")
     outcome = models.CharField("办理结果", max_length=20, choices=Outcome.choices, blank=True)
-    outcome_detail = models.CharField("金额或服务", max_length=300, blank=True)
+    # The decision's summary in words, made from the structured fields below (casework/outcomes.py);
+    # for referrals decided before outcome kinds (outcome_kind blank) the text as it was typed.
+    outcome_detail = models.CharField("结果摘要", max_length=300, blank=True)
+    # The kind the referral was decided as (the measure's kind then), and its structured fields:
+    # only the kind's own are filled.
+    outcome_kind = models.CharField("结果类型", max_length=20, choices=OutcomeKind.choices, blank=True)
+    outcome_amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    outcome_period = models.CharField("发放周期", max_length=20, choices=BenefitPeriod.choices, blank=True)
+    # benefit: the first day of the start month; service: the start date; placement: the date of
+    # the arrangement; information: the day the family was told.
+    outcome_on = models.DateField("结果日期", null=True, blank=True)
+    outcome_service = models.CharField("服务内容", max_length=100, blank=True)
+    outcome_provider = models.CharField("服务提供方", max_length=100, blank=True)
+    outcome_arrangement = models.CharField("安置方式", max_length=20, choices=Arrangement.choices, blank=True)
+    outcome_arrangement_note = models.CharField("安置说明", max_length=200, blank=True)
+    outcome_informed_how = models.CharField("告知方式", max_length=20, choices=InformMethod.choices, blank=True)
     reason = models.CharField("理由", max_length=500, blank=True)
     overdue = models.BooleanField("已逾期", default=False)
     escalated_at = models.DateTimeField("督办时间", null=True, blank=True)
@@ -169,9 +240,22 @@ class Referral(TimeStampedModel):
             models.Index(fields=["department", "state"], name="referral_inbox"),
             models.Index(fields=["township", "state"], name="referral_township_inbox"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome_amount__isnull=True) | models.Q(outcome_amount__gt=0),
+                name="referral_outcome_amount_positive",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.intake.reference}-{self.code}-{self.department.name}"
+
+    @property
+    def outcome_label(self) -> str:
+        """The decision in the words of its kind: a service is 提供服务 / 无法提供."""
+        if self.outcome_kind == OutcomeKind.SERVICE and self.outcome in SERVICE_OUTCOME_LABELS:
+            return SERVICE_OUTCOME_LABELS[self.outcome]
+        return self.get_outcome_display()
 
 
 class ReferralCooperation(models.Model):

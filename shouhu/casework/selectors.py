@@ -7,7 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from shouhu.access import (
@@ -38,13 +52,16 @@ from .calendar import WorkingCalendar
 from .models import (
     OPEN_STATES,
     Intake,
+    IntakeMeasure,
     IntakeState,
+    MeasureOutcomeKind,
     Referral,
     ReferralCooperation,
     ReferralEvent,
     ReferralState,
     SavedFilter,
 )
+from .outcomes import DEFAULT_KIND
 from .services import TRANSITIONS, cooperating_unit_name
 
 S = ReferralState
@@ -187,11 +204,35 @@ def inbox_base(user: User, *, code: str = "", township: str = "") -> QuerySet[Re
     return referrals
 
 
+def with_outcome_kind(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Each referral with `measure_kind`: the kind it was decided as, or its measure's kind now
+    (the default for a measure without one), in the same query."""
+    of_measure = MeasureOutcomeKind.objects.filter(code=OuterRef("code")).values("kind")[:1]
+    return referrals.annotate(
+        measure_kind=Coalesce(
+            NullIf(F("outcome_kind"), Value("")), Subquery(of_measure), Value(DEFAULT_KIND), output_field=CharField()
+        )
+    )
+
+
+def intake_measure_of(referral: Referral) -> IntakeMeasure | None:
+    """The referral's measure as the window confirmed it (its explanation and reason), with
+    `measure_kind`: the measure's outcome kind now — read in the same query."""
+    of_measure = MeasureOutcomeKind.objects.filter(code=OuterRef("code")).values("kind")[:1]
+    return (
+        referral.intake.measures.filter(code=referral.code)
+        .annotate(measure_kind=Coalesce(Subquery(of_measure), Value(DEFAULT_KIND), output_field=CharField()))
+        .first()
+    )
+
+
 def inbox(user: User, *, tab: str = "new", code: str = "", township: str = "") -> QuerySet[Referral]:
     referrals = inbox_base(user, code=code, township=township).filter(tab_filter(tab, today(), Work.of(user)))
-    return referrals.select_related(
-        "child__region", "department", "township", "intake__township", "assigned_to"
-    ).order_by("due", "id")
+    return (
+        with_outcome_kind(referrals)
+        .select_related("child__region", "department", "township", "intake__township", "assigned_to")
+        .order_by("due", "id")
+    )
 
 
 def tab_counts(user: User, *, code: str = "", township: str = "") -> dict[str, int]:

@@ -29,6 +29,7 @@ referral_patterns = (
         path("calendar/", administration.calendar, name="calendar"),
         path("calendar/<int:day_id>/delete/", administration.calendar_day_delete, name="calendar_delete"),
         path("calendar/deadlines/", administration.deadline_set, name="deadline_set"),
+        path("outcome-kinds/", administration.outcome_kinds, name="outcome_kinds"),
         path("children/", children.children_referrals, name="children"),
         path("children/<int:child_id>/", children.children_referrals, name="child"),
         path("children/<int:child_id>/timeline/", timeline.child_timeline, name="timeline"),

@@ -96,6 +96,7 @@ ACTION_LABELS: dict[str, str] = {
     "casework.calendar_set": "设置工作日历",
     "casework.calendar_remove": "删除工作日历调整",
     "casework.deadline_set": "设置办理时限",
+    "casework.outcome_kind_set": "设置措施结果类型",
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from shouhu.core.testing.processes import shouhu_run
 
@@ -123,10 +124,12 @@ def test_one_window_three_departments_and_the_timeline(users: Any, served_stack:
     education.wait_for_load_state()
     assert "已受理" in education.locator(".messages").inner_text()
     education.check("[name=complete-outcome][value=approved]")
-    education.fill("[name=complete-outcome_detail]", "两免一补 1250 元/学期")
+    education.fill("[name=complete-amount]", "1250")
+    education.select_option("[name=complete-period]", "per_term")
+    education.fill("[name=complete-start_month]", timezone.localdate().strftime("%Y-%m"))
     education.click("[data-testid=do-complete]")
     education.wait_for_load_state()
-    assert "两免一补 1250 元/学期" in education.locator("[data-testid=outcome]").inner_text()
+    assert "每学期 1,250 元，自" in education.locator("[data-testid=outcome]").inner_text()
     screenshot(education, "casework-6-completed")
 
     # 县卫健局 returns its part for more information.

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from .conftest import ServedStack, assert_fits, log_in, screenshot
 
@@ -57,11 +58,28 @@ def test_a_county_caseworker_accepts_and_decides_a_t01_referral(users: Any, serv
     county.click("[data-testid=do-accept]")
     county.wait_for_load_state()
     assert "已受理" in county.locator(".messages").inner_text()
+    # T01 is a benefit: the form asks for the amount, its period and the start month, nothing else.
+    decide = county.locator("[data-testid=form-complete]")
+    assert "救助补贴类" in decide.locator("[data-testid=complete-kind]").inner_text()
+    assert decide.locator("[name=complete-service], [name=complete-arrangement]").count() == 0
+    month = timezone.localdate().strftime("%Y-%m")
     county.check("[name=complete-outcome][value=approved]")
-    county.fill("[name=complete-outcome_detail]", "孤儿基本生活费每月 1300 元")
+    county.fill("[name=complete-amount]", "0")
+    county.fill("[name=complete-start_month]", month)
     county.click("[data-testid=do-complete]")
     county.wait_for_load_state()
-    assert "孤儿基本生活费每月 1300 元" in county.locator("[data-testid=outcome]").inner_text()
+    error = county.locator("[data-testid=form-complete] [data-testid=error-amount]")
+    assert "「金额」应大于 0 元" in error.inner_text()
+    county.check("[name=complete-outcome][value=approved]")
+    county.fill("[name=complete-amount]", "1300")
+    county.select_option("[name=complete-period]", "monthly")
+    county.fill("[name=complete-start_month]", month)
+    county.click("[data-testid=do-complete]")
+    county.wait_for_load_state()
+    on = timezone.localdate()
+    outcome = county.locator("[data-testid=outcome]").inner_text()
+    assert f"批准：每月 1,300 元，自{on.year}年{on.month}月起" in outcome
+    assert "救助补贴类" in county.locator("[data-testid=outcome-kind]").inner_text()
     assert "已办结" in county.locator("h1").inner_text()
     screenshot(county, "handlers-2-caseworker-decided")
     decided = county.url
@@ -127,7 +145,7 @@ def test_a_director_opens_the_referrals_of_a_child_in_their_village_on_a_phone(
     open_row(phone, "children-referrals", "秦小川", "T02")
     assert_fits(phone)
     assert phone.locator("[data-testid^=form-]").count() == 0  # read-only: no action forms
-    assert "低保金每月 450 元" in phone.locator("[data-testid=outcome]").inner_text()
+    assert "每月 450 元，自" in phone.locator("[data-testid=outcome]").inner_text()
     assert "桓仁镇" in phone.locator("[data-testid=cooperations]").inner_text()
     screenshot(phone, "handlers-7-director-referral")
     # Back to the child's referrals from the referral's crumbs; the same list at 1280 px.

@@ -1,6 +1,6 @@
 """Every write in casework, one module per concern: `intake` (the window opens, confirms and
 cancels intakes; screening drafts them), `referrals` (the units' steps, reassignment, transfer,
-cooperation, the sweep's overdue mark), `calendar` (working days and each measure's deadlines),
+cooperation, the sweep's overdue mark), `calendar` (working days, each measure's deadlines and outcome kind),
 `filters` (a user's saved inbox filters), `moves` (a child moved to another township: its
 open referrals and waiting suggestions follow).
 
@@ -9,7 +9,13 @@ audit row in the same transaction. Callers import from this package (`from shouh
 services`); each public name is re-exported below.
 """
 
-from .calendar import MAX_DEADLINE_DAYS, calendar_day_remove, calendar_day_set, measure_deadline_set
+from .calendar import (
+    MAX_DEADLINE_DAYS,
+    calendar_day_remove,
+    calendar_day_set,
+    measure_deadline_set,
+    measure_outcome_kind_set,
+)
 from .filters import MAX_SAVED_FILTERS, saved_filter_delete, saved_filter_save
 from .intake import (
     Suggestion,
@@ -53,6 +59,7 @@ __all__ = [
     "intake_create",
     "intake_take",
     "measure_deadline_set",
+    "measure_outcome_kind_set",
     "next_references",
     "referral_mark_overdue",
     "referral_reassign",

@@ -1,5 +1,6 @@
 """Writes to the county's working-day calendar (holidays, adjusted working weekend days) and to
-each measure's deadlines, by the county admin. The calendar itself is read in `casework/calendar.py`."""
+each measure's settings (deadlines, outcome kind), by the county admin. The calendar itself is read
+in `casework/calendar.py`, the outcome kinds in `casework/outcomes.py`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.eligibility.models import Rule, RuleKind
 
-from ..models import CalendarDay, MeasureDeadline
+from ..models import CalendarDay, MeasureDeadline, MeasureOutcomeKind, OutcomeKind
 
 MAX_DEADLINE_DAYS = 250
 
@@ -87,5 +88,28 @@ def measure_deadline_set(*, actor: User, code: str, accept_days: int, decide_day
         target=row,
         summary=f"办理时限：{measure} 受理 {accept_days} 个工作日，办结 {decide_days} 个工作日",
         detail={"code": code, "before": before, "after": {"accept_days": accept_days, "decide_days": decide_days}},
+    )
+    return row
+
+
+@transaction.atomic
+def measure_outcome_kind_set(*, actor: User, code: str, kind: str) -> MeasureOutcomeKind:
+    """What deciding a referral for this measure records (applies to referrals decided from now on;
+    decided ones keep the kind they were decided as). Saving confirms a seeded default."""
+    _require_calendar(actor)
+    if not Rule.objects.filter(code=code, kind=RuleKind.MEASURE).exists():
+        raise ValidationError({"code": f"「措施」：{code} 不是一项措施"})
+    if kind not in OutcomeKind.values:
+        raise ValidationError({"kind": "「结果类型」请选择救助补贴类、服务类、安置监护类或告知类"})
+    before = MeasureOutcomeKind.objects.filter(code=code).values("kind", "confirmed").first()
+    row, _created = MeasureOutcomeKind.objects.update_or_create(code=code, defaults={"kind": kind, "confirmed": True})
+    label = Rule.objects.filter(code=code).values_list("label", flat=True).first()
+    measure = f"{code} {label}" if label else code
+    audit.record(
+        actor=actor,
+        action="casework.outcome_kind_set",
+        target=row,
+        summary=f"措施结果类型：{measure} 为{OutcomeKind(kind).label}",
+        detail={"code": code, "before": before, "after": {"kind": kind, "confirmed": True}},
     )
     return row

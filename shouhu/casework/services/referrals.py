@@ -20,8 +20,9 @@ from shouhu.core import audit
 from shouhu.core.dates import today
 from shouhu.eligibility.models import Rule
 
+from .. import outcomes
 from ..calendar import deadlines_for
-from ..models import Outcome, Referral, ReferralCooperation, ReferralEvent, ReferralState
+from ..models import Referral, ReferralCooperation, ReferralEvent, ReferralState
 from ..notify import notify_new_referrals, notify_overdue, notify_transition
 
 S = ReferralState
@@ -67,10 +68,13 @@ def referral_transition(
     expected_version: int,
     reason: str = "",
     outcome: str = "",
-    outcome_detail: str = "",
+    answer: outcomes.Answer | None = None,
 ) -> Referral:
     """Move a referral along. The UPDATE checks the expected state and version, so of two officers
-    acting at once exactly one succeeds; the other gets ReferralChangedError."""
+    acting at once exactly one succeeds; the other gets ReferralChangedError.
+
+    Completing records the outcome as the measure's kind asks (`outcomes.check`: the decision,
+    the kind's fields in `answer`, the summary in `outcome_detail`)."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知操作：{action}")
@@ -84,13 +88,14 @@ def referral_transition(
         raise ValidationError({"reason": f"「理由」：{transition.label}必须填写理由"})
     fields: dict[str, object] = {"state": transition.target, "version": F("version") + 1, "updated_at": timezone.now()}
     if action == "complete":
-        if outcome not in Outcome.values:
-            raise ValidationError({"outcome": "「办理结果」请选择批准或不批准"})
-        if outcome == Outcome.APPROVED and not outcome_detail.strip():
-            raise ValidationError({"outcome_detail": "「金额或服务」：批准时请填写救助金额或提供的服务"})
-        if outcome == Outcome.NOT_APPROVED and not reason:
-            raise ValidationError({"reason": "「理由」：不批准必须填写理由"})
-        fields |= {"outcome": outcome, "outcome_detail": outcome_detail.strip()}
+        decided = outcomes.check(
+            kind=outcomes.kind_of(referral.code),
+            outcome=outcome,
+            answer=answer or outcomes.Answer(),
+            reason=reason,
+            on=today(),
+        )
+        fields |= decided
     if action in ("complete", "reject"):
         fields["closed_at"] = timezone.now()
     if action == "accept":
@@ -115,17 +120,36 @@ def referral_transition(
         action=action,
         from_state=before,
         to_state=transition.target,
-        note=reason or outcome_detail,
+        note=(reason or referral.outcome_detail) if action == "complete" else reason,
     )
+    detail: dict[str, object] = {"from": before, "to": transition.target, "reason": reason, "outcome": outcome}
+    if action == "complete":
+        detail |= {"outcome": referral.outcome, **_outcome_detail(referral)}
     audit.record(
         actor=actor,
         action=f"referral.{action}",
         target=referral,
         summary=f"{referral.intake.reference} {measure_name(referral.code)} {transition.label}",
-        detail={"from": before, "to": transition.target, "reason": reason, "outcome": outcome},
+        detail=detail,
     )
     transaction.on_commit(lambda: notify_transition(referral.pk, action))
     return referral
+
+
+def _outcome_detail(referral: Referral) -> dict[str, object]:
+    """The recorded outcome for the audit row (JSON: amounts and dates as text)."""
+    return {
+        "outcome_kind": referral.outcome_kind,
+        "outcome_detail": referral.outcome_detail,
+        "amount": str(referral.outcome_amount) if referral.outcome_amount is not None else None,
+        "period": referral.outcome_period,
+        "on": referral.outcome_on.isoformat() if referral.outcome_on else None,
+        "service": referral.outcome_service,
+        "provider": referral.outcome_provider,
+        "arrangement": referral.outcome_arrangement,
+        "arrangement_note": referral.outcome_arrangement_note,
+        "informed_how": referral.outcome_informed_how,
+    }
 
 
 @transaction.atomic

@@ -15,6 +15,16 @@ from shouhu.registry.tests.example import example
 TABLE = Path(__file__).resolve().parents[2] / "policy" / "data" / "huanren-task-table.txt"
 
 
+def benefit(amount: str = "250", period: str = "per_term") -> Any:
+    """A benefit decision from this month (T09 两免一补 and the other benefit measures)."""
+    from decimal import Decimal
+
+    from shouhu.casework.outcomes import Answer
+    from shouhu.core.dates import today
+
+    return Answer(amount=Decimal(amount), period=period, start_month=today().replace(day=1))
+
+
 def import_table() -> None:
     from shouhu.policy.models import PolicyDocument
 

@@ -13,8 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from shouhu.accounts.models import User
+from shouhu.accounts.personas import VILLAGE_B
 from shouhu.accounts.services import api_token_issue
 from shouhu.casework.models import Referral, ReferralState
+from shouhu.core.dates import today
 
 from .helpers import import_table
 from .walk_samples import child, id_number, referred
@@ -87,18 +89,20 @@ def test_accept_then_complete(case: dict[str, Referral], personas: dict[str, Use
     accepted = officer_a("post", f"/referrals/{t09.pk}/accept", {"version": 1})
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
     assert accepted.json()["assigned_to"] == "赵教育"
+    assert accepted.json()["outcome_kind"] == "benefit" and accepted.json()["outcome_kind_label"] == "救助补贴类"
     missing = officer_a("post", f"/referrals/{t09.pk}/complete", {"version": 2, "outcome": "approved"})
     assert missing.status_code == 422
-    assert missing.json()["errors"][0] == {
-        "field": "outcome_detail",
-        "message": "「金额或服务」：批准时请填写救助金额或提供的服务",
-    }
+    assert {"field": "amount", "message": "「金额」不能为空：批准时请填写金额（元）"} in missing.json()["errors"]
+    month = today().strftime("%Y-%m")
     done = officer_a(
         "post",
         f"/referrals/{t09.pk}/complete",
-        {"version": 2, "outcome": "approved", "outcome_detail": "两免一补 1250 元/学期"},
+        {"version": 2, "outcome": "approved", "amount": 1250, "period": "per_term", "start_month": month},
     )
-    assert done.status_code == 200 and done.json()["outcome_detail"] == "两免一补 1250 元/学期"
+    assert done.status_code == 200, done.json()
+    assert done.json()["outcome_detail"] == f"每学期 1,250 元，自{today().year}年{today().month}月起"
+    assert done.json()["outcome_fields"]["amount"] == "1250.00"
+    assert done.json()["outcome_fields"]["start_month"] == month
     assert [e["action"] for e in done.json()["events"]] == ["submit", "accept", "complete"]
 
 
@@ -137,3 +141,84 @@ def test_the_openapi_document_describes_the_endpoints(client: Client) -> None:
         "/api/v1/referrals/{referral_id}/complete",
     ):
         assert path in schema["paths"]
+    complete = schema["paths"]["/api/v1/referrals/{referral_id}/complete"]["post"]
+    body = complete["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert {"amount", "start_month", "service", "provider", "arrangement", "informed_how"} <= set(body)
+    assert body["arrangement"]["enum"][:3] == ["kinship", "foster", "institution"]
+    out = schema["components"]["schemas"]["ReferralOut"]["properties"]
+    assert {"outcome_kind", "outcome_label", "outcome_fields"} <= set(out)
+    assert "amount" in schema["components"]["schemas"]["OutcomeOut"]["properties"]
+
+
+@pytest.fixture
+def t20(personas: dict[str, User]) -> Referral:
+    """A T20 referral (县民政局: the county caseworkers), accepted; T20 is decided as a service."""
+    import_table()
+    b = child("周结果", "20150701", 41, region=VILLAGE_B)
+    referral = referred(personas["supervisor_b"], b, ["T20"])[1]["T20"]
+    _client(personas, "caseworker")("post", f"/referrals/{referral.pk}/accept", {"version": 1})
+    return referral
+
+
+def test_completing_names_fields_of_another_kind_and_refuses_outcome_detail(
+    t20: Referral, personas: dict[str, User]
+) -> None:
+    caseworker = _client(personas, "caseworker")
+    url = f"/referrals/{t20.pk}/complete"
+    wrong = caseworker("post", url, {"version": 2, "outcome": "approved", "amount": "1300", "service": "评估"})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "amount"
+    assert "不属于本措施的结果类型（服务类）" in wrong.json()["errors"][0]["message"]
+    typed = caseworker("post", url, {"version": 2, "outcome": "approved", "outcome_detail": "评估通过"})
+    assert typed.status_code == 422 and typed.json()["errors"][0]["field"] == "outcome_detail"
+    bad_date = caseworker(
+        "post",
+        url,
+        {"version": 2, "outcome": "approved", "service": "评估", "provider": "县民政局", "start_date": "明天"},
+    )
+    assert bad_date.status_code == 422
+    assert bad_date.json()["errors"] == [
+        {"field": "start_date", "message": "「开始日期」格式应为 YYYY-MM-DD，如 2026-05-10"}
+    ]
+    number = caseworker("post", url, {"version": 2, "outcome": "approved", "service": 5})
+    assert number.status_code == 422 and number.json()["errors"][0] == {
+        "field": "service",
+        "message": "「service」应为字符串",
+    }
+    assert caseworker("get", f"/referrals/{t20.pk}").json()["state"] == "accepted"  # nothing written
+    on = today().isoformat()
+    done = caseworker(
+        "post",
+        url,
+        {
+            "version": 2,
+            "outcome": "approved",
+            "service": "收养能力评估",
+            "provider": "县儿童福利中心",
+            "start_date": on,
+        },
+    )
+    assert done.status_code == 200, done.json()
+    answer = done.json()
+    assert answer["outcome_kind"] == "service" and answer["outcome_label"] == "提供服务"
+    assert answer["outcome_fields"]["service"] == "收养能力评估" and answer["outcome_fields"]["start_date"] == on
+    assert answer["outcome_fields"]["amount"] is None
+    assert answer["outcome_detail"] == f"收养能力评估；提供方：县儿童福利中心；{on} 起"
+    listed = caseworker("get", "/referrals?code=T20").json()["items"][0]
+    assert listed["outcome_kind_label"] == "服务类" and listed["outcome_fields"]["provider"] == "县儿童福利中心"
+
+
+def test_an_information_measure_is_acknowledged(t20: Referral, personas: dict[str, User]) -> None:
+    from shouhu.casework import services
+
+    services.measure_outcome_kind_set(actor=personas["admin"], code="T20", kind="information")
+    caseworker = _client(personas, "caseworker")
+    assert caseworker("get", f"/referrals/{t20.pk}").json()["outcome_kind"] == "information"
+    url = f"/referrals/{t20.pk}/complete"
+    missing = caseworker("post", url, {"version": 2, "informed_on": today().isoformat()})
+    assert missing.status_code == 422
+    assert missing.json()["errors"] == [{"field": "informed_how", "message": "「告知方式」不能为空"}]
+    done = caseworker("post", url, {"version": 2, "informed_on": today().isoformat(), "informed_how": "phone"})
+    assert done.status_code == 200, done.json()
+    fields = done.json()["outcome_fields"]
+    assert done.json()["outcome"] == "informed" and fields["informed_how_label"] == "电话告知"

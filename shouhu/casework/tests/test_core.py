@@ -16,7 +16,7 @@ from shouhu.casework.routing import routing_json
 from shouhu.casework.tasks import sweep
 from shouhu.core.models import AuditEvent, Notification
 
-from .helpers import import_table, register
+from .helpers import benefit, import_table, register
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_lifecycle_and_permissions(personas: dict[str, User]) -> None:
         actor=personas["officer_a"], referral=referral, action="accept", expected_version=1
     )
     assert referral.state == ReferralState.ACCEPTED and referral.assigned_to == personas["officer_a"]
-    with pytest.raises(ValidationError, match="金额或服务"):
+    with pytest.raises(ValidationError, match="「金额」不能为空"):
         services.referral_transition(
             actor=personas["officer_a"], referral=referral, action="complete", expected_version=2, outcome="approved"
         )
@@ -102,9 +102,9 @@ def test_lifecycle_and_permissions(personas: dict[str, User]) -> None:
         action="complete",
         expected_version=2,
         outcome="approved",
-        outcome_detail="两免一补 1250 元/学期",
+        answer=benefit(),
     )
-    assert referral.state == ReferralState.COMPLETED
+    assert referral.state == ReferralState.COMPLETED and referral.outcome_detail.startswith("每学期 250 元，自")
     assert [e.action for e in referral.events.all()] == ["submit", "accept", "complete"]
 
 

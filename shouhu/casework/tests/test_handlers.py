@@ -15,6 +15,7 @@ from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_B
 from shouhu.casework.models import Referral, ReferralCooperation, ReferralState
 from shouhu.casework.panels import referral_panels
+from shouhu.core.dates import today
 from shouhu.core.models import AuditEvent, Notification
 
 from .helpers import import_table
@@ -75,12 +76,12 @@ def test_a_t01_referral_reaches_the_county_caseworkers_who_accept_and_decide_it(
     assert _act(caseworker, t01, "accept").status_code == 302
     t01.refresh_from_db()
     assert t01.state == S.ACCEPTED and t01.assigned_to == personas["caseworker"]
-    assert (
-        _act(caseworker, t01, "complete", outcome="approved", outcome_detail="孤儿基本生活费 每月 1,300 元").status_code
-        == 302
-    )
+    month = today().strftime("%Y-%m")
+    decided = _act(caseworker, t01, "complete", outcome="approved", amount="1300", period="monthly", start_month=month)
+    assert decided.status_code == 302
     t01.refresh_from_db()
-    assert t01.state == S.COMPLETED and t01.outcome_detail == "孤儿基本生活费 每月 1,300 元"
+    assert t01.state == S.COMPLETED and t01.outcome_kind == "benefit" and t01.outcome_amount == 1300
+    assert t01.outcome_detail == f"每月 1,300 元，自{today().year}年{today().month}月起"
     assert AuditEvent.objects.filter(action="referral.complete", actor=personas["caseworker"]).exists()
     # Not another unit's officer's, not the administrator's, not a township's.
     other = referred(personas["supervisor_a"], case["a"], ["T02"])[1]["T02"]

@@ -16,7 +16,7 @@ from shouhu.casework import services
 from shouhu.core.outbound import SensitiveContentError, queue_outbound
 from shouhu.registry.tests.io_helpers import run_worker
 
-from .helpers import import_table
+from .helpers import benefit, import_table
 from .walk_samples import child, id_number, referred
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_the_family_is_told_after_commit_retried_and_without_id_number(
             action="complete",
             expected_version=2,
             outcome="approved",
-            outcome_detail="两免一补",
+            answer=benefit(),
         )
     run_worker(loops=1)
     assert FlakyGateway.calls == 1 and FlakyGateway.delivered == []

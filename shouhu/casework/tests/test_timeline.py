@@ -14,7 +14,7 @@ from shouhu.casework.timeline import timeline_for
 from shouhu.eligibility.screening import screening_request
 from shouhu.registry.documents import document_attach
 
-from .helpers import import_table, screen_with_tasks
+from .helpers import benefit, import_table, screen_with_tasks
 from .walk_samples import child, referred
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def story(personas: dict[str, User]) -> dict[str, Any]:
         action="complete",
         expected_version=2,
         outcome="approved",
-        outcome_detail="两免一补",
+        answer=benefit(),
     )
     return {"child": a, "intake": intake, **by_code}
 

@@ -26,6 +26,7 @@ from shouhu.casework.models import (
     ReferralState,
     SavedFilter,
 )
+from shouhu.core.dates import today
 from shouhu.core.models import AuditEvent, Notification
 from shouhu.registry.models import ChildDocument
 
@@ -266,13 +267,14 @@ def test_accept_start_complete_approved(case: dict[str, Referral], login: Any, p
     assert _act(client, t09, "accept").status_code == 302
     assert _act(client, t09, "start").status_code == 302
     missing = _act(client, t09, "complete", outcome="approved")
-    assert "批准时请填写救助金额或提供的服务" in _content(missing)
-    done = _act(client, t09, "complete", outcome="approved", outcome_detail="两免一补 1250 元/学期")
+    assert "「金额」不能为空：批准时请填写金额（元）" in _content(missing)
+    month = today().strftime("%Y-%m")
+    done = _act(client, t09, "complete", outcome="approved", amount="1250", period="per_term", start_month=month)
     assert done.status_code == 302
     t09.refresh_from_db()
     assert t09.state == S.COMPLETED and t09.outcome == Outcome.APPROVED and t09.assigned_to == personas["officer_a"]
     assert [e.action for e in t09.events.all()] == ["submit", "accept", "start", "complete"]
-    assert "两免一补 1250 元/学期" in _content(login("supervisor_a").get(f"/referrals/{t09.pk}/"))
+    assert "每学期 1,250 元，自" in _content(login("supervisor_a").get(f"/referrals/{t09.pk}/"))
 
 
 def test_complete_not_approved_needs_a_reason(case: dict[str, Referral], login: Any) -> None:

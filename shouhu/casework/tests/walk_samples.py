@@ -183,6 +183,12 @@ SAMPLES = {
         Sample(method="post", data={"code": "T09", "accept_days": "5", "decide_days": "20"}, success=(302,)),
         Sample(method="post", data={"code": "T09", "accept_days": "5", "decide_days": "2"}),
     ],
+    "referrals:outcome_kinds": [
+        Sample(),
+        Sample(method="post", data={"code": "T05", "kind": "service"}, success=(302,)),
+        Sample(method="post", data={"code": "T05", "kind": "cash"}),  # the page again, with the error
+        Sample(method="post", data={"code": "orphan", "kind": "service"}),  # not a measure: the error
+    ],
     "referrals:children": [
         Sample(),
         Sample(query="tab=all&q=孙&code=T01"),

@@ -1,5 +1,5 @@
 """County civil affairs' screens: supervision of overdue referrals and the routing table; the
-county admin's working-day calendar and each measure's deadlines."""
+county admin's working-day calendar, each measure's deadlines and each measure's outcome kind."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from shouhu.policy.models import Mode
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
-from .. import selectors, services
-from ..forms import CalendarDayForm, DeadlineForm
-from ..models import CalendarDay, MeasureDeadline
+from .. import outcomes, selectors, services
+from ..forms import CalendarDayForm, DeadlineForm, OutcomeKindForm
+from ..models import CalendarDay, MeasureDeadline, MeasureOutcomeKind
 from ..routing import RoutingError, routing_json
 from .common import posted
 
@@ -146,3 +146,37 @@ def deadline_set(request: AuthedRequest) -> HttpResponse:
             messages.success(request, f"已保存 {data['code']} 的办理时限（适用于此后新转办的事项）")
             return redirect(f"{reverse('referrals:calendar')}#deadlines")
     return _calendar_page(request, CalendarDayForm(), bound=form)
+
+
+@access_rule(Capability.MANAGE_POLICY)
+def outcome_kinds(request: AuthedRequest) -> HttpResponse:
+    """Each measure's outcome kind: what deciding a referral for it records. One form per measure;
+    a POST saves one (and confirms a seeded default)."""
+    bound = OutcomeKindForm(request.POST, auto_id=f"id_{request.POST.get('code', '')}_%s") if request.POST else None
+    if bound is not None and bound.is_valid():
+        data = bound.cleaned_data
+        try:
+            saved_row = services.measure_outcome_kind_set(actor=request.user, code=data["code"], kind=data["kind"])
+        except ValidationError as e:
+            add_validation_errors(bound, e)
+        else:
+            kind, code = saved_row.get_kind_display(), saved_row.code
+            messages.success(request, f"已保存 {code} 的结果类型：{kind}（适用于此后办结的转介）")
+            return redirect(f"{reverse('referrals:outcome_kinds')}#kind-{code}")
+    saved = {row.code: row for row in MeasureOutcomeKind.objects.all()}
+    rows = []
+    for code, label in selectors.measure_labels().items():
+        row = saved.get(code)
+        form = (
+            bound
+            if bound is not None and bound.data.get("code") == code
+            else OutcomeKindForm(
+                initial={"code": code, "kind": row.kind if row else outcomes.DEFAULT_KIND}, auto_id=f"id_{code}_%s"
+            )
+        )
+        rows.append((code, label, row, form))
+    return render(
+        request,
+        "casework/outcome_kinds.html",
+        {"rows": rows, "default_kind": outcomes.kind_label(outcomes.DEFAULT_KIND)},
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from .. import selectors
+from ..models import OutcomeKind
 
 
 def posted(request: HttpRequest) -> Any:
@@ -19,11 +20,15 @@ def files(request: HttpRequest) -> Any:
 
 
 def labelled(items: Any, labels: dict[str, str] | None = None) -> list[Any]:
-    """Give each row with a measure `code` its Chinese name as `.label`."""
+    """Give each row with a measure `code` its Chinese name as `.label` (and its outcome kind's as
+    `.kind_label` where the query named it)."""
     labels = labels if labels is not None else selectors.measure_labels()
     rows = list(items)
     for row in rows:
         row.label = labels.get(row.code, "")
+        # `selectors.with_outcome_kind` rows name their outcome kind too.
+        kind = getattr(row, "measure_kind", "")
+        row.kind_label = OutcomeKind(kind).label if kind in OutcomeKind.values else ""
     return rows
 
 

@@ -35,7 +35,7 @@ from shouhu.policy.models import Mode
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
-from .. import selectors, services
+from .. import outcomes, selectors, services
 from ..forms import (
     CooperateForm,
     InboxFilterForm,
@@ -173,12 +173,17 @@ def _detail(
     actions = selectors.actions_for(user, referral)
     bound = bound or {}
     version = {"version": referral.version}
+    intake_measure = selectors.intake_measure_of(referral)
+    kind = referral.outcome_kind or _measure_kind(referral, intake_measure)
     transition_forms = [
-        (name, TRANSITIONS[name], bound.get(name) or TransitionForm(initial=version, prefix=name))
+        (
+            name,
+            TRANSITIONS[name],
+            bound.get(name) or TransitionForm(initial=version, prefix=name, kind=_kind(name, kind)),
+        )
         for name in actions.transitions
     ]
     labels = selectors.measure_labels()
-    intake_measure = referral.intake.measures.filter(code=referral.code).first()
     return render(
         request,
         "casework/referral_detail.html",
@@ -191,6 +196,7 @@ def _detail(
             "cooperations": selectors.cooperations(referral),
             "events": _events(referral),
             "measure_name": labels.get(referral.code, ""),
+            "outcome_kind": outcomes.kind_label(kind),
             "mode_label": dict(Mode.choices).get(referral.mode, referral.mode),
             "may_inbox": can(user, Capability.HANDLE_REFERRALS),
             "may_children": can(user, Capability.VIEW_CHILDREN),
@@ -209,6 +215,15 @@ def _detail(
         },
         status=status,
     )
+
+
+def _measure_kind(referral: Referral, intake_measure: Any) -> str:
+    return intake_measure.measure_kind if intake_measure is not None else outcomes.kind_of(referral.code)
+
+
+def _kind(action: str, kind: str) -> str:
+    """Only completing asks for the outcome's fields."""
+    return kind if action == "complete" else ""
 
 
 def _events(referral: Referral) -> list[Any]:
@@ -249,7 +264,7 @@ def referral_act(request: AuthedRequest, referral_id: int, action: str) -> HttpR
     if action not in TRANSITIONS or action == "resubmit":
         raise Http404("未知操作")
     referral = access_handled_referral(request.user, referral_id)
-    form = TransitionForm(request.POST, prefix=action)
+    form = TransitionForm(request.POST, prefix=action, kind=_kind(action, outcomes.kind_of(referral.code)))
 
     def run(data: dict[str, Any]) -> None:
         services.referral_transition(
@@ -259,7 +274,7 @@ def referral_act(request: AuthedRequest, referral_id: int, action: str) -> HttpR
             expected_version=data["version"],
             reason=data.get("reason") or "",
             outcome=data.get("outcome") or "",
-            outcome_detail=data.get("outcome_detail") or "",
+            answer=form.answer(),
         )
 
     return _after(request, referral, form, action, run, f"已{TRANSITIONS[action].label}")
