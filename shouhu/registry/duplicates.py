@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from shouhu.core import audit
+from shouhu.core.crypto import keyring
 
 from .models import Child, ChildStatus, DuplicateCandidate, DuplicateState
 
@@ -70,8 +71,10 @@ def queue_duplicates_of(child: Child) -> int:
 # one county make groups of ~76 and ~37 million pairs, so pairs are first cut down in C (rapidfuzz)
 # by a bound that every similar pair meets, and only the survivors are compared with
 # SequenceMatcher exactly as before. Same ID numbers: the blind index is unique, so two rows can
-# only share a number when one index was computed under another key during a key rotation; those
-# are found by equal masked numbers, confirmed on the decrypted values.
+# only share a number when one index was computed under another key during a key rotation (old
+# keys configured); only then are pairs with equal masked numbers confirmed on the decrypted
+# values. The mask shows four digits, so in a rotation that is every pair of a group that has
+# numbers: costly, but bounded by the rotation (`shouhu crypto rotate` ends it).
 
 _Row = tuple[int, str, str, str]  # id, name, pinyin, id_number_masked
 _CHUNK = 500
@@ -122,14 +125,16 @@ def _same_value(values: list[str]) -> Iterator[tuple[int, int]]:
         yield from combinations(indexes, 2)
 
 
-def _candidates(rows: list[_Row], wanted: set[int] | None) -> Iterator[tuple[_Row, _Row]]:
+def _candidates(rows: list[_Row], wanted: set[int] | None, *, rotating: bool) -> Iterator[tuple[_Row, _Row]]:
     """Every pair of the group (older row first) that could be queued: a pinyin near enough, the
-    same name, or the same masked ID number. `rows` are in id order."""
+    same name, or (`rotating`: old keys configured) the same masked ID number. `rows` are in id
+    order."""
     pairs = set(_may_be_similar(rows))  # includes every pair with equal pinyin (distance 0)
     names = [row[1] for row in rows]
     if len(set(names)) < len(set(zip(names, (row[2] for row in rows), strict=True))):
         pairs.update(_same_value(names))  # some equal names have different pinyins
-    pairs.update(_same_value([row[3] for row in rows]))
+    if rotating:
+        pairs.update(_same_value([row[3] for row in rows]))
     for i, j in sorted(pairs):
         a, b = rows[i], rows[j]
         if wanted is None or a[0] in wanted or b[0] in wanted:
@@ -181,9 +186,10 @@ def scan(*, child_ids: Iterable[int] | None = None, county_prefix: str = "210522
     _near_pinyin.cache_clear()  # each scan pays for its own comparisons (and the memory goes)
     found: dict[tuple[int, int], str] = {}
     same_mask: list[tuple[_Row, _Row]] = []  # decided once their numbers are decrypted, in bulk
+    rotating = len(keyring()[1]) > 1
     for rows in _groups(children, wanted):
-        for a, b in _candidates(rows, wanted):
-            if a[3] and a[3] == b[3]:
+        for a, b in _candidates(rows, wanted, rotating=rotating):
+            if rotating and a[3] and a[3] == b[3]:
                 same_mask.append((a, b))
             elif _similar(a, b):
                 found[(a[0], b[0])] = _similar_reason(a, b)
