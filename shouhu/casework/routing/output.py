@@ -82,8 +82,7 @@ def route_json(route: Route, *, as_written: bool, categories: dict[str, str]) ->
 def routing_json(*, as_written: bool = False) -> dict[str, RouteJson]:
     categories = _labels(RuleKind.CATEGORY)
     return {
-        code: route_json(route, as_written=as_written, categories=categories)
-        for code, route in routing_table().items()
+        code: route_json(route, as_written=as_written, categories=categories) for code, route in routing_table().items()
     }
 
 
@@ -105,7 +104,5 @@ def routing_text(*, as_written: bool = False) -> str:
         for t in route["transfers"]:
             state = "已生效" if t["in_effect"] else "尚未生效"
             confirm = "" if t["confirmed"] else "，待确认"
-            lines.append(
-                f"  职能划转：{t['from_unit']} → {t['to_unit']}（{t['effective_on']} 起，{state}{confirm}）"
-            )
+            lines.append(f"  职能划转：{t['from_unit']} → {t['to_unit']}（{t['effective_on']} 起，{state}{confirm}）")
     return "\n".join(lines) + "\n" if lines else ""

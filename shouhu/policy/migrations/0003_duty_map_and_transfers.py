@@ -6,68 +6,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_department_notes_in_chinese'),
-        ('policy', '0002_seed_reorganisations'),
+        ("accounts", "0003_department_notes_in_chinese"),
+        ("policy", "0002_seed_reorganisations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reorganisation',
-            name='measure_codes',
-            field=models.JSONField(blank=True, default=list, verbose_name='划转的措施'),
+            model_name="reorganisation",
+            name="measure_codes",
+            field=models.JSONField(blank=True, default=list, verbose_name="划转的措施"),
         ),
         migrations.AddField(
-            model_name='reorganisation',
-            name='task_numbers',
-            field=models.JSONField(blank=True, default=list, verbose_name='划转的任务（序号）'),
+            model_name="reorganisation",
+            name="task_numbers",
+            field=models.JSONField(blank=True, default=list, verbose_name="划转的任务（序号）"),
         ),
         migrations.AlterField(
-            model_name='reorganisation',
-            name='kind',
-            field=models.CharField(choices=[('rename', '更名'), ('merge', '合并'), ('split', '拆分'), ('transfer', '职能划转')], max_length=10, verbose_name='类型'),
+            model_name="reorganisation",
+            name="kind",
+            field=models.CharField(
+                choices=[("rename", "更名"), ("merge", "合并"), ("split", "拆分"), ("transfer", "职能划转")],
+                max_length=10,
+                verbose_name="类型",
+            ),
         ),
         migrations.CreateModel(
-            name='DutyMapVersion',
+            name="DutyMapVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure', models.CharField(max_length=40, verbose_name='措施')),
-                ('version', models.PositiveIntegerField(verbose_name='版本')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='修改说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='修改时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='修改人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("measure", models.CharField(max_length=40, verbose_name="措施")),
+                ("version", models.PositiveIntegerField(verbose_name="版本")),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="修改说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="修改时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="修改人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '职责分工版本',
-                'verbose_name_plural': '职责分工版本',
-                'ordering': ['measure', '-version'],
+                "verbose_name": "职责分工版本",
+                "verbose_name_plural": "职责分工版本",
+                "ordering": ["measure", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='DutyAssignment',
+            name="DutyAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=40, verbose_name='儿童类别')),
-                ('confirmed', models.BooleanField(default=False, verbose_name='已经县里确认')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='顺序')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='duty_assignments', to='accounts.department', verbose_name='办理单位')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='policy.dutymapversion', verbose_name='版本')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("category", models.CharField(max_length=40, verbose_name="儿童类别")),
+                ("confirmed", models.BooleanField(default=False, verbose_name="已经县里确认")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="顺序")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duty_assignments",
+                        to="accounts.department",
+                        verbose_name="办理单位",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="policy.dutymapversion",
+                        verbose_name="版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '职责分工',
-                'verbose_name_plural': '职责分工',
-                'ordering': ['version', 'position', 'id'],
+                "verbose_name": "职责分工",
+                "verbose_name_plural": "职责分工",
+                "ordering": ["version", "position", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='dutymapversion',
-            constraint=models.UniqueConstraint(fields=('measure', 'version'), name='duty_map_measure_version'),
+            model_name="dutymapversion",
+            constraint=models.UniqueConstraint(fields=("measure", "version"), name="duty_map_measure_version"),
         ),
         migrations.AddConstraint(
-            model_name='dutyassignment',
-            constraint=models.UniqueConstraint(fields=('version', 'category', 'department'), name='duty_assignment_unique'),
+            model_name="dutyassignment",
+            constraint=models.UniqueConstraint(
+                fields=("version", "category", "department"), name="duty_assignment_unique"
+            ),
         ),
     ]

@@ -53,10 +53,9 @@ def _reachable(start: set[int]) -> dict[int, int]:
     """Units reachable from `start` along recorded reorganisations (predecessor → successor),
     each mapped to the start unit it was reached from."""
     edges: dict[int, set[int]] = defaultdict(set)
-    for predecessor_id, successor_id in (
-        Reorganisation.successors.through.objects.exclude(reorganisation__kind=ReorganisationKind.TRANSFER)
-        .values_list("reorganisation__predecessors", "department_id")
-    ):
+    for predecessor_id, successor_id in Reorganisation.successors.through.objects.exclude(
+        reorganisation__kind=ReorganisationKind.TRANSFER
+    ).values_list("reorganisation__predecessors", "department_id"):
         if predecessor_id is not None:
             edges[predecessor_id].add(successor_id)
     origin = {pk: pk for pk in start}

@@ -70,7 +70,7 @@ def test_editing_asks_to_confirm_then_saves_a_new_version(table: PolicyDocument,
         ("severely_disabled", "县民政局", False),
     ]
     event = AuditEvent.objects.get(action="policy.duty_map_set")
-    assert event.actor.username == "admin"
+    assert event.actor is not None and event.actor.username == "admin"
     # Bad input: named errors in Chinese, nothing written.
     bad = client.post(url, {"effective_from": "2021-01-01", "unit_low_income": civil, "confirm": "1"})
     assert "早于现行第 2 版的生效日期 2026-12-01" in bad.content.decode()
@@ -105,6 +105,7 @@ def test_transfers_are_listed_and_recorded_on_the_reorganisations_page(table: Po
     assert dept("县发改局").dissolved_on is None  # the unit goes on
     event = AuditEvent.objects.filter(action="policy.reorganisation_record").latest("id")
     assert event.summary == "职能划转：县发改局 → 县民政局（2026-01-01 起，第 38 项任务）"
+
     # Task 38 follows from that date; 县发改局 keeps its other tasks (41).
     def units(number: int, on: str) -> list[str]:
         response = client.get(reverse("policy:tasks"), {"names": "current", "on": on})
