@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.db.models import Q
 from django.urls import reverse
 
-from shouhu.access import Capability, can, referrals_visible_to
-from shouhu.accounts.models import User
+from shouhu.access import Capability, can, referrals_visible_to, township_of
+from shouhu.accounts.models import Role, User
 from shouhu.web.home import Panel, home_contributor
 from shouhu.web.pagination import cached_count
 
@@ -20,19 +20,7 @@ from .models import ReferralState
 def referral_panels(user: User) -> list[Panel]:
     panels = []
     if can(user, Capability.HANDLE_REFERRALS):
-        # Only what the user can act on: referrals to accept (their unit's, their township's) and
-        # cooperating parts to fill in; the deadlines are the handling unit's.
-        counts = selectors.tab_counts(user)
-        panels.append(
-            Panel(
-                title="转介待办",
-                stat=counts["new"] + counts["cooperate"],
-                text=f"待受理 {counts['new']} 件，待配合 {counts['cooperate']} 件，"
-                f"即将到期 {counts['due_soon']} 件，已逾期 {counts['overdue']} 件",
-                link=reverse("referrals:inbox"),
-                link_label="打开转介收件箱",
-            )
-        )
+        panels.append(_inbox_panel(user))
     if can(user, Capability.TAKE_INTAKE):
         # A first screening drafts thousands per township: a large total is remembered for a minute.
         waiting = cached_count(selectors.suggestions_for(user).prefetch_related(None))
@@ -80,3 +68,35 @@ def referral_panels(user: User) -> list[Panel]:
             )
         )
     return panels
+
+
+def _inbox_panel(user: User) -> Panel:
+    """Only what the user can act on: referrals to accept (their unit's, their township's) and
+    cooperating parts to fill in; the deadlines are the handling unit's. A township supervisor's
+    card names the measures that reach the township; when the table routes none there, the card
+    says so and shows what the township does have (its parts, its tasks) instead of an inbox that
+    could only ever be empty."""
+    counts = selectors.tab_counts(user)
+    inbox = reverse("referrals:inbox")
+    text = (
+        f"待受理 {counts['new']} 件，待配合 {counts['cooperate']} 件，"
+        f"即将到期 {counts['due_soon']} 件，已逾期 {counts['overdue']} 件"
+    )
+    if user.role != Role.TOWNSHIP_SUPERVISOR:
+        return Panel("转介待办", counts["new"] + counts["cooperate"], text, inbox, "打开转介收件箱")
+    measures = selectors.township_measures(user)
+    township = township_of(user)
+    tasks_link = reverse("policy:township", args=[township.code]) if township is not None else ""
+    if not measures:
+        return Panel(
+            title="本乡镇（街道）的转介",
+            stat=counts["cooperate"],
+            text=f"现行任务分工表没有转给乡镇（街道）办理或配合的措施；待配合 {counts['cooperate']} 件。"
+            "本乡镇承担的任务见任务分工。",
+            link=tasks_link,
+            link_label="查看本乡镇承担的任务",
+        )
+    items = [(f"{name}（{role}）", f"{inbox}?tab=all&code={name.split()[0]}") for name, role in measures]
+    return Panel(
+        "转介待办", counts["new"] + counts["cooperate"], text + "。转到本乡镇的措施：", inbox, "打开转介收件箱", items
+    )

@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "policy.unit_alias_create": "登记单位别名",
     "policy.reorganisation_record": "登记机构改革",
     "policy.reorganisation_correct_date": "更正机构改革日期",
+    "policy.duty_map_set": "修改措施职责分工",
     "progress.submit": "提交进展报告",
     "progress.resubmit": "重新提交进展报告",
     "progress.accept": "通过进展报告",

@@ -129,15 +129,23 @@ class ReorganisationKind(models.TextChoices):
     RENAME = "rename", "更名"
     MERGE = "merge", "合并"
     SPLIT = "split", "拆分"
+    TRANSFER = "transfer", "职能划转"
 
 
 class Reorganisation(TimeStampedModel):
     """From `effective_on`, the responsibilities of the predecessors pass to the successors
-    (every successor of a split takes them all unless the county records otherwise)."""
+    (every successor of a split takes them all unless the county records otherwise).
+
+    A transfer of a function (职能划转) moves only some duties: those of the tasks numbered in
+    `task_numbers` (for routing, the task list, the matrix and supervision) and of the measures in
+    `measure_codes` (for routing only), from its one predecessor to its one successor; both units
+    go on existing (医疗救助 passed from 县民政局 to 县医保局, 县民政局 keeps the rest)."""
 
     kind = models.CharField("类型", max_length=10, choices=ReorganisationKind.choices)
     effective_on = models.DateField("生效日期")
     note = models.CharField("说明", max_length=300, blank=True)
+    task_numbers = models.JSONField("划转的任务（序号）", default=list, blank=True)
+    measure_codes = models.JSONField("划转的措施", default=list, blank=True)
     predecessors = models.ManyToManyField(Department, verbose_name="原单位", related_name="reorganised_from")
     successors = models.ManyToManyField(Department, verbose_name="新单位", related_name="reorganised_into")
     created_by = models.ForeignKey(
@@ -156,6 +164,60 @@ class Reorganisation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.effective_on} {self.get_kind_display()}"
+
+
+class DutyMapVersion(models.Model):
+    """One version of a measure's duty map (按职责分别指导落实): which unit handles a child's
+    referral for the measure, by the category that made the child eligible. A measure's map in force
+    on a date is its newest version effective by then; older versions stay as its history."""
+
+    measure = models.CharField("措施", max_length=40)
+    version = models.PositiveIntegerField("版本")
+    effective_from = models.DateField("生效日期")
+    note = models.CharField("修改说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("修改时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "职责分工版本"
+        verbose_name_plural = "职责分工版本"
+        ordering = ["measure", "-version"]
+        constraints = [models.UniqueConstraint(fields=["measure", "version"], name="duty_map_measure_version")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} v{self.version}"
+
+
+class DutyAssignment(models.Model):
+    """In one version of a measure's duty map: children of `category` go to `department`."""
+
+    version = models.ForeignKey(
+        DutyMapVersion, verbose_name="版本", on_delete=models.CASCADE, related_name="assignments"
+    )
+    category = models.CharField("儿童类别", max_length=40)
+    department = models.ForeignKey(
+        Department, verbose_name="办理单位", on_delete=models.PROTECT, related_name="duty_assignments"
+    )
+    confirmed = models.BooleanField("已经县里确认", default=False)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "职责分工"
+        verbose_name_plural = "职责分工"
+        ordering = ["version", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "category", "department"], name="duty_assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.category} → {self.department.name}"
 
 
 class ProgressStatus(models.TextChoices):

@@ -35,7 +35,7 @@ from ..models import (
     ReferralState,
 )
 from ..notify import notify_new_referrals
-from ..routing import route_for
+from ..routing import child_categories, routing_table
 
 
 def next_references(township: Region, on: datetime.date, count: int = 1) -> list[str]:
@@ -186,7 +186,7 @@ def intake_confirm(
         errors.append("请至少确认一项措施")
     if errors:
         raise ValidationError(errors)
-    routes = {code: route_for(code) for code in confirmed}
+    routes = routing_table(codes=confirmed)
     unexplained = [code for code in confirmed if code not in proposed or not proposed[code].explanation]
     explanations = measure_explanations(intake, unexplained) if unexplained else {}
     for code, measure in proposed.items():
@@ -201,9 +201,11 @@ def intake_confirm(
             )  # fmt: skip
     referrals = []
     start = today()
+    # The categories the child meets today pick the unit of a measure routed by its duty map.
+    categories = child_categories(intake.child, start) if any(r.by_duty for r in routes.values()) else set()
     for code, route in routes.items():
         accept_due, decide_due = deadlines_for(code, start)
-        for target in route.targets():
+        for target in route.targets(child=intake.child, categories=categories):
             referral = Referral.objects.create(
                 intake=intake,
                 child=intake.child,

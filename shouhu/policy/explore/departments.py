@@ -48,10 +48,10 @@ class DepartmentTask:
 
 
 def _since(
-    written_id: int, department_id: int, dates: list[datetime.date], graph: ReorganisationGraph
+    written_id: int, department_id: int, dates: list[datetime.date], graph: ReorganisationGraph, task: int
 ) -> datetime.date | None:
     for on in dates:
-        if department_id in graph.resolve_ids(written_id, on):
+        if department_id in graph.resolve_ids(written_id, on, task):
             return on
     return None
 
@@ -72,16 +72,16 @@ def department_tasks(
     for task in task_list(document):
         best: DepartmentTask | None = None
         for row in ordered_rows(task):
-            resolved = graph.resolve_ids(row.department_id, on)
+            resolved = graph.resolve_ids(row.department_id, on, task.number)
             if row.department_id == department.pk:
-                now = [] if resolved == [department.pk] else graph.resolve(row.department, on)
+                now = [] if resolved == [department.pk] else graph.resolve(row.department, on, task.number)
                 candidate = DepartmentTask(task, responsibility_kind(task.mode, row.role), [], None, now)
             elif department.pk in resolved:
                 candidate = DepartmentTask(
                     task,
                     responsibility_kind(task.mode, row.role),
                     [row.name_as_written],
-                    _since(row.department_id, department.pk, dates, graph),
+                    _since(row.department_id, department.pk, dates, graph, task.number),
                     [],
                 )
             else:

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from shouhu.accounts.models import Department
 
-from ..models import PolicyDocument, PolicyTask, Reorganisation
+from ..models import PolicyDocument, PolicyTask, Reorganisation, ReorganisationKind
 from ..selectors import ReorganisationGraph, current_document, document_versions, reorganisation_graph, tasks_of
 from .units import NameView, UnitCell, task_involves, units_for, units_on
 
@@ -152,10 +152,13 @@ class HistoryEntry:
     units: list[UnitCell]
 
 
-def reorganisations_reaching(department_ids: Iterable[int]) -> list[Reorganisation]:
-    """Every reorganisation that (directly or through later ones) took over a unit's duties."""
+def reorganisations_reaching(department_ids: Iterable[int], task: int | None = None) -> list[Reorganisation]:
+    """Every reorganisation that (directly or through later ones) took over a unit's duties;
+    transfers of a function only when they name `task`."""
     by_predecessor: dict[int, list[Reorganisation]] = defaultdict(list)
     for reorganisation in Reorganisation.objects.prefetch_related("predecessors", "successors"):
+        if reorganisation.kind == ReorganisationKind.TRANSFER and task not in (reorganisation.task_numbers or ()):
+            continue
         for predecessor in reorganisation.predecessors.all():
             by_predecessor[predecessor.pk].append(reorganisation)
     found: dict[int, Reorganisation] = {}
@@ -173,7 +176,7 @@ def reorganisations_reaching(department_ids: Iterable[int]) -> list[Reorganisati
 
 def task_history(task: PolicyTask, graph: ReorganisationGraph) -> list[HistoryEntry]:
     """One line per date a reorganisation changed who answers for the task."""
-    reorganisations = reorganisations_reaching(r.department_id for r in task.responsibilities.all())
+    reorganisations = reorganisations_reaching((r.department_id for r in task.responsibilities.all()), task.number)
     by_date: dict[datetime.date, list[Reorganisation]] = defaultdict(list)
     for reorganisation in reorganisations:
         by_date[reorganisation.effective_on].append(reorganisation)

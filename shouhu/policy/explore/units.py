@@ -140,7 +140,7 @@ def units_on(task: PolicyTask, on: datetime.date, graph: ReorganisationGraph) ->
     cooperating unit renamed into the lead) is shown once, as lead."""
     cells: dict[int, tuple[Department, str, list[str]]] = {}
     for row in ordered_rows(task):
-        for department in graph.resolve(row.department, on):
+        for department in graph.resolve(row.department, on, task.number):
             if department.pk not in cells:
                 cells[department.pk] = (department, row.role, [])
             if row.name_as_written not in cells[department.pk][2]:
@@ -158,6 +158,6 @@ def units_for(task: PolicyTask, view: NameView, graph: ReorganisationGraph) -> l
 def task_involves(task: PolicyTask, department: Department, on: datetime.date, graph: ReorganisationGraph) -> bool:
     """The table names `department` for the task, or the task has passed to it by `on`."""
     for row in task.responsibilities.all():
-        if row.department_id == department.pk or department.pk in graph.resolve_ids(row.department_id, on):
+        if row.department_id == department.pk or department.pk in graph.resolve_ids(row.department_id, on, task.number):
             return True
     return False

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from shouhu.accounts.models import Department
 from shouhu.core.dates import today
 
-from ..models import Reorganisation
+from ..models import Reorganisation, ReorganisationKind
 from ..selectors import ReorganisationGraph
 
 
@@ -47,6 +47,11 @@ def department_lineage(department: Department) -> Lineage:
                 before = {d.pk: d for d in reorganisation.predecessors.all()}
                 after = {d.pk: d for d in reorganisation.successors.all()}
                 source, target, out = (after, before, was) if direction == "back" else (before, after, became)
+                if reorganisation.kind == ReorganisationKind.TRANSFER:
+                    # A function passed on: the unit did not become the other one.
+                    if department.pk in before or department.pk in after:
+                        involved[reorganisation.pk] = reorganisation
+                    continue
                 if current in source:
                     involved[reorganisation.pk] = reorganisation
                     for pk, unit in target.items():

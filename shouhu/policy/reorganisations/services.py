@@ -44,6 +44,8 @@ def _counts_error(kind: str, predecessors: int, successors: int) -> str | None:
         return "合并须选择至少两个原单位，合并为一个新单位"
     if kind == ReorganisationKind.SPLIT and (predecessors != 1 or successors < 2):
         return "拆分须是一个原单位拆分为至少两个新单位"
+    if kind == ReorganisationKind.TRANSFER and (predecessors != 1 or successors != 1):
+        return "职能划转须是一个原单位的职能划入一个新单位"
     return None
 
 
@@ -51,9 +53,9 @@ def _reachable(start: set[int]) -> dict[int, int]:
     """Units reachable from `start` along recorded reorganisations (predecessor → successor),
     each mapped to the start unit it was reached from."""
     edges: dict[int, set[int]] = defaultdict(set)
-    for predecessor_id, successor_id in Reorganisation.successors.through.objects.values_list(
-        "reorganisation__predecessors", "department_id"
-    ):
+    for predecessor_id, successor_id in Reorganisation.successors.through.objects.exclude(
+        reorganisation__kind=ReorganisationKind.TRANSFER
+    ).values_list("reorganisation__predecessors", "department_id"):
         if predecessor_id is not None:
             edges[predecessor_id].add(successor_id)
     origin = {pk: pk for pk in start}
@@ -76,8 +78,9 @@ def _validate_record(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = defaultdict(list)
     if kind not in ReorganisationKind.values:
-        errors["kind"].append("「类型」无效：应为更名、合并或拆分")
+        errors["kind"].append("「类型」无效：应为更名、合并、拆分或职能划转")
         return errors
+    transfer = kind == ReorganisationKind.TRANSFER
     if effective_on is None:
         errors["effective_on"].append("请填写「生效日期」")
     problem = _counts_error(kind, len(predecessors), len(successors))
@@ -116,7 +119,7 @@ def _validate_record(
                 errors["effective_on"].append(
                     f"「生效日期」{effective_on:%Y-%m-%d} 早于「{unit.name}」的成立日期 {unit.established_on:%Y-%m-%d}"
                 )
-            if unit.dissolved_on:
+            if unit.dissolved_on and not (transfer and unit.dissolved_on >= effective_on):
                 errors["predecessors"].append(
                     f"「{unit.name}」已于 {unit.dissolved_on:%Y-%m-%d} 因机构改革撤销，不能再作为原单位"
                     "（如那次改革的日期有误，请更正那条记录的日期）"
@@ -128,6 +131,8 @@ def _validate_record(
                     f"不能作为 {effective_on:%Y-%m-%d} 起的新单位"
                 )
 
+    if transfer:  # a function may pass back later (other tasks): no cycle to find
+        return {k: v for k, v in errors.items() if v}
     # No cycles: a successor must not be (a later form of) one of the predecessors' successors.
     reached = _reachable({s.pk for s in existing if s.pk not in predecessor_ids})
     by_id = {p.pk: p for p in predecessors}
@@ -150,11 +155,14 @@ def reorganisation_record(
     predecessors: Sequence[Department],
     successors: Sequence[Successor],
     note: str = "",
+    task_numbers: Sequence[int] = (),
+    measure_codes: Sequence[str] = (),
 ) -> Reorganisation:
     """Record that from `effective_on` the predecessors' duties pass to the successors.
     New successor names become units; predecessors are dissolved on that date and successors
-    established (if they have no earlier date). Raises ValidationError (Chinese messages,
-    by field) before writing anything."""
+    established (if they have no earlier date). A transfer of a function (职能划转) moves only
+    the duties of `task_numbers` and `measure_codes`, and dissolves no one. Raises
+    ValidationError (Chinese messages, by field) before writing anything."""
     successors = [NewUnit(s.name.strip(), s.official_name.strip()) if isinstance(s, NewUnit) else s for s in successors]
     # Lock the units (in pk order) so two administrators cannot dissolve the same one twice.
     locked = {
@@ -166,6 +174,11 @@ def reorganisation_record(
     predecessors = [locked.get(p.pk, p) for p in predecessors]
     successors = [locked.get(s.pk, s) if isinstance(s, Department) else s for s in successors]
     errors = _validate_record(kind=kind, effective_on=effective_on, predecessors=predecessors, successors=successors)
+    task_numbers, measure_codes = sorted(set(task_numbers)), sorted(set(measure_codes))
+    if kind == ReorganisationKind.TRANSFER:
+        errors.update({k: errors.get(k, []) + v for k, v in _transfer_errors(task_numbers, measure_codes).items()})
+    elif task_numbers or measure_codes:
+        errors.setdefault("__all__", []).append("只有职能划转才指定任务或措施")
     if errors:
         raise ValidationError(errors)
     assert effective_on is not None
@@ -190,21 +203,31 @@ def reorganisation_record(
                 successor.established_on = effective_on
                 successor.save(update_fields=["established_on", "updated_at"])
             resolved.append(successor)
-    reorganisation = Reorganisation.objects.create(kind=kind, effective_on=effective_on, note=note, created_by=actor)
+    reorganisation = Reorganisation.objects.create(
+        kind=kind,
+        effective_on=effective_on,
+        note=note,
+        created_by=actor,
+        task_numbers=task_numbers,
+        measure_codes=measure_codes,
+    )
     reorganisation.predecessors.set(predecessors)
     reorganisation.successors.set(resolved)
     for predecessor in predecessors:
+        if kind == ReorganisationKind.TRANSFER:
+            break  # the unit goes on with its other duties
         predecessor.dissolved_on = effective_on
         predecessor.save(update_fields=["dissolved_on", "updated_at"])
 
     bump(POLICY)  # the kept reorganisation graph and who answers for each task
     label = ReorganisationKind(kind).label
+    what = "、".join([f"第 {n} 项任务" for n in task_numbers] + list(measure_codes))
     audit.record(
         actor=actor,
         action="policy.reorganisation_record",
         target=reorganisation,
         summary=f"{label}：{'、'.join(p.name for p in predecessors)} → {'、'.join(s.name for s in resolved)}"
-        f"（{effective_on:%Y-%m-%d} 起）",
+        f"（{effective_on:%Y-%m-%d} 起{'，' + what if what else ''}）",
         detail={
             "kind": kind,
             "effective_on": effective_on.isoformat(),
@@ -212,9 +235,32 @@ def reorganisation_record(
             "successors": [s.pk for s in resolved],
             "created": [d.pk for d in created],
             "note": note,
+            "task_numbers": task_numbers,
+            "measure_codes": measure_codes,
         },
     )
     return reorganisation
+
+
+def _transfer_errors(task_numbers: Sequence[int], measure_codes: Sequence[str]) -> dict[str, list[str]]:
+    """A transfer names at least one task of the current table or one measure."""
+    from ..selectors import current_document
+
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not task_numbers and not measure_codes:
+        errors["task_numbers"].append("职能划转须指定划转的任务（序号）或措施，至少一项")
+    document = current_document()
+    known = set(document.tasks.values_list("number", flat=True)) if document is not None else set()
+    for number in task_numbers:
+        if number not in known:
+            errors["task_numbers"].append(f"现行任务分工表没有第 {number} 项任务")
+    from shouhu.eligibility.models import Rule, RuleKind
+
+    measures = set(Rule.objects.filter(kind=RuleKind.MEASURE, code__in=measure_codes).values_list("code", flat=True))
+    for code in measure_codes:
+        if code not in measures:
+            errors["measure_codes"].append(f"没有措施「{code[:20]}」")
+    return errors
 
 
 @transaction.atomic
@@ -254,7 +300,7 @@ def reorganisation_correct_date(
         fields.append("note")
     reorganisation.save(update_fields=fields)
     for unit in predecessors:
-        if unit.dissolved_on == old:
+        if unit.dissolved_on == old and reorganisation.kind != ReorganisationKind.TRANSFER:
             unit.dissolved_on = effective_on
             unit.save(update_fields=["dissolved_on", "updated_at"])
     for unit in successors:

@@ -34,6 +34,7 @@ class DateInput(forms.DateInput):
 
 
 _NEW_UNIT_SPLIT = re.compile(r"[，,｜|\t]+")
+_TASK_SPLIT = re.compile(r"[\s，,、；;]+")
 
 
 class ReorganisationForm(forms.Form):
@@ -68,21 +69,52 @@ class ReorganisationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行一个：简称，全称（全称可省略），如「县医保局，县医疗保障局」",
     )
+    task_numbers = forms.CharField(
+        label="划转的任务（序号）",
+        max_length=200,
+        required=False,
+        help_text="分工表中的任务序号，用顿号或逗号分隔，如「7、8」；这些任务自生效日期起由新单位承担",
+    )
+    measure_codes = forms.MultipleChoiceField(
+        label="只划转某项措施的转介",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="措施所属任务不整体划转、只有该措施的转介改由新单位办理时勾选",
+    )
     note = forms.CharField(label="说明", max_length=300, required=False, help_text="如文件依据、待确认事项")
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        transfer_fields = ("task_numbers", "measure_codes")
         unused = {
-            ReorganisationKind.RENAME: ("predecessors", "successors", "new_units"),
-            ReorganisationKind.MERGE: ("predecessor", "successors", "new_units"),
-            ReorganisationKind.SPLIT: ("predecessors", "successor", "new_name", "new_official_name"),
+            ReorganisationKind.RENAME: ("predecessors", "successors", "new_units", *transfer_fields),
+            ReorganisationKind.MERGE: ("predecessor", "successors", "new_units", *transfer_fields),
+            ReorganisationKind.SPLIT: ("predecessors", "successor", "new_name", "new_official_name", *transfer_fields),
+            ReorganisationKind.TRANSFER: ("predecessors", "successors", "new_units"),
         }[kind]  # type: ignore[index]
         for name in unused:
             del self.fields[name]
         for name in ("predecessor", "predecessors", "successor", "successors"):
             if name in self.fields:
                 self.fields[name].queryset = _active_units()  # type: ignore[attr-defined]
+        if "measure_codes" in self.fields:
+            from shouhu.eligibility.models import Rule, RuleKind
+
+            self.fields["measure_codes"].choices = [  # type: ignore[attr-defined]
+                (r.code, f"{r.code} {r.label}") for r in Rule.objects.filter(kind=RuleKind.MEASURE).order_by("code")
+            ]
+
+    def clean_task_numbers(self) -> list[int]:
+        text = self.cleaned_data.get("task_numbers", "") or ""
+        numbers: list[int] = []
+        for part in _TASK_SPLIT.split(text.strip()):
+            if not part:
+                continue
+            if not part.isdigit() or not 0 < int(part) < 1000:
+                raise ValidationError(f"「划转的任务（序号）」中的「{part[:10]}」不是任务序号，应填写如「7、8」")
+            numbers.append(int(part))
+        return numbers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -116,6 +148,8 @@ class ReorganisationForm(forms.Form):
 
 
 FIELD_FOR_ERROR = {
+    "task_numbers": ("task_numbers",),
+    "measure_codes": ("measure_codes",),
     "predecessors": ("predecessors", "predecessor"),
     "successors": ("successors", "successor", "new_name", "new_units"),
     "effective_on": ("effective_on",),
@@ -135,11 +169,14 @@ KIND_TITLES = {
     ReorganisationKind.RENAME: "登记更名",
     ReorganisationKind.MERGE: "登记合并",
     ReorganisationKind.SPLIT: "登记拆分",
+    ReorganisationKind.TRANSFER: "登记职能划转",
 }
 KIND_HELP = {
     ReorganisationKind.RENAME: "一个单位改名或职能整体划入另一个单位（如 县卫计局 → 县卫健局）。",
     ReorganisationKind.MERGE: "几个单位合并为一个（如 县国税局 + 县地税局 → 县税务局）。",
     ReorganisationKind.SPLIT: "一个单位拆分为几个；除另有规定外，每个新单位都承担原单位的全部任务。",
+    ReorganisationKind.TRANSFER: "一个单位的部分职能划入另一个单位（如医疗救助由县民政局划入县医保局）："
+    "只有所选任务或措施改由新单位承担，原单位照常存在。",
 }
 
 
@@ -147,6 +184,15 @@ KIND_HELP = {
 def reorganisations(request: AuthedRequest) -> HttpResponse:
     department = department_param(request)
     items = list(reorganisation_list(department=department))
+    if any(r.kind == ReorganisationKind.TRANSFER for r in items):
+        from shouhu.eligibility.models import Rule, RuleKind
+
+        labels = dict(Rule.objects.filter(kind=RuleKind.MEASURE).values_list("code", "label"))
+        for r in items:
+            r.scope = "、".join(  # type: ignore[attr-defined]
+                [f"第 {n} 项任务" for n in r.task_numbers or ()]
+                + [f"{c} {labels.get(c, '')}".strip() for c in r.measure_codes or ()]
+            )
     return render(
         request,
         "policy/reorg_list.html",
@@ -174,6 +220,8 @@ def reorganisation_new(request: AuthedRequest, kind: str) -> HttpResponse:
                 predecessors=form.predecessor_list(),
                 successors=form.successor_list(),
                 note=form.cleaned_data.get("note", ""),
+                task_numbers=form.cleaned_data.get("task_numbers") or [],
+                measure_codes=form.cleaned_data.get("measure_codes") or [],
             )
         except ValidationError as e:
             _add_service_errors(form, e)
@@ -191,6 +239,7 @@ def reorganisation_new(request: AuthedRequest, kind: str) -> HttpResponse:
             "form": form,
             "title": KIND_TITLES[ReorganisationKind(kind)],
             "help": KIND_HELP[ReorganisationKind(kind)],
+            "kind": kind,
         },
     )
 

@@ -105,10 +105,14 @@ def test_filter_by_area_and_department(table: PolicyDocument, login: Any) -> Non
     assert education[:6] == [9, 10, 11, 12, 13, 14] and 27 in education
     # Filtering by today's unit finds what the table wrote against its predecessor.
     health = listed(client.get(reverse("policy:tasks"), {"department": dept("县卫健局").pk}))
-    assert health == [5, 6, 7, 8, 16, 21, 22, 23, 26, 28, 31, 33, 39, 40]
-    assert listed(client.get(reverse("policy:tasks"), {"department": dept("县卫计局").pk})) == health
+    # Tasks 7 and 8 (城乡居民医保) passed from 卫计 to 县医保局 in the 2019 reform, not to 卫健.
+    assert health == [5, 6, 16, 21, 22, 23, 26, 28, 31, 33, 39, 40]
+    # The table's own unit lists what the table wrote against it.
+    assert listed(client.get(reverse("policy:tasks"), {"department": dept("县卫计局").pk})) == sorted([*health, 7, 8])
     combined = client.get(reverse("policy:tasks"), {"department": dept("县卫健局").pk, "area": "保障基本医疗"})
-    assert listed(combined) == [5, 6, 7, 8]
+    assert listed(combined) == [5, 6]
+    insurance = client.get(reverse("policy:tasks"), {"department": dept("县医保局").pk, "area": "保障基本医疗"})
+    assert listed(insurance) == [5, 7, 8]
 
 
 def test_names_toggle_written_and_current(table: PolicyDocument, login: Any) -> None:
@@ -250,7 +254,7 @@ def test_matrix_current_names_and_filters(table: PolicyDocument, login: Any) -> 
     names = [r.department.name for r in matrix.rows]
     assert "县卫健局" in names and "县卫计局" not in names
     assert names.count("县税务局") == 1 and "县国税局" not in names
-    assert len(matrix.rows) == 20  # 21 units; 国税 + 地税 are one 税务局 today
+    assert len(matrix.rows) == 21  # 21 units; 国税 + 地税 are one 税务局 today; 县医保局 took functions
     assert cell(matrix, "县卫健局", 5) == "C"
     tax = next(r for r in matrix.rows if r.department.name == "县税务局")
     assert cell(matrix, "县税务局", 34) == "D" and tax.counts["D"] == 1
@@ -262,7 +266,7 @@ def test_matrix_current_names_and_filters(table: PolicyDocument, login: Any) -> 
         "matrix"
     ]
     assert [r.department.name for r in only.rows] == ["县卫健局"]
-    assert [t.number for t in only.tasks] == [5, 6, 7, 8, 16, 21, 22, 23, 26, 28, 31, 33, 39, 40]
+    assert [t.number for t in only.tasks] == [5, 6, 16, 21, 22, 23, 26, 28, 31, 33, 39, 40]
     early = client.get(reverse("policy:matrix"), {"on": "2018-01-01"}).context["matrix"]
     assert "县卫计局" in [r.department.name for r in early.rows]
 
@@ -279,9 +283,11 @@ def test_matrix_xlsx_export(table: PolicyDocument, login: Any, personas: Any) ->
     assert header[0] == "单位" and header[1:48] == [str(n) for n in range(1, 48)]
     assert header[48:] == ["牵头", "配合", "按职责", "各乡镇分头", "单独"]
     by_unit = {row[0]: row for row in rows[1:]}
-    assert by_unit["县民政局"][5] == "L" and by_unit["县财政局"][5] == "C"
+    # 医疗救助 (task 5) and 城乡居民医保 (7, 8) passed to 县医保局 (transfers of a function).
+    assert by_unit["县医保局"][5] == "L" and by_unit["县民政局"][5] == "" and by_unit["县财政局"][5] == "C"
     assert by_unit["县卫健局"][5] == "C" and "县卫计局" not in by_unit
-    assert [by_unit[n][7] for n in ("县民政局", "县残联", "县人社局", "县财政局", "县卫健局")] == ["D"] * 5
+    assert [by_unit[n][7] for n in ("县民政局", "县残联", "县医保局", "县财政局")] == ["D"] * 4
+    assert by_unit["县人社局"][7] == "" and by_unit["县卫健局"][7] == ""
     assert by_unit["各乡镇（街道）"][25] == "T"
     assert by_unit["县税务局"][50] == 1  # one each-by-duty task (34)
     legend = [row for row in workbook.get_sheet_by_name("说明").to_python() if row[0]]
@@ -292,7 +298,7 @@ def test_matrix_xlsx_export(table: PolicyDocument, login: Any, personas: Any) ->
 
     event = AuditEvent.objects.filter(action="policy.matrix_export").get()
     assert event.actor == personas["caseworker"]
-    assert event.detail["names"] == "current" and event.detail["rows"] == 20 and event.detail["tasks"] == 47
+    assert event.detail["names"] == "current" and event.detail["rows"] == 21 and event.detail["tasks"] == 47
 
 
 def test_matrix_xlsx_filtered(table: PolicyDocument, login: Any) -> None:
@@ -321,7 +327,7 @@ def test_department_section_includes_predecessor_tasks(table: PolicyDocument, lo
     sections = section_numbers(response)
     assert "leads" not in sections
     assert sections["cooperates"] == [5, 6, 16, 21, 22, 23, 26, 31]
-    assert sections["by_duty"] == [7, 8, 28, 33, 39, 40]
+    assert sections["by_duty"] == [28, 33, 39, 40]  # 7 and 8 passed to 县医保局
     html = response.content.decode()
     assert "表中写作 县卫计局，2019-03-01 起由本单位承担" in html
     assert "配合的任务（8 项）" in html
@@ -350,7 +356,7 @@ def test_department_section_empty_and_without_table(personas: Any, login: Any) -
 
 def test_home_panel_for_department_officer(table: PolicyDocument, login: Any) -> None:
     html = login("officer_b").get(reverse("home")).content.decode()
-    assert "本单位牵头 0 项、配合 8 项、按职责落实 6 项任务" in html
+    assert "本单位牵头 0 项、配合 8 项、按职责落实 4 项任务" in html
     html = login("officer_a").get(reverse("home")).content.decode()
     counts = department_tasks(dept("县教育局"), table)
     assert (

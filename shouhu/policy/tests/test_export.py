@@ -73,7 +73,9 @@ def test_json_export_of_the_real_table(document: PolicyDocument) -> None:
 def test_json_export_with_current_names(document: PolicyDocument) -> None:
     rows = {row["number"]: row for row in export_json(document, current_names=True)}
     assert rows[5]["cooperating"] == ["县财政局", "县卫健局", "县人社局", "县残联"]
-    assert rows[7]["lead"] == ["县民政局", "县残联", "县人社局", "县财政局", "县卫健局"]
+    # 医疗救助 (5) and 城乡居民医保 (7) passed to 县医保局 in 2019 (transfers of a function).
+    assert rows[5]["lead"] == ["县医保局"]
+    assert rows[7]["lead"] == ["县民政局", "县残联", "县医保局", "县财政局"]
     assert rows[34]["lead"] == ["县税务局", "县财政局", "县民政局", "县发改局", "县残联"]  # 国税 + 地税, once
     assert rows[27]["lead"] == ["县民政局", "县教育局", "县人社局", "县住建局"]
     assert rows[1] == export_json(document)[0]  # units that did not change keep their names
@@ -100,7 +102,7 @@ def test_xlsx_export_with_current_names_reads_back(document: PolicyDocument) -> 
     result = parse_policy_document(export_xlsx(document, current_names=True), "current.xlsx")
     assert result.ok
     by_number = {t.number: t for t in result.tasks}
-    assert by_number[5].responsibility == "牵头单位：县民政局\n配合单位：县财政局、县卫健局、县人社局、县残联"
+    assert by_number[5].responsibility == "牵头单位：县医保局\n配合单位：县财政局、县卫健局、县人社局、县残联"
     assert by_number[34].lead == ("县税务局", "县财政局", "县民政局", "县发改局", "县残联")
     assert by_number[25].mode == "each_township"
     rows = export_json(document, current_names=True)

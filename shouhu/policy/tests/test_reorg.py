@@ -63,9 +63,9 @@ def test_rename_to_a_new_unit_changes_current_names(table: PolicyDocument, perso
     assert event.summary == "更名：县民政局 → 县民政事务局（2020-01-01 起）"
 
     client = login("caseworker")
-    assert current_units(client, 5)[0] == "县民政事务局"
+    assert current_units(client, 1)[0] == "县民政事务局"
     assert client.get(reverse("policy:tasks"), {"on": "2019-12-31"}).status_code == 200
-    assert current_units(client, 5, on="2019-12-31")[0] == "县民政局"
+    assert current_units(client, 1, on="2019-12-31")[0] == "县民政局"
     written = client.get(reverse("policy:tasks"))
     assert written.context["groups"][1].rows[0].units[0].name == "县民政局"
     # The new unit's department page lists the tasks the table wrote against 县民政局.
@@ -184,7 +184,7 @@ def test_cycle_refused(table: PolicyDocument, personas: Any) -> None:
 
 
 def test_correct_date(table: PolicyDocument, personas: Any, login: Any) -> None:
-    reform = Reorganisation.objects.get(predecessors__name="县卫计局")
+    reform = Reorganisation.objects.get(predecessors__name="县卫计局", kind="rename")
     reorganisation_correct_date(actor=personas["admin"], reorganisation=reform, effective_on=D(2019, 4, 1))
     assert dept("县卫计局").dissolved_on == D(2019, 4, 1)
     assert dept("县卫健局").established_on == D(2019, 4, 1)

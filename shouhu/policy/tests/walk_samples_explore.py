@@ -10,7 +10,7 @@ from .factories import load_table
 
 # The table is not personal data: county-wide roles and department officers open any
 # township's tasks; supervisors and village directors only their own.
-ANY_TOWNSHIP = frozenset({"admin", "caseworker", "leader", "officer_a", "officer_b"})
+ANY_TOWNSHIP = frozenset({"admin", "caseworker", "leader", "officer_a", "officer_b", "officer_m"})
 
 
 def setup(personas: dict[str, User]) -> dict[str, Any]:
@@ -19,7 +19,10 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     health = Department.objects.get(name="县卫健局")
     return {
         "health": health.pk,
-        "reform": Reorganisation.objects.filter(predecessors__name="县卫计局").values_list("pk", flat=True).first(),
+        "reform": Reorganisation.objects.filter(predecessors__name="县卫计局", kind="rename")
+        .values_list("pk", flat=True)
+        .first(),
+        "civil": Department.objects.get(name="县民政局").pk,
         "planning": Department.objects.get(name="县发改局").pk,
     }
 
@@ -45,6 +48,19 @@ SAMPLES = {
         Sample(kwargs={"kind": "rename"}),
         Sample(kwargs={"kind": "merge"}),
         Sample(kwargs={"kind": "split"}),
+        Sample(kwargs={"kind": "transfer"}),
+        Sample(
+            kwargs={"kind": "transfer"},
+            method="post",
+            success=(302,),
+            data=lambda c: {
+                "effective_on": "2026-01-01",
+                "predecessor": c["planning"],
+                "successor": c["civil"],
+                "task_numbers": "38",
+                "note": "测试",
+            },
+        ),
         Sample(kwargs={"kind": "nonsense"}, ok=frozenset()),
         Sample(
             kwargs={"kind": "rename"},
@@ -63,4 +79,26 @@ SAMPLES = {
         ),
     ],
     "policy:department_history": [Sample(kwargs=lambda c: {"department_id": c["health"]})],
+    "policy:duties": [Sample()],
+    "policy:duty_history": [Sample(kwargs={"code": "T07"}), Sample(kwargs={"code": "T01"}, ok=frozenset())],
+    "policy:duty_edit": [
+        Sample(kwargs={"code": "T07"}),
+        Sample(kwargs={"code": "T05"}, ok=frozenset()),
+        Sample(
+            kwargs={"code": "T07"},
+            method="post",
+            data=lambda c: {"effective_from": "2026-12-01", "unit_low_income": c["civil"]},
+        ),
+        Sample(
+            kwargs={"code": "T07"},
+            method="post",
+            success=(302,),
+            data=lambda c: {
+                "effective_from": "2026-12-01",
+                "unit_low_income": c["civil"],
+                "confirmed_low_income": "on",
+                "confirm": "1",
+            },
+        ),
+    ],
 }
