@@ -65,7 +65,7 @@ class Limits:
 def _setting(name: str, default: int) -> int:
     from django.conf import settings
 
-    return int(getattr(settings, name, default))
+    return int(getattr(settings, name, default)) if settings.configured else default
 
 
 def roster_limits() -> Limits:
@@ -213,10 +213,10 @@ def _unpacked(f: IO[bytes], info: zipfile.ZipInfo, archive_size: int) -> Iterato
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\sr\s*=\s*[\"']\$?([A-Za-z]{1,10})\$?([0-9]{1,12})[\"']")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\sr\s*=\s*[\"']([0-9]{1,12})[\"']")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c(?=\s)[^>]*?\sr\s*=\s*[\"']\$?([A-Za-z]{1,10})\$?([0-9]{1,12})[\"']")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row(?=\s)[^>]*?\sr\s*=\s*[\"']([0-9]{1,12})[\"']")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)([\s/>][^>]*)?>")
+_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)(\s[^>]*)?/?>")
 _R_ATTR = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{0,10})\$?([0-9]{0,12})[\"']")
 _RANGE_END = re.compile(r"^\$?([A-Za-z]{1,10})\$?([0-9]{1,12})$")
 

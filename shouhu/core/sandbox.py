@@ -25,6 +25,7 @@ parent's connections and transactions are untouched.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -77,6 +78,7 @@ def _limit_self(limits: Budget) -> None:
 def _child(out: Connection, fn: Callable[..., Iterable[Any]], args: tuple[Any, ...], limits: Budget) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ["RUST_BACKTRACE"] = "0"  # a Rust allocation failure: one line on stderr, not a backtrace
+    faulthandler.disable()  # an abort here is expected and reported by the parent: no stack dump
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _limit_self(limits)
@@ -89,7 +91,7 @@ def _child(out: Connection, fn: Callable[..., Iterable[Any]], args: tuple[Any, .
         out.send(("items", batch))
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out.send(("done", peak_kb))
-    except MemoryError:
+    except (MemoryError, SystemError):  # SystemError: a C function that could not allocate
         _send_quietly(out, ("memory", None))
     except BaseException as error:
         try:

@@ -54,6 +54,8 @@ def sheet_names(path: str) -> list[str]:
     try:
         with CalamineWorkbook.from_path(path) as workbook:
             return list(workbook.sheet_names)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:  # calamine raises its own error types for damaged or non-xlsx files
         raise SheetError(str(error)) from None
 
@@ -83,6 +85,8 @@ def _whole(path: str, name: str) -> Iterator[Row]:
     try:
         workbook = CalamineWorkbook.from_path(path)
         sheet = workbook.get_sheet_by_name(name)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:
         raise SheetError(str(error)) from None
     start = sheet.start
@@ -234,6 +238,8 @@ def _read_fragment(parts: list[tuple[str, bytes]], sheet_part: str, name: str, x
     try:
         workbook = CalamineWorkbook.from_filelike(buffer)
         sheet = workbook.get_sheet_by_name(name)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:
         raise SheetError(str(error)) from None
     start = sheet.start
