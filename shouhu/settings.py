@@ -265,3 +265,18 @@ SCREENING_PART_LEASE_SECONDS = int(os.environ.get("SHOUHU_SCREENING_PART_LEASE_S
 SCREENING_PART_MAX_ATTEMPTS = 3
 SHOUHU_COUNTY_CODE = "210522000000"
 SHOUHU_NAV_TITLE = _("守护 · 困境儿童保障")
+
+# Uploaded workbooks and documents (docs/security.md, "Hostile files"): checked before parsing
+# (core/office_guard.py), then parsed in a child process under these limits (core/sandbox.py).
+SHOUHU_PARSE_MEMORY_MB = int(os.environ.get("SHOUHU_PARSE_MEMORY_MB", "1024"))
+SHOUHU_PARSE_SECONDS = int(os.environ.get("SHOUHU_PARSE_SECONDS", "300"))
+SHOUHU_TABLE_PARSE_SECONDS = int(os.environ.get("SHOUHU_TABLE_PARSE_SECONDS", "30"))  # in the preview request
+SHOUHU_ROSTER_MAX_ROWS = int(os.environ.get("SHOUHU_ROSTER_MAX_ROWS", "200000"))
+SHOUHU_ROSTER_MAX_COLUMNS = int(os.environ.get("SHOUHU_ROSTER_MAX_COLUMNS", "200"))
+SHOUHU_ROSTER_MAX_UNPACKED_MB = int(os.environ.get("SHOUHU_ROSTER_MAX_UNPACKED_MB", "1024"))
+SHOUHU_ROSTER_MAX_MEMBER_MB = int(os.environ.get("SHOUHU_ROSTER_MAX_MEMBER_MB", "768"))
+SHOUHU_TABLE_MAX_ROWS = int(os.environ.get("SHOUHU_TABLE_MAX_ROWS", "5000"))
+SHOUHU_TABLE_MAX_COLUMNS = int(os.environ.get("SHOUHU_TABLE_MAX_COLUMNS", "50"))
+SHOUHU_TABLE_MAX_UNPACKED_MB = int(os.environ.get("SHOUHU_TABLE_MAX_UNPACKED_MB", "100"))
+SHOUHU_DOCUMENT_MAX_UNPACKED_MB = int(os.environ.get("SHOUHU_DOCUMENT_MAX_UNPACKED_MB", "200"))
+SHOUHU_OFFICE_MAX_RATIO = int(os.environ.get("SHOUHU_OFFICE_MAX_RATIO", "200"))

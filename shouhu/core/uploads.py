@@ -7,7 +7,9 @@ One place knows what an accepted file looks like, so every upload is held to the
 - the size at most `max_bytes` (10 MB unless the caller says otherwise) and not empty;
 - the first bytes must be what that kind of file starts with ("magic bytes": a program renamed
   `.pdf` is refused), and an Office Open XML file (docx, xlsx) must be a real package of its
-  kind — a zip with `[Content_Types].xml` and the Word or Excel part — not any zip renamed.
+  kind — a zip with `[Content_Types].xml` and the Word or Excel part — not any zip renamed —
+  that `office_guard.check_package` accepts (no bzip2/lzma members, no zip bomb: what is kept
+  is sent to the next person who opens it).
 
 `upload_problem` answers with *what* is wrong (`Problem`), not with a sentence: each form words
 its own message (the registry's and the supervision pages' wording differ and users know them).
@@ -22,6 +24,8 @@ import zipfile
 from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
+
+from . import office_guard
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -56,6 +60,7 @@ class Problem(StrEnum):
     EMPTY = "empty"
     SIGNATURE = "signature"  # the first bytes are not what the extension says
     PACKAGE = "package"  # a zip, but not a Word / Excel package
+    HOSTILE = "hostile"  # a Word / Excel package refused by core.office_guard (bomb, odd compression)
 
 
 def extension_of(name: str) -> str:
@@ -102,4 +107,22 @@ def upload_problem(upload: Any, *, allowed: Collection[str], max_bytes: int = MA
         return Problem.SIGNATURE
     if extension in OOXML_PARTS and not _is_package(upload, OOXML_PARTS[extension]):
         return Problem.PACKAGE
+    if extension in OOXML_PARTS and hostile_reason(upload) is not None:
+        return Problem.HOSTILE
+    return None
+
+
+HOSTILE_MESSAGE = "的压缩内容异常（解压后过大、压缩方式不允许或结构被篡改），已拒绝上传"
+
+
+def hostile_reason(upload: Any) -> str | None:
+    """Why `core.office_guard` refuses this Office package (a bounded streaming check: uploads are
+    at most 10 MB and unpack to at most SHOUHU_DOCUMENT_MAX_UNPACKED_MB), or None."""
+    upload.seek(0)
+    try:
+        office_guard.check_package(upload, limits=office_guard.document_limits())
+    except office_guard.HostileFile as error:
+        return str(error)
+    finally:
+        upload.seek(0)
     return None

@@ -20,6 +20,7 @@ from shouhu.accounts.models import User
 from shouhu.core import audit
 from shouhu.core.uploads import (
     CONTENT_TYPES,
+    HOSTILE_MESSAGE,
     MAX_UPLOAD_BYTES,
     Problem,
     extension_of,
@@ -55,6 +56,8 @@ def document_errors(upload: UploadedFile) -> list[str]:
         return [f"文件「{name}」的内容不是 {ext} 文件（扩展名与实际内容不符），请上传原始文件"]
     if problem == Problem.PACKAGE:
         return [f"文件「{name}」不是有效的 Word（docx）文档"]
+    if problem == Problem.HOSTILE:
+        return [f"文件「{name}」{HOSTILE_MESSAGE}"]
     return []
 
 

@@ -1,9 +1,10 @@
 """Background jobs of the registry: validating and committing roster imports, and the daily scan
 for potential duplicates.
 
-Both run the same functions the request uses for small files (`exchange.runs.import_run_validate`,
-`exchange.runs.import_run_commit`); a run that is not in the expected state is left alone, so a task
-delivered twice does nothing the second time. Tasks import the services, never the other way round:
+Uploaded rosters are read only here, never in a web request (`exchange.runs.import_run_validate`,
+`exchange.runs.import_run_commit`; the reading itself happens in a memory-limited child process,
+`core.sandbox`); a run that is not in the expected state is left alone, so a task delivered twice
+does nothing the second time. Tasks import the services, never the other way round:
 the import views queue these tasks (`views/rosters.py`).
 """
 

@@ -1,6 +1,7 @@
 """Parser for the county's task-division table (重点任务分工表).
 
-Pure Python (no Django).  Three input formats give the same result:
+Pure Python (no Django; the limits of `core.office_guard` come from settings when they are
+configured).  Three input formats give the same result:
 
 * the plain-text export of the Word table (every cell starts with a tab, a cell
   may run over several lines, blank area / responsibility cells continue the
@@ -8,6 +9,10 @@ Pure Python (no Django).  Three input formats give the same result:
 * a Word ``.docx`` file containing the table;
 * an ``.xlsx`` sheet with the columns 序号 / 项目 / 工作任务 / 责任单位
   (or number / area / task / units).
+
+A .docx or .xlsx is checked by `core.office_guard.check_package` before python-docx or
+python-calamine sees it; callers that parse an upload run the parser in a memory-limited child
+process (`core.sandbox`, see `preview.policy_import_preview`).
 
 The document-level functions never raise for bad input: problems are reported
 as :class:`ParseError` values (in Chinese, naming row and column) and whatever
@@ -29,11 +34,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from shouhu.core import office_guard
+
 MODES = ("lead_and_cooperating", "each_by_duty", "each_township", "sole")
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-# Refuse .docx/.xlsx archives that would unpack to more than this (zip bombs).
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 
 TOWNSHIPS = "各乡镇（街道）"
 
@@ -533,6 +538,8 @@ def parse_docx(data: bytes) -> ParseResult:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception:  # python-docx raises many kinds of errors for broken files
         return ParseResult(title=None, tasks=[], errors=[_error(None, None, "无法读取 Word 文件，文件可能已损坏")])
 
@@ -608,6 +615,8 @@ def parse_xlsx(data: bytes) -> ParseResult:
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
             sheets.append((name, sheet.to_python(skip_empty_area=False)))
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception:  # calamine raises its own error types for broken files
         return ParseResult(title=None, tasks=[], errors=[_error(None, None, "无法读取 Excel 文件，文件可能已损坏")])
 
@@ -713,8 +722,10 @@ def _check_zip(data: bytes, required_member: str, label: str) -> str | None:
         return f"不是有效的{label}：压缩结构已损坏"
     if required_member not in {info.filename for info in infos}:
         return f"不是有效的{label}：缺少 {required_member}"
-    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-        return f"{label}解压后超过 {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB，拒绝处理"
+    try:  # compression methods, real unpacked sizes and ratios, the sheet's rows and columns
+        office_guard.check_package(io.BytesIO(data), limits=office_guard.table_limits())
+    except office_guard.HostileFile as error:
+        return f"{label}：{error}"
     return None
 
 

@@ -24,9 +24,10 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 
 from shouhu.accounts.models import Department, User
+from shouhu.core import sandbox
 
 from ..models import Mode, PolicyDocument, PolicyTask, ResponsibilityRole, UnitAlias
-from .parsing import ParsedTask, detect_format, parse_policy_document
+from .parsing import ParsedTask, ParseError, ParseResult, detect_format, parse_policy_document
 
 MAX_UNIT_NAME = 100
 MAX_TITLE = 200
@@ -251,6 +252,21 @@ def describe_units(mode: str, lead: Sequence[str], cooperating: Sequence[str]) -
     return f"{MODE_LABELS.get(mode, mode)}：" + "、".join(lead)
 
 
+def parse_in_child(data: bytes, filename: str) -> ParseResult:
+    """The table parsed in a child process under the parse memory limit and a short time limit
+    (`core.sandbox`): this runs in the web request (the preview page), so a table that gets past
+    `office_guard` and still explodes fails its preview, not the web process."""
+    from django.conf import settings
+
+    limits = sandbox.Budget(
+        memory_mb=sandbox.budget().memory_mb, seconds=int(getattr(settings, "SHOUHU_TABLE_PARSE_SECONDS", 30))
+    )
+    try:
+        return sandbox.call_in_child(parse_policy_document, data, filename, limits=limits)
+    except sandbox.ParseLimitExceeded as error:
+        return ParseResult(title=None, tasks=[], errors=[ParseError(None, None, str(error))])
+
+
 def policy_import_preview(
     *,
     actor: User | None,
@@ -265,7 +281,7 @@ def policy_import_preview(
     """Parse and check a table without writing anything."""
     aliases = aliases or {}
     create = [name for name in (create_units or []) if name]
-    result = parse_policy_document(data, filename)
+    result = parse_in_child(data, filename)
     errors = [error.message for error in result.errors]
     tasks = result.tasks
     chosen_title = (title or "").strip() or _default_title(result.title, filename)

@@ -10,7 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from shouhu.core.uploads import CONTENT_TYPES, MAX_UPLOAD_BYTES, Problem, extension_of, upload_problem
+from shouhu.core.uploads import (
+    CONTENT_TYPES,
+    HOSTILE_MESSAGE,
+    MAX_UPLOAD_BYTES,
+    Problem,
+    extension_of,
+    upload_problem,
+)
 
 MAX_EVIDENCE_BYTES = MAX_UPLOAD_BYTES
 MAX_EVIDENCE_FILES_PER_SUBMISSION = 10
@@ -46,6 +53,8 @@ def check_evidence_file(upload: Any) -> tuple[str, str]:
         )
     if problem == Problem.EMPTY:
         raise ValidationError(f"文件「{display}」是空文件")
+    if problem == Problem.HOSTILE:
+        raise ValidationError(f"文件「{display}」{HOSTILE_MESSAGE}")
     if problem is not None:  # the content is not what the extension says
         raise ValidationError(
             f"文件「{display}」的内容不是{_TYPE_LABEL[extension]}（扩展名与文件内容不符），已拒绝上传"

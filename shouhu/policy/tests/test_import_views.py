@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import Department
 from shouhu.core.models import AuditEvent
+from shouhu.core.testing import hostile_files
 from shouhu.policy.importing import policy_import_commit
 from shouhu.policy.importing.views import SESSION_KEY
 from shouhu.policy.models import PolicyDocument, PolicyTask, UnitAlias
@@ -185,3 +189,44 @@ def test_versions_need_the_view_policy_capability(login: Any, key: str) -> None:
     client = login(key)
     assert client.get(reverse("policy:import_versions")).status_code == 403
     assert client.get(reverse("policy:import_export", kwargs={"pk": document.pk, "fmt": "json"})).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "message"),
+    [
+        ("bomb.docx", lambda p: hostile_files.docx_bomb(p, 64 * 1024 * 1024), "word/document.xml 压缩比超过 200:1"),
+        ("far.xlsx", hostile_files.far_cell, "工作表的单元格 XFD1048576 超出分工表允许的 50 列 × 5000 行"),
+        ("bzip2.xlsx", lambda p: hostile_files.compressed_member(p, zipfile.ZIP_BZIP2), "不允许的压缩方式（bzip2）"),
+    ],
+    ids=["docx-bomb", "far-cell", "bzip2"],
+)
+def test_a_hostile_table_is_refused_in_the_preview_with_its_reason(
+    login: Any, tmp_path: Path, name: str, build: Callable[[Path], Path], message: str
+) -> None:
+    client = login("admin")
+    data = build(tmp_path / name).read_bytes()
+    assert upload(client, data, name).status_code == 302  # stored, not parsed
+    start = time.monotonic()
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert time.monotonic() - start < 10
+    assert message in body and "确认导入" not in body
+    refused = client.post(reverse("policy:import_preview"), {"confirm": "1"})
+    assert refused.status_code == 200 and not PolicyDocument.objects.exists()
+
+
+def test_a_table_that_explodes_in_the_parser_fails_its_preview_not_the_web_process(
+    login: Any, settings: Any, tmp_path: Path
+) -> None:
+    # Parsed in a child process (core.sandbox): with the table's rows raised to 200,000, A1 and
+    # AX200000 pass the checks and calamine allocates the whole range (10 million cells, ~320 MB)
+    # — more than the 64 MB allowed here. The preview says so; this process carries on.
+    settings.SHOUHU_TABLE_MAX_ROWS = 200_000
+    client = login("admin")
+    data = hostile_files.far_cell(tmp_path / "sparse.xlsx", "AX200000").read_bytes()
+    assert upload(client, data, "sparse.xlsx").status_code == 302
+    settings.SHOUHU_PARSE_MEMORY_MB = 64
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert "文件过大或格式异常：读取时内存超出 64 MB 上限" in body
+    settings.SHOUHU_TABLE_MAX_ROWS = 5_000
+    body = client.get(reverse("policy:import_preview")).content.decode()
+    assert "工作表的单元格 AX200000 超出分工表允许的 50 列 × 5000 行" in body

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from shouhu.core import office_guard, sandbox
+
 from . import layout, xlsx_reader
 from .format import FIELD_LABELS, FieldError
 from .layout_reading import RowReader, check_headers
@@ -22,6 +24,7 @@ from .layout_reading import RowReader, check_headers
 FORMATS = ("jsonl", "xlsx", "csv")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "xlsx", ".csv": "csv"}
 WHOLE_ROW = "(整行)"
+MAX_LINE_BYTES = 1024 * 1024  # one line of a CSV or JSON Lines file (a roster row is under 2 KB)
 
 
 class ImportFileError(Exception):
@@ -62,7 +65,9 @@ def jsonl_field(path: str) -> str:
 
 def iter_jsonl(path: Path) -> Iterator[SourceRow]:
     with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
+        for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise ImportFileError(_line_too_long(number))
             line = raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw
             if not line.strip():
                 continue
@@ -80,12 +85,26 @@ def iter_jsonl(path: Path) -> Iterator[SourceRow]:
 
 def xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row number, cells) of the 儿童名单 sheet (or the first sheet), streamed with bounded
-    memory (xlsx_reader: large sheets are read a fragment at a time)."""
+    memory (xlsx_reader: large sheets are read a fragment at a time). The file is checked first
+    (`core.office_guard`: compression, sizes, the rows and columns a roster may have) and read in
+    a child process under the parse memory and time limits (`core.sandbox`)."""
     try:
-        names = xlsx_reader.sheet_names(str(path))
+        office_guard.check_package(path, limits=office_guard.roster_limits())
+    except office_guard.HostileFile as error:
+        raise ImportFileError(str(error)) from None
+    try:
+        yield from sandbox.iter_in_child(_sheet_rows, str(path))
+    except sandbox.ParseLimitExceeded as error:
+        raise ImportFileError(str(error)) from None
+
+
+def _sheet_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
+    """Runs in the child process."""
+    try:
+        names = xlsx_reader.sheet_names(path)
         if not names:
             raise ImportFileError("Excel 文件中没有工作表")
-        yield from xlsx_reader.iter_sheet(str(path), layout.SHEET_NAME if layout.SHEET_NAME in names else names[0])
+        yield from xlsx_reader.iter_sheet(path, layout.SHEET_NAME if layout.SHEET_NAME in names else names[0])
     except xlsx_reader.SheetError as error:  # calamine's errors for damaged or non-xlsx files
         raise ImportFileError(f"无法读取 Excel 文件：{error}") from None
 
@@ -103,14 +122,38 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+def _line_too_long(number: int) -> str:
+    return f"第 {number} 行超过 {MAX_LINE_BYTES // 1024} KB，不是名单的一行（文件过大或格式异常）"
+
+
+def check_line_lengths(path: Path) -> None:
+    """Refuse a text file with a line longer than MAX_LINE_BYTES before the csv module holds one
+    (a line of commas becomes a list of that many cells), reading a block at a time."""
+    with path.open("rb") as f:
+        number, length = 1, 0
+        for block in iter(lambda: f.read(1024 * 1024), b""):
+            start = 0
+            while (end := block.find(b"\n", start)) >= 0:
+                if length + end - start > MAX_LINE_BYTES:
+                    raise ImportFileError(_line_too_long(number))
+                number, length, start = number + 1, 0, end + 1
+            length += len(block) - start
+            if length > MAX_LINE_BYTES:
+                raise ImportFileError(_line_too_long(number))
+
+
 def csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    check_line_lengths(path)
     encoding = detect_encoding(path)
+    columns = office_guard.roster_limits().columns or 0
     try:
         with path.open(encoding=encoding, newline="") as f:
             reader = csv.reader(f)
             line = 0
             for cells in reader:
                 first, line = line + 1, reader.line_num
+                if len(cells) > columns:
+                    raise ImportFileError(f"CSV 文件第 {first} 行有 {len(cells)} 列，超出名单允许的 {columns} 列")
                 yield first, [_csv_cell(c) for c in cells]
     except UnicodeDecodeError:
         raise ImportFileError("CSV 文件的编码无法识别，请另存为 UTF-8 或 GB18030 编码") from None

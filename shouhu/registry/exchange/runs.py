@@ -2,16 +2,20 @@
 tasks (`ImportRun`: uploaded → validating → previewed → committing → done, or failed). The CLI
 (`shouhu children import`) calls `validation.validate_file` and `commit.commit_file` directly.
 
-This module never queues anything itself: `start_validation` and `start_commit` run small files in
-the request and hand larger ones to the `enqueue` callable the caller passes (the view passes the
-task's), so the task module depends on these functions and not the other way round.
+Nothing here reads an uploaded file in a web request: the upload view stores the file
+(`import_run_create`) and queues the validation; the confirm view queues the commit
+(`views/rosters.py`, with the registry's tasks, so the task module depends on these functions and
+not the other way round). The worker runs `import_run_validate` and `import_run_commit`; the file
+is checked (`core.office_guard`) and read in a memory-limited child process (`core.sandbox`) by
+`reading.py`, and a file refused there, or one that runs out of memory or time, fails its run with
+the reason — never a run left "validating".
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,10 @@ from .commit import ImportFailed, commit_file, queue_duplicates
 from .reading import ImportFileError, detect_format, file_sha256
 from .validation import validate_file
 
+logger = logging.getLogger(__name__)
+# A run never stays "validating" or "committing": whatever goes wrong ends it with this message
+# (and the traceback in the log).
+UNEXPECTED = "处理文件时出错，未写入任何数据；请检查文件后重新上传，或联系系统管理员"
 ERROR_CAP = 1000  # errors kept on the ImportRun row (all are in its errors file)
 UPDATE_CAP = 500  # updates listed in the stored preview
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -97,6 +105,9 @@ def import_run_validate(run: ImportRun) -> ImportRun:
         )
     except (ImportFileError, ImportFailed, PermissionDenied) as error:
         return _fail(run, str(error))
+    except Exception:
+        logger.exception("import run %s: validation failed", run.pk)
+        return _fail(run, UNEXPECTED)
     errors = [e.as_dict() for e in result.errors]
     if errors:
         run.errors_file.save(
@@ -185,6 +196,10 @@ def import_run_commit(run: ImportRun) -> ImportRun:
     except (ImportFailed, ImportFileError, PermissionDenied) as error:
         marker.unlink(missing_ok=True)
         return _fail(run, str(error))
+    except Exception:
+        logger.exception("import run %s: commit failed", run.pk)
+        marker.unlink(missing_ok=True)
+        return _fail(run, UNEXPECTED)
     marker.unlink(missing_ok=True)
     records_path(run).unlink(missing_ok=True)
     run.state = ImportState.DONE
@@ -225,28 +240,4 @@ def import_run_cancel(*, actor: User, run: ImportRun) -> ImportRun:
         run.save(update_fields=["message", "finished_at", "updated_at"])
         audit.record(actor=actor, action="children.import_cancel", target=run, summary=f"取消导入 {run.original_name}")
     records_path(run).unlink(missing_ok=True)
-    return run
-
-
-def sync_limit() -> int:
-    """Files up to this size are validated and committed during the request (same code path)."""
-    return int(getattr(settings, "SHOUHU_IMPORT_SYNC_BYTES", 256 * 1024))
-
-
-Enqueue = Callable[[ImportRun], object]
-
-
-def start_validation(run: ImportRun, *, enqueue: Enqueue) -> ImportRun:
-    """Validate a small file now (same code path as the worker); hand a larger one to `enqueue`."""
-    if run.size <= sync_limit():
-        return import_run_validate(run)
-    enqueue(run)
-    return run
-
-
-def start_commit(run: ImportRun, *, enqueue: Enqueue) -> ImportRun:
-    """Commit a small file now (same code path as the worker); hand a larger one to `enqueue`."""
-    if run.size <= sync_limit():
-        return import_run_commit(run)
-    enqueue(run)
     return run

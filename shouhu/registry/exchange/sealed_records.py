@@ -52,8 +52,8 @@ FRAME_ROWS = 2000
 _LENGTH = struct.Struct(">I")
 _ROWS, _END = b"R", b"E"  # a frame of rows; the last frame
 _POSITION = struct.Struct(">Q")
-# The modules whose code decides what a row reads as: this package's readers and validator, and the
-# registry's identity checks and labels.
+# The modules whose code decides what a row reads as: this package's readers and validator, the
+# registry's identity checks and labels, and the check every uploaded workbook passes first.
 _HERE = Path(__file__).parent
 _CODE = (
     *(_HERE / name for name in ("format.py", "layout.py", "layout_reading.py", "xlsx_reader.py", "reading.py")),
@@ -61,6 +61,7 @@ _CODE = (
     _HERE.parent / "identity.py",
     _HERE.parent / "labels.py",
     _HERE.parent / "record_keys.py",
+    _HERE.parent.parent / "core" / "office_guard.py",  # which files are read at all
     Path(__file__),
 )
 _PACKAGES = ("python-calamine", "python-stdnum")

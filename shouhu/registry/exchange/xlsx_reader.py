@@ -11,6 +11,11 @@ splits the XML text at `</row>` and never looks inside a cell. Rows keep their s
 
 Smaller sheets, and sheets the splitter does not recognise (no `r` on the rows, no sheetData), are
 read whole.
+
+What is buffered is capped: XML in which no `</row>` comes for `MAX_ROW_BYTES` is refused
+(SheetError) instead of being held. Uploaded files reach this module only after
+`core.office_guard.check_package` and inside `core.sandbox`'s memory-limited child
+(`reading.xlsx_rows`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from xml.etree import ElementTree
 FRAGMENT_BYTES = 4 * 1024 * 1024  # sheet XML per fragment: ~3,000 roster rows, ~20 MB while read
 WHOLE_BYTES = 8 * 1024 * 1024  # sheets up to this much XML are read in one go
 READ_BYTES = 1024 * 1024
+MAX_ROW_BYTES = 16 * 1024 * 1024  # XML buffered while no </row> comes: a roster row is ~1.5 KB
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -48,12 +54,19 @@ def sheet_names(path: str) -> list[str]:
     try:
         with CalamineWorkbook.from_path(path) as workbook:
             return list(workbook.sheet_names)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:  # calamine raises its own error types for damaged or non-xlsx files
         raise SheetError(str(error)) from None
 
 
 def iter_sheet(
-    path: str, name: str, *, fragment_bytes: int = FRAGMENT_BYTES, whole_bytes: int = WHOLE_BYTES
+    path: str,
+    name: str,
+    *,
+    fragment_bytes: int = FRAGMENT_BYTES,
+    whole_bytes: int = WHOLE_BYTES,
+    max_row_bytes: int = MAX_ROW_BYTES,
 ) -> Iterator[Row]:
     """(sheet row number, cells) of the sheet `name`, in order; cells start at column A (None
     before the first used column, "" for empty cells inside the used area). An empty row may come
@@ -63,7 +76,7 @@ def iter_sheet(
         yield from _whole(path, name)
         return
     # Each fragment workbook parses the shared strings again: keep their share of the work small.
-    yield from _fragments(path, name, layout, max(fragment_bytes, 2 * layout.shared_strings))
+    yield from _fragments(path, name, layout, max(fragment_bytes, 2 * layout.shared_strings), max_row_bytes)
 
 
 def _whole(path: str, name: str) -> Iterator[Row]:
@@ -72,6 +85,8 @@ def _whole(path: str, name: str) -> Iterator[Row]:
     try:
         workbook = CalamineWorkbook.from_path(path)
         sheet = workbook.get_sheet_by_name(name)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:
         raise SheetError(str(error)) from None
     start = sheet.start
@@ -149,7 +164,9 @@ def _relationships(xml: bytes, source: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _fragments(path: str, name: str, layout: _Layout, fragment_bytes: int) -> Iterator[Row]:
+def _fragments(
+    path: str, name: str, layout: _Layout, fragment_bytes: int, max_row_bytes: int = MAX_ROW_BYTES
+) -> Iterator[Row]:
     with zipfile.ZipFile(path) as archive:
         parts = [(part, archive.read(part)) for part in layout.keep]
         with archive.open(layout.sheet) as sheet:
@@ -161,10 +178,14 @@ def _fragments(path: str, name: str, layout: _Layout, fragment_bytes: int) -> It
                     break
                 head += block
                 match = _SHEET_DATA.search(head)
+                if match is None and len(head) > max_row_bytes:
+                    raise SheetError("工作表的开头过长（文件格式异常）")
             if match is None or match.group(2):  # no sheetData, or <sheetData/>: no rows
                 return
             while (first_row := _ROW_TAG.search(head, match.end())) is None and (block := sheet.read(READ_BYTES)):
                 head += block
+                if len(head) > max_row_bytes:
+                    raise SheetError("工作表的开头过长（文件格式异常）")
             if first_row is not None and not _HAS_REF.search(first_row.group(1)):
                 # Rows without their numbers: calamine would number each fragment from 1.
                 yield from _whole(path, name)
@@ -186,7 +207,11 @@ def _fragments(path: str, name: str, layout: _Layout, fragment_bytes: int) -> It
                     size += len(block)
                 text = b"".join(pending)
                 found = text.rfind(end_row)
-                if found < 0 and not done:  # no row ends in this much XML: read on
+                if found < 0 and not done:  # no row ends in this much XML: read on, up to a cap
+                    if size > max_row_bytes:
+                        raise SheetError(
+                            f"工作表中有一行超过 {max_row_bytes // (1024 * 1024)} MB 仍未结束（文件格式异常）"
+                        )
                     pending, target = [text], size + fragment_bytes
                     continue
                 cut = len(text) if done else found + len(end_row)
@@ -213,6 +238,8 @@ def _read_fragment(parts: list[tuple[str, bytes]], sheet_part: str, name: str, x
     try:
         workbook = CalamineWorkbook.from_filelike(buffer)
         sheet = workbook.get_sheet_by_name(name)
+    except MemoryError:  # the memory limit of core.sandbox: not a damaged file
+        raise
     except Exception as error:
         raise SheetError(str(error)) from None
     start = sheet.start

@@ -1,5 +1,5 @@
 """The import screens: upload → preview (updates, errors, annotated workbook) → confirm → done,
-in the request for small files and through the real worker for big ones, with progress."""
+through the real worker (the request only stores the file and queues the run), with progress."""
 
 from __future__ import annotations
 
@@ -38,10 +38,28 @@ def jsonl(rows: list[Any], name: str = "roster.jsonl") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="application/x-ndjson")
 
 
-def upload(client: Client, file: SimpleUploadedFile) -> ImportRun:
+def post_upload(client: Client, file: SimpleUploadedFile) -> ImportRun:
+    """Upload through the page: the request stores the file and queues the run, reading nothing."""
     response = client.post("/children/io/import/", {"file": file})
     assert response.status_code == 302, response.content.decode()[:2000]
-    return ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    run = ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    assert run.state == ImportState.UPLOADED
+    return run
+
+
+def upload(client: Client, file: SimpleUploadedFile) -> ImportRun:
+    """Upload, then let the worker check the file."""
+    run = post_upload(client, file)
+    run_worker(loops=1)
+    run.refresh_from_db()
+    return run
+
+
+def confirm(client: Client, run: ImportRun) -> ImportRun:
+    assert client.post(f"/children/io/import/{run.pk}/confirm/").status_code == 302
+    run_worker(loops=1)
+    run.refresh_from_db()
+    return run
 
 
 def test_upload_preview_confirm_done(login: Any, personas: dict[str, User]) -> None:
@@ -54,9 +72,7 @@ def test_upload_preview_confirm_done(login: Any, personas: dict[str, User]) -> N
     assert "将更新的已登记儿童" in page and "第 1 行 · 张小明（2105**************）" in page
     assert "非随迁子女" in page and "确认导入" in page and "hx-trigger" not in page
     assert Child.objects.count() == 1
-    response = client.post(f"/children/io/import/{run.pk}/confirm/")
-    assert response.status_code == 302
-    run.refresh_from_db()
+    run = confirm(client, run)
     assert run.state == ImportState.DONE and (run.new_count, run.updated_count) == (2, 1)
     page = client.get(f"/children/io/import/{run.pk}/").content.decode()
     assert "导入完成" in page and "/children/" in page
@@ -98,8 +114,7 @@ def test_a_stale_preview_is_refused_with_a_clear_message(login: Any, personas: d
     record, _ = parse_record(example(migrant=True))
     assert record is not None
     services.child_update(actor=personas["director_a"], child=child, record=record, expected_version=1)
-    client.post(f"/children/io/import/{run.pk}/confirm/")
-    run.refresh_from_db()
+    run = confirm(client, run)
     assert run.state == ImportState.FAILED and "在预览后已被他人修改" in run.message
     page = client.get(f"/children/io/import/{run.pk}/").content.decode()
     assert "未导入，未写入任何数据" in page and "已被他人修改" in page
@@ -115,14 +130,10 @@ def test_cancel_a_preview(login: Any, personas: dict[str, User]) -> None:
     assert Child.objects.count() == 0
 
 
-def test_a_big_import_runs_in_the_background_with_progress(
-    login: Any, personas: dict[str, User], settings: Any
-) -> None:
-    settings.SHOUHU_IMPORT_SYNC_BYTES = 0  # every file goes to the worker
+def test_a_big_import_runs_in_the_background_with_progress(login: Any, personas: dict[str, User]) -> None:
     register(personas["caseworker"], EXAMPLE)
     client = login("supervisor_a")
-    run = upload(client, jsonl([example(migrant=True), *varied_children(2500)]))
-    assert run.state == ImportState.UPLOADED
+    run = post_upload(client, jsonl([example(migrant=True), *varied_children(2500)]))
     polling = client.get(f"/children/io/import/{run.pk}/progress/", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 1s"' in polling.content.decode() and "HX-Refresh" not in polling
     assert 'hx-trigger="every 1s"' in client.get(f"/children/io/import/{run.pk}/").content.decode()
@@ -159,6 +170,5 @@ def test_an_unsupported_file_is_refused_at_upload(login: Any) -> None:
     client = login("supervisor_a")
     response = client.post("/children/io/import/", {"file": SimpleUploadedFile("a.docx", b"x")})
     assert response.status_code == 200 and "只能导入" in response.content.decode()
-    bad = client.post("/children/io/import/", {"file": SimpleUploadedFile("a.xlsx", b"not a workbook")})
-    run = ImportRun.objects.get()
-    assert bad.status_code == 302 and run.state == ImportState.FAILED and "无法读取 Excel 文件" in run.message
+    run = upload(client, SimpleUploadedFile("a.xlsx", b"not a workbook"))
+    assert run.state == ImportState.FAILED and "无法读取 Excel 文件" in run.message

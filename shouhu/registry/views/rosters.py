@@ -1,8 +1,9 @@
 """Rosters in and out: upload → check (progress) → preview → confirm → import (progress) → done,
 the template, the annotated error workbook, and the export. Thin: the exchange package does the
 work (`exchange.runs`, `exchange.exporting`); an import run is only ever shown to the user who
-uploaded it (`access_import_run`). Files too large to handle in the request are queued here, with
-the registry's tasks, so the services never import the task module."""
+uploaded it (`access_import_run`). No file is read in the request: validating and committing are
+queued here, with the registry's tasks (so the services never import the task module), and the
+page polls the run's progress."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
         except ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            runs.start_validation(run, enqueue=_queue_validation)
+            _queue_validation(run)  # read only by the worker (exchange/runs.py)
             return redirect("registry:import_run", run_id=run.pk)
     page = paginate(request, import_runs_visible_to(request.user), per_page=20)
     return render(request, "registry/io_import.html", {"form": form, "page": page})
@@ -122,9 +123,7 @@ def import_confirm(request: AuthedRequest, run_id: int) -> HttpResponse:
         text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
         return redirect("registry:import_run", run_id=run.pk)
-    run = runs.start_commit(run, enqueue=_queue_commit)
-    if run.state == ImportState.DONE:
-        messages.success(request, run.message)
+    _queue_commit(run)
     return redirect("registry:import_run", run_id=run.pk)
 
 
