@@ -49,6 +49,8 @@ ACTION_LABELS: dict[str, str] = {
     "children.import_file": "读取儿童名册文件",
     "children.import_confirm": "确认导入儿童名册",
     "children.import_cancel": "取消导入儿童名册",
+    "children.import_retry": "重新导入中断的儿童名册",
+    "children.import_interrupted": "儿童名册导入中断",
     "children.generate": "生成模拟儿童",
     "children.merge": "合并重复档案",
     "children.duplicate_dismiss": "排除疑似重复",

@@ -5,50 +5,16 @@ suite's database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
-import signal
-import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from shouhu.core.testing.processes import scratch_database, shouhu_process, shouhu_run
-
-
-class Database:
-    """Plain SQL on a scratch database from outside the product (the test watches the processes)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sqlite = url.startswith("sqlite:///")
-
-    def connect(self) -> Any:
-        if self.sqlite:
-            return sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=60, isolation_level=None)
-        import psycopg
-
-        return psycopg.connect(self.url.replace("postgres://", "postgresql://"), autocommit=True)
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        conn = self.connect()
-        try:
-            return list(conn.execute(sql).fetchall())
-        finally:
-            conn.close()
-
-    def one(self, sql: str) -> Any:
-        return self.rows(sql)[0][0]
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what}")
-
+from shouhu.core.testing.processes import (
+    Watcher,
+    kill_at_once,
+    scratch_database,
+    shouhu_process,
+    shouhu_run,
+    wait_for,
+)
 
 MEASURE_RESULTS = (
     "SELECT DISTINCT e.child_id FROM eligibility_eligibility e JOIN eligibility_rule r ON r.code = e.code "
@@ -60,19 +26,13 @@ def test_a_screening_killed_after_some_parts_and_carried_on_drafts_every_suggest
     with scratch_database(tmp_path, migrated=True) as url:
         data = str(tmp_path / "data")
         shouhu_run(["demo", "generate", "--children", "3000", "--seed", "7"], url, SHOUHU_DATA_DIR=data)
-        db = Database(url)
+        db = Watcher(url)
         done_parts = "SELECT COUNT(*) FROM eligibility_screeningpart WHERE state = 'done'"
         first = shouhu_process(["screen", "--all"], url, SHOUHU_DATA_DIR=data)
-        watcher = db.connect()
         try:
-            wait_for(lambda: watcher.execute(done_parts).fetchone()[0] >= 3, 120, "three parts done", every=0.005)
+            wait_for(lambda: db.one(done_parts) >= 3, 120, "three parts done", every=0.005)
         finally:
-            watcher.close()
-        # Stopped at once wherever it is (most likely inside the next part), then killed.
-        first.send_signal(signal.SIGSTOP)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-        assert first.returncode == -signal.SIGKILL
+            kill_at_once(first)  # wherever it is: most likely inside the next part
         run_id, state, total = db.rows("SELECT id, state, progress_total FROM eligibility_screeningrun")[0]
         done = db.one(done_parts)
         assert state == "running" and 3 <= done < total == 13
@@ -96,3 +56,4 @@ def test_a_screening_killed_after_some_parts_and_carried_on_drafts_every_suggest
         assert {child for child, _ in suggestions} == eligible
         assert {count for _, count in suggestions} == {1}
         assert f"已为 {len(eligible)} 名儿童生成受理建议" in out
+        db.close()
