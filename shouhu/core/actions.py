@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, str] = {
     "regions.rename": "修改区划名称",
     "regions.import": "导入区划代码表",
     "crypto.rotate": "更换加密密钥",
+    "system.backup": "备份数据",
+    "system.restore": "从备份恢复数据",
     "policy.import": "导入任务分工表",
     "policy.export": "导出任务分工表",
     "policy.matrix_export": "导出分工矩阵",
