@@ -263,6 +263,12 @@ REFERRAL_WARN_DAYS = 1
 # taken again by any worker (its first attempt died or hangs; parts are one transaction each).
 SCREENING_PART_LEASE_SECONDS = int(os.environ.get("SHOUHU_SCREENING_PART_LEASE_SECONDS", "900"))
 SCREENING_PART_MAX_ATTEMPTS = 3
+# A roster import being checked or written holds a lease this long, renewed as it works (a commit in
+# progress holds its row instead: it is one transaction). A run whose lease ran out (its worker or
+# web process died) is checked again (up to IMPORT_RUN_MAX_ATTEMPTS times) or, when it was being
+# written, marked failed for the user to retry or cancel (`registry.recover_import_runs`).
+IMPORT_RUN_LEASE_SECONDS = int(os.environ.get("SHOUHU_IMPORT_LEASE_SECONDS", "600"))
+IMPORT_RUN_MAX_ATTEMPTS = 3
 SHOUHU_COUNTY_CODE = "210522000000"
 SHOUHU_NAV_TITLE = _("守护 · 困境儿童保障")
 

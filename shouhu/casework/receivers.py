@@ -9,29 +9,22 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from shouhu.eligibility.models import ScreeningRun
-from shouhu.eligibility.signals import child_screened, part_screened, run_screened
+from shouhu.eligibility.models import ScreeningPart, ScreeningRun
+from shouhu.eligibility.signals import child_screened, part_screened
 from shouhu.regions.models import Region
 from shouhu.registry.models import Child
 from shouhu.registry.signals import child_moved
 
 from .services import follow_moved_child
 from .suggestions import create_suggestions
-from .tasks import draft_part_suggestions
 
 
-@receiver(part_screened, dispatch_uid="casework.queue_part_suggestions")
-def queue_part_suggestions(sender: Any, part_id: int, **kwargs: Any) -> None:
-    """A worker finished a part: queue the drafting behind the run's other parts, so screening
-    finishes first and any worker drafts."""
-    draft_part_suggestions.enqueue(part_id)
-
-
-@receiver(run_screened, dispatch_uid="casework.draft_run_suggestions")
-def draft_run_suggestions(sender: Any, run: ScreeningRun, **kwargs: Any) -> int:
-    """A whole run finished in one process (`shouhu screen --all`): draft its suggestions now.
-    Returns how many were drafted, for the command to print."""
-    return create_suggestions(run)
+@receiver(part_screened, dispatch_uid="casework.draft_part_suggestions")
+def draft_part_suggestions(sender: Any, part: ScreeningPart, run: ScreeningRun, **kwargs: Any) -> int:
+    """A part has its results: draft the township's suggestions now, inside the part's transaction,
+    so the part is done only with its drafts (a worker killed part-way leaves neither, and the part
+    is taken again whole). Returns how many were drafted, kept on the part."""
+    return create_suggestions(run, region_prefix=part.region_prefix)
 
 
 @receiver(child_screened, dispatch_uid="casework.draft_child_suggestions")

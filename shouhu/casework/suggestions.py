@@ -34,13 +34,14 @@ def _taken(child_ids: list[int]) -> dict[int, set[str]]:
     return taken
 
 
-BATCH = 500  # children per transaction: a crash loses at most one batch, and a rerun skips the rest
+BATCH = 500  # children per batch of queries and writes (a savepoint inside the part's transaction)
 
 
 def create_suggestions(run: ScreeningRun, *, region_prefix: str = "") -> int:
     """Create the run's suggestions (one draft intake per child), for the children under
     `region_prefix` only when given (a part's township); returns how many were created.
-    Written a batch of children per transaction; running it again creates only what is missing."""
+    A part's are drafted inside the part's transaction (receivers.py), so they commit with it or
+    not at all; written a batch of children at a time; running it again creates only what is missing."""
     from shouhu.eligibility.rules import ruleset_on
     from shouhu.eligibility.screening import explain_codes
     from shouhu.registry.selectors import situations

@@ -49,9 +49,9 @@ def referral_deadlines(today: str | None = None) -> dict[str, int]:
 
 @task()
 def draft_part_suggestions(part_id: int) -> dict[str, int]:
-    """Draft intakes for the township window to confirm, for a finished screening part's children
-    (queued by receivers.py when eligibility says the part is screened). Idempotent per run, so a
-    repeated task adds nothing."""
+    """Draft intakes for a finished screening part's children. Parts now draft inside their own
+    transaction (receivers.py); this task stays for tasks an earlier version queued, and adds
+    nothing for a part already drafted (idempotent per run)."""
     from shouhu.eligibility.models import ScreeningPart
 
     from .suggestions import create_suggestions

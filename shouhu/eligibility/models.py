@@ -139,9 +139,10 @@ class ScreeningRun(TimeStampedModel):
 
 
 class ScreeningPart(models.Model):
-    """One township's share of a run. A part is screened in one transaction, so a worker
-    that dies mid-part leaves nothing half-written; the part's lease then runs out and any worker
-    takes it again (`requeue_expired_parts`)."""
+    """One township's share of a run. A part is screened in one transaction — with what other apps
+    do on `part_screened` (casework's suggestions) — so a worker that dies mid-part leaves nothing
+    half-written; the part's lease then runs out and any worker takes it again
+    (`requeue_expired_parts`)."""
 
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="parts")
     region_prefix = models.CharField("范围前缀", max_length=12)
@@ -152,6 +153,8 @@ class ScreeningPart(models.Model):
     counts = models.JSONField("各类别/措施人数", default=dict)
     gained = models.PositiveIntegerField("新增符合", default=0)
     lost = models.PositiveIntegerField("不再符合", default=0)
+    # What the receivers of `part_screened` reported, written with the part (casework: suggestions drafted).
+    suggested = models.PositiveIntegerField("生成受理建议数", default=0)
     error = models.TextField("错误", blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
 

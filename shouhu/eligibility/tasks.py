@@ -1,7 +1,8 @@
 """Background screening runs: a run is planned into township-sized parts, each part is its own
-task that any worker takes (several workers screen a run in parallel; each finished part is
-announced by `signals.part_screened`, on which casework drafts the township's suggestions), and a
-periodic sweep puts back parts whose worker died.
+task that any worker takes (several workers screen a run in parallel; each part announces itself
+by `signals.part_screened` inside its own transaction, on which casework drafts the township's
+suggestions, so a part is done only with its drafts), and a periodic sweep puts back parts whose
+worker died.
 
 Tasks call the screening service and hand it their own `enqueue` where it queues work inside its
 transaction; the service never imports tasks."""
@@ -15,9 +16,8 @@ from django_tasks import task
 
 from shouhu.core.periodic import periodic
 
-from .models import RunState, ScreeningPart, ScreeningRun
+from .models import ScreeningPart, ScreeningRun
 from .screening import plan_parts, requeue_expired_parts, screen_part
-from .signals import part_screened
 
 
 @task()
@@ -31,14 +31,12 @@ def screen_region(run_id: int) -> dict[str, int]:
 
 @task()
 def screen_part_task(part_id: int) -> dict[str, int]:
-    """Screen one part, then announce it (`part_screened`) once its transaction has committed, so
-    what listens (casework queues the drafting of the township's suggestions behind the run's
-    other parts: screening finishes first and any worker drafts) sees its results."""
-    screen_part(part_id)
+    """Screen one part and announce it (`part_screened`) inside the part's transaction: what
+    listens (casework drafts the township's suggestions) is written with the part, or the part is
+    not done and is taken again. A repeated task finds the part done and does nothing."""
+    screen_part(part_id, announce=True)
     part = ScreeningPart.objects.get(pk=part_id)
-    if part.state == RunState.DONE:
-        part_screened.send(sender=ScreeningPart, part_id=part_id)
-    return {"part": part_id, "gained": part.gained, "lost": part.lost}
+    return {"part": part_id, "gained": part.gained, "lost": part.lost, "suggested": part.suggested}
 
 
 # Sweep four times per lease (between once a second and once an hour), so a dead worker's part

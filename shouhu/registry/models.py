@@ -271,9 +271,13 @@ class ImportRun(TimeStampedModel):
     """One roster import: the uploaded file (kept under MEDIA_ROOT), its preview and its outcome.
 
     uploaded → validating → previewed → committing → done; `failed` when the file cannot be read
-    or the commit was refused (nothing written). `preview` holds the changes shown before commit
-    (capped), `plan` what the commit needs (the row → child and version read at preview), `errors`
-    the first errors by row and field (capped; all of them are in `errors_file`)."""
+    or the commit was refused (nothing written). While validating or committing, the process that
+    took the run (attempt number `attempts`) holds a lease (`lease_expires_at`, renewed as it
+    works); a run whose lease ran out is checked again or, when the commit died, failed with
+    `retryable` set: the user may confirm it again or cancel it (`exchange.runs`). `preview` holds
+    the changes shown before commit (capped), `plan` what the commit needs (the row → child and
+    version read at preview), `errors` the first errors by row and field (capped; all of them are
+    in `errors_file`)."""
 
     file = models.FileField("文件", upload_to=import_file_path, max_length=300)
     original_name = models.CharField("原文件名", max_length=255)
@@ -303,11 +307,15 @@ class ImportRun(TimeStampedModel):
     message = models.CharField("说明", max_length=500, blank=True)
     validated_at = models.DateTimeField("检查完成时间", null=True, blank=True)
     finished_at = models.DateTimeField("导入完成时间", null=True, blank=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    lease_expires_at = models.DateTimeField("租约到期", null=True, blank=True)
+    retryable = models.BooleanField("可重新导入", default=False)
 
     class Meta:
         verbose_name = "名单导入"
         verbose_name_plural = "名单导入"
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="import_run_lease")]
 
     def __str__(self) -> str:
         return self.original_name

@@ -1,5 +1,5 @@
-"""Background jobs of the registry: validating and committing roster imports, and the daily scan
-for potential duplicates.
+"""Background jobs of the registry: validating and committing roster imports, recovering import
+runs whose process died (their lease ran out), and the daily scan for potential duplicates.
 
 Uploaded rosters are read only here, never in a web request (`exchange.runs.import_run_validate`,
 `exchange.runs.import_run_commit`; the reading itself happens in a memory-limited child process,
@@ -20,7 +20,7 @@ from django_tasks import task
 from shouhu.core.periodic import periodic
 
 from .duplicates import scan
-from .exchange.runs import import_run_commit, import_run_validate
+from .exchange.runs import import_run_commit, import_run_validate, recover_expired_runs
 from .models import ImportRun
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,18 @@ def validate_import(run_id: int) -> dict[str, Any]:
 def commit_import(run_id: int) -> dict[str, Any]:
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     return _summary(import_run_commit(run))
+
+
+# Four times per lease (between once a second and once an hour): a run whose process died waits
+# at most about a lease and a quarter.
+RECOVER_EVERY = timedelta(seconds=min(3600, max(1, settings.IMPORT_RUN_LEASE_SECONDS // 4)))
+
+
+@periodic(every=RECOVER_EVERY, name="registry.recover_import_runs")
+@task()
+def recover_import_runs() -> dict[str, int]:
+    """Check again (or fail, for the user to retry) import runs whose lease ran out."""
+    return recover_expired_runs(enqueue_validation=lambda run_id: validate_import.enqueue(run_id=run_id))
 
 
 @periodic(every=timedelta(days=1), name="registry.duplicates_scan")

@@ -39,8 +39,8 @@ def register(**changes: Any) -> Child:
 
 
 def screen_with_tasks(run_id: int) -> None:
-    """Run a screening the way workers do: the planning task, then each part's task, in this process."""
-    from shouhu.casework.tasks import draft_part_suggestions
+    """Run a screening the way workers do: the planning task, then each part's task (which drafts
+    the part's suggestions in its transaction), in this process."""
     from shouhu.eligibility.models import ScreeningPart
     from shouhu.eligibility.tasks import screen_part_task, screen_region
 
@@ -48,5 +48,3 @@ def screen_with_tasks(run_id: int) -> None:
     parts = list(ScreeningPart.objects.filter(run_id=run_id).values_list("pk", flat=True))
     for part_id in parts:
         screen_part_task.call(part_id)
-    for part_id in parts:
-        draft_part_suggestions.call(part_id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,46 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class Watcher:
+    """Plain SQL on a scratch database from the test's side, outside the product (to watch and
+    check what the processes do, fast enough to catch them mid-way): one connection, autocommit."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            import sqlite3
+
+            self.conn: Any = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60, isolation_level=None)
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute(sql).fetchall())
+
+    def one(self, sql: str) -> Any:
+        return self.rows(sql)[0][0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def kill_at_once(process: subprocess.Popen[str]) -> None:
+    """Stop a process where it is (SIGSTOP: no further step, whatever it was doing), then SIGKILL it."""
+    process.send_signal(signal.SIGSTOP)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.02) -> Any:
+    """Poll `check` until it returns something true (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")

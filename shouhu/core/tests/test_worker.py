@@ -43,11 +43,11 @@ def test_a_period_is_claimed_once() -> None:
 
 
 def test_two_workers_run_each_periodic_job_once(worker_database: str) -> None:
-    # A long screening lease makes the parts' sweep hourly, like the other jobs, so no job's period
-    # turns over while the test runs (each job must run exactly once).
+    # Long leases make the sweeps of screening parts and import runs hourly, like the other jobs, so
+    # no job's period turns over while the test runs (each job must run exactly once).
     workers = [
         shouhu_process(["worker", "--loops", "3", "--interval", "0.2"], worker_database,
-                       SHOUHU_SCREENING_PART_LEASE_SECONDS="14400")
+                       SHOUHU_SCREENING_PART_LEASE_SECONDS="14400", SHOUHU_IMPORT_LEASE_SECONDS="14400")
         for _ in range(2)
     ]  # fmt: skip
     outputs = [w.communicate(timeout=180)[0] for w in workers]

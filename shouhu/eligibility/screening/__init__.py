@@ -27,7 +27,7 @@ from .results import (
     screen_scope,
     screened_codes,
 )
-from .runs import STALE_AFTER, Progress, run_screening, screening_request, screening_start
+from .runs import STALE_AFTER, Progress, run_screening, screening_request, screening_start, unfinished_run
 
 __all__ = [
     "FACTS_TABLE",
@@ -54,4 +54,5 @@ __all__ = [
     "screened_codes",
     "screening_request",
     "screening_start",
+    "unfinished_run",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,7 @@ from shouhu.registry.models import Child, ChildStatus, Circumstance
 
 from ..models import RunState, ScreeningPart, ScreeningRun
 from ..rules import parameters_on, rule_versions_on, ruleset_on
+from ..signals import part_screened
 from .results import screen_prefix, screened_codes
 
 TOWNSHIP_DIGITS = 9
@@ -84,9 +86,14 @@ def plan_parts(run: ScreeningRun) -> list[ScreeningPart]:
         return parts
 
 
-def screen_part(part_id: int) -> ScreeningRun | None:
+def screen_part(part_id: int, *, announce: bool = False) -> ScreeningRun | None:
     """Screen one part. Returns the run when this part was the last one (the run is then done),
-    else None — also when another attempt already finished the part."""
+    else None — also when another attempt already finished the part.
+
+    `announce`: send `part_screened` inside the part's transaction, before the part is marked done,
+    so what listens (casework drafts the township's suggestions) commits with the part or not at
+    all: a part is never done without its follow-up, and a part that dies mid-way is taken again
+    whole. The receivers' answers (how many suggestions) are kept on the part (`suggested`)."""
     if not _claim(part_id):
         return None
     try:
@@ -100,9 +107,13 @@ def screen_part(part_id: int) -> ScreeningRun | None:
             screened = Child.objects.filter(
                 region_code__startswith=part.region_prefix, status=ChildStatus.ACTIVE
             ).count()
+            suggested = 0
+            if announce:  # an exception in a receiver rolls the whole part back (and it is taken again)
+                responses: list[tuple[Any, Any]] = part_screened.send(sender=ScreeningPart, part=part, run=part.run)
+                suggested = sum(answer for _receiver, answer in responses if isinstance(answer, int))
             ScreeningPart.objects.filter(pk=part.pk).update(
                 state=RunState.DONE, counts=counts, gained=gained, lost=lost, children_screened=screened,
-                error="", finished_at=timezone.now(),
+                suggested=suggested, error="", finished_at=timezone.now(),
             )  # fmt: skip
             return _complete_if_last(part.run_id)
     except Exception as e:

@@ -40,14 +40,17 @@ def _region_name(code: str) -> str:
     return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
-def run_screening(run: ScreeningRun, *, on_progress: Progress | None = None) -> ScreeningRun:
+def run_screening(run: ScreeningRun, *, on_progress: Progress | None = None, announce: bool = False) -> ScreeningRun:
     """Screen the run's region as of its date with the rules in force then, part after part in
     this process (workers take the parts in parallel instead: `tasks.screen_region`). Idempotent:
-    a rerun only records what differs from the open results."""
+    a rerun only records what differs from the open results. Called again for a run that was
+    interrupted (`unfinished_run`), it screens only the parts not done yet: each part is its own
+    transaction, done or not at all. `announce`: each part sends `part_screened` inside its
+    transaction (parts.screen_part), so its suggestions are drafted with it."""
     parts = plan_parts(run)
     try:
         for done, part in enumerate(parts, start=1):
-            screen_part(part.pk)
+            screen_part(part.pk, announce=announce)
             if on_progress:
                 on_progress(done, len(parts))
     except Exception as e:
@@ -57,6 +60,19 @@ def run_screening(run: ScreeningRun, *, on_progress: Progress | None = None) -> 
         raise
     run.refresh_from_db()
     return run
+
+
+def unfinished_run(*, region_code: str, as_of: datetime.date) -> ScreeningRun | None:
+    """The latest run of this region and date that was started and never finished (its process was
+    killed part-way): `shouhu screen --all` goes on with it instead of starting another, so the
+    parts already done keep what they wrote (and drafted) and the others are screened once."""
+    return (
+        ScreeningRun.objects.filter(
+            region_code=region_code, as_of=as_of, child__isnull=True, state__in=(RunState.QUEUED, RunState.RUNNING)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def screening_start(*, actor: User, region_code: str, as_of: datetime.date, enqueue: Enqueue) -> ScreeningRun:

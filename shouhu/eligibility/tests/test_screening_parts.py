@@ -159,19 +159,21 @@ def test_a_part_finishes_while_another_part_still_holds_the_run() -> None:
     assert finished is not None and (finished.state, finished.progress_done) == (RunState.DONE, 2)
 
 
-def test_a_worker_announces_each_part_it_finishes() -> None:
+def test_a_worker_announces_each_part_inside_its_transaction_once() -> None:
     """What other apps build on a part (casework's suggestions) hangs on `part_screened`: sent by
-    the worker's task for each part that is done (again when a repeated task finds it done, so
-    receivers must be idempotent), never by the in-process runs (the command announces the whole
-    run instead)."""
+    the worker's task for each part inside the part's transaction, before the part is done (so
+    what a receiver writes commits with the part), never again for a part already done, and not
+    by in-process runs that do not ask for it (`demo load`, benchmarks)."""
     from shouhu.eligibility.signals import part_screened
     from shouhu.eligibility.tasks import screen_region
 
     _two_townships()
-    heard: list[tuple[int, str]] = []
+    heard: list[tuple[int, str, bool]] = []
 
-    def listener(sender: object, part_id: int, **kwargs: object) -> None:
-        heard.append((part_id, ScreeningPart.objects.get(pk=part_id).state))
+    def listener(sender: object, part: ScreeningPart, **kwargs: object) -> int:
+        state = ScreeningPart.objects.get(pk=part.pk).state
+        heard.append((part.pk, state, connection.in_atomic_block))
+        return 3
 
     part_screened.connect(listener, dispatch_uid="test.listener")
     try:
@@ -185,4 +187,37 @@ def test_a_worker_announces_each_part_it_finishes() -> None:
         screen_part_task.call(parts[0])
     finally:
         part_screened.disconnect(dispatch_uid="test.listener")
-    assert heard == [(pk, RunState.DONE) for pk in [*parts, parts[0]]]
+    assert heard == [(pk, RunState.RUNNING, True) for pk in parts]
+    assert list(ScreeningPart.objects.filter(run=run).values_list("suggested", flat=True)) == [3, 3]
+
+
+def test_a_receiver_that_fails_leaves_the_part_undone_and_it_is_taken_again_whole() -> None:
+    """A failure in what a part's announcement does (here a receiver that raises, as a crash in
+    drafting would) rolls the whole part back: no results, not done; the next attempt writes both."""
+    from shouhu.eligibility.signals import part_screened
+
+    _two_townships()
+    run = screening_request(actor=None, region_code=COUNTY, as_of=today())
+    part = plan_parts(run)[0]
+    failing = True
+
+    def listener(sender: object, part: ScreeningPart, **kwargs: object) -> int:
+        if failing:
+            raise RuntimeError("磁盘已满")
+        return 100
+
+    part_screened.connect(listener, dispatch_uid="test.failing")
+    try:
+        with pytest.raises(RuntimeError):
+            screen_part(part.pk, announce=True)
+        part.refresh_from_db()
+        assert (part.state, part.attempts, part.error) == (RunState.QUEUED, 1, "磁盘已满")
+        assert not EligibilityChange.objects.filter(run=run).exists()
+        failing = False
+        screen_part(part.pk, announce=True)
+    finally:
+        part_screened.disconnect(dispatch_uid="test.failing")
+    part.refresh_from_db()
+    # 100 from this receiver, and whatever casework's own receiver drafted with it.
+    assert (part.state, part.attempts) == (RunState.DONE, 2) and part.suggested >= 100
+    assert EligibilityChange.objects.filter(run=run, child__region_code__startswith=part.region_prefix).exists()

@@ -13,7 +13,7 @@ rows stream through in batches.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ def commit_file(
     on_progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     records: Path | None = None,
+    hold: Callable[[], None] | None = None,
+    finish: Callable[[CommitResult], None] | None = None,
 ) -> CommitResult:
     """Write a validated file, all or nothing. `plan` is `Validation.plan()` from the preview:
     rows to update with the child and version read then. Raises ImportFailed (nothing written).
@@ -71,7 +73,11 @@ def commit_file(
     very file, date, user and code (sealed_records.py) — taken from there; either way what may have
     changed since the preview is checked here: each region still exists, is a village and is in the
     user's jurisdiction; no new row's ID number has been registered since; each child to update
-    still has the version read then. The rows are written in batches inside one transaction."""
+    still has the version read then. The rows are written in batches inside one transaction.
+
+    `hold` is called first inside that transaction (the import run locks its row there and checks
+    it still holds the run: exchange.runs), `finish` last with the result (the run is marked done
+    in the same transaction, so the rows and the run's state commit together or not at all)."""
     if actor is not None:
         require(actor, Capability.IMPORT_CHILDREN)
     updates = {int(row): (int(cid), int(version)) for row, (cid, version) in plan.get("updates", {}).items()}
@@ -122,6 +128,8 @@ def commit_file(
         update_rows.clear()
 
     with fewer_collections(), transaction.atomic(), write_cache():
+        if hold is not None:
+            hold()
         registrar = Registrar(actor=actor, effective=as_of)
         try:
             for number, record in rows:
@@ -159,11 +167,14 @@ def commit_file(
                 "as_of": as_of.isoformat(),
             },
         )
+        result = CommitResult(created=created, updated=updated, from_preview=kept is not None)
+        if finish is not None:
+            finish(result)
     if len(created) + updated >= ANALYZE_FROM_ROWS:
         dbstats.analyze([Child, Circumstance])  # before anyone plans a screening over the new rows
     if on_progress is not None:
         on_progress(processed)
-    return CommitResult(created=created, updated=updated, from_preview=kept is not None)
+    return result
 
 
 def _validated_rows(path: Path, fmt: str, scope: Scope, as_of: datetime.date) -> Iterator[tuple[int, ChildRecord]]:

@@ -20,13 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Sum
 
 from shouhu.core.dates import today
 from shouhu.eligibility.engine import RuleDef, RuleSet, screen_database
-from shouhu.eligibility.models import ScreeningRun
 from shouhu.eligibility.rules import ruleset_on
-from shouhu.eligibility.screening import output_object, read_lines, run_screening, screening_request
-from shouhu.eligibility.signals import run_screened
+from shouhu.eligibility.screening import (
+    output_object,
+    read_lines,
+    run_screening,
+    screening_request,
+    unfinished_run,
+)
 from shouhu.regions.models import Region
 
 SCRATCH_ENV = "SHOUHU_SCREEN_SCRATCH"
@@ -95,15 +100,21 @@ class Command(BaseCommand):
         code = region_code or (county.code if county else "")
         if not Region.objects.filter(code=code).exists():
             raise CommandError(f"「--region」：区划代码 {code} 不存在")
-        run = screening_request(actor=None, region_code=code, as_of=as_of)
+        # A run of this region and date that was interrupted (its process killed) is carried on:
+        # its finished parts keep their results and drafts, the rest are screened once.
+        run = unfinished_run(region_code=code, as_of=as_of)
+        if run is not None:
+            self.stdout.write(f"继续未完成的筛查 #{run.pk}（{run.progress_done}/{run.progress_total} 个乡镇已完成）")
+        else:
+            run = screening_request(actor=None, region_code=code, as_of=as_of)
 
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"\r已完成 {done}/{total} 个乡镇（街道）", ending="")
+            self.stdout.flush()
 
-        run = run_screening(run, on_progress=progress)
-        # Whoever listens (casework) drafts from the finished run and says how many it drafted.
-        responses: list[tuple[Any, Any]] = run_screened.send(sender=ScreeningRun, run=run)
-        suggested = sum(response for _receiver, response in responses if isinstance(response, int))
+        # Each part drafts its suggestions in its own transaction (whoever listens: casework).
+        run = run_screening(run, on_progress=progress, announce=True)
+        suggested = run.parts.aggregate(n=Sum("suggested"))["n"] or 0
         self.stdout.write("")
         self.stdout.write(
             f"筛查 #{run.pk} 完成：{run.children_screened} 名儿童，新增符合 {run.gained} 项，不再符合 {run.lost} 项"
