@@ -859,7 +859,7 @@ CASES = [
     Case("transfers to decide", "supervisor_b", "/children/transfers/", _grow("add_transfers"), 6),
     Case("transfers asked", "director_a", "/children/transfers/", _grow("add_transfers"), 5),
     # accounts, core
-    Case("users", "admin", "/users/", _grow("add_users"), 5),
+    Case("users", "admin", "/users/", _grow("add_users"), 6),  # 6: the sign-in locks in force, above the list
     Case("api tokens", "admin", "/users/api-tokens/", _grow("add_tokens"), 6),
     Case("audit log", "admin", "/audit/", _grow("add_audit"), 5),
     Case("notifications", "officer_a", "/notifications/", _grow("add_notifications"), 5),
