@@ -16,7 +16,9 @@ def ip(remote: str, forwarded: str | None = None, trusted: tuple = PROXIES) -> s
     meta = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
-    return client_ip(RequestFactory().get("/", **meta), trusted)
+    request = RequestFactory().get("/")
+    request.META.update(meta)
+    return client_ip(request, trusted)
 
 
 @pytest.mark.parametrize(
