@@ -197,6 +197,13 @@ def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
     if intake.state != IntakeState.DRAFT:
         messages.info(request, f"受理 {intake.reference} 已{intake.get_state_display()}。")
         return redirect("intake:detail", intake_id=intake.pk)
+    if request.method != "POST":
+        registry_services.child_viewed(
+            actor=request.user,
+            child=intake.child,
+            summary=f"确认筛查建议 {intake.reference} 时查看儿童 {intake.child.name}",
+            detail={"via": "intake_confirm", "intake": intake.pk},
+        )
     proposals = {m.code: m.explanation for m in intake.measures.filter(proposed=True).order_by("code")}
     initial = {
         "facts": intake.facts,
