@@ -186,7 +186,6 @@ def test_the_migration_chains_rows_written_before_the_chain() -> None:
     assert "2025-12-31 第 0 道：1 条" in out and "2026-01-01 第 0 道：2 条" in out  # days in Beijing time
 
 
-@pytest.mark.django_db(transaction=True)
 def test_writers_in_separate_processes_keep_every_chain_whole(tmp_path: Path) -> None:
     """Three processes write at once, each row in its own transaction, one of them also holding a
     long transaction with rows in it; afterwards every chain holds and no row is lost."""
