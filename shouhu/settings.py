@@ -42,6 +42,9 @@ ENCRYPTION_KEY = os.environ.get("SHOUHU_ENCRYPTION_KEY", _DEV_ENCRYPTION_KEY)
 ENCRYPTION_OLD_KEYS = env_list("SHOUHU_ENCRYPTION_OLD_KEYS", [])
 ALLOWED_HOSTS = env_list("SHOUHU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("SHOUHU_CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front of the app (IPs or CIDRs, comma-separated): only from them is
+# X-Forwarded-For believed; otherwise the audit log records the connection's own address.
+TRUSTED_PROXIES = env_list("SHOUHU_TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -665,28 +665,43 @@ def _timeline_url(world: World) -> str:
     return f"/referrals/children/{world.ctx['timeline_child'].pk}/timeline/"
 
 
+# The audit log (core/chain.py): a page that shows children's personal data writes one audit row
+# a request — the chain head taken under a lock, the row, the head moved on: READ queries. A page
+# that wrote its audit row before the log was chained (exports, a child's record) pays the head's
+# two: CHAINED. Raised deliberately: reading children unaudited is what must not happen.
+READ = 3
+CHAINED = 2
+
 CASES = [
     # registry
-    Case("children list", "supervisor_a", "/children/", _grow("add_children"), 9),
+    Case("children list", "supervisor_a", "/children/", _grow("add_children"), 9 + READ),
     Case("children search", "caseworker", "/children/?q=j", _grow("add_children"), 11),
     Case("children API", "caseworker", "/api/v1/children", _grow("add_children"), 9),
-    Case("duplicates review", "caseworker", "/children/duplicates/", _grow("add_duplicates"), 12),
+    Case("duplicates review", "caseworker", "/children/duplicates/", _grow("add_duplicates"), 12 + READ),
     Case("import runs", "supervisor_a", "/children/io/import/", _grow("add_import_runs"), 5),
     # casework
-    Case("intake list", "supervisor_a", "/intake/", _grow("add_referrals"), 11),
-    Case("intake suggestions", "supervisor_a", "/intake/suggestions/", _grow("add_suggestions"), 9),
+    Case("intake list", "supervisor_a", "/intake/", _grow("add_referrals"), 11 + READ),
+    Case("intake suggestions", "supervisor_a", "/intake/suggestions/", _grow("add_suggestions"), 9 + READ),
     *[
         # 14: the page's rows the user fills in a cooperating part of (and whether it is filled in).
-        Case(f"inbox {tab}", "officer_a", f"/referrals/?tab={tab}", _referrals(tab), 14)
+        Case(f"inbox {tab}", "officer_a", f"/referrals/?tab={tab}", _referrals(tab), 14 + READ)
         for tab in ("new", "due_soon", "overdue", "in_progress", "done", "all")
     ],
-    Case("inbox cooperate", "officer_b", "/referrals/?tab=cooperate", _grow("add_referrals"), 14),
+    Case("inbox cooperate", "officer_b", "/referrals/?tab=cooperate", _grow("add_referrals"), 14 + READ),
     # A township's inbox names the measures the table names 各乡镇（街道） in: the table (kept per
     # process outside a test's transaction), its responsibilities, the measures.
-    Case("inbox (township parts)", "supervisor_a", "/referrals/?tab=cooperate", _grow("add_orphan_referrals"), 17),
-    Case("inbox (township, all)", "supervisor_a", "/referrals/?tab=all", _grow("add_orphan_referrals"), 17),
-    Case("inbox (county caseworker)", "caseworker", "/referrals/?tab=all", _grow("add_orphan_referrals"), 14),
-    Case("children's referrals (window)", "supervisor_a", "/referrals/children/?tab=all", _grow("add_referrals"), 12),
+    Case(
+        "inbox (township parts)", "supervisor_a", "/referrals/?tab=cooperate", _grow("add_orphan_referrals"), 17 + READ
+    ),
+    Case("inbox (township, all)", "supervisor_a", "/referrals/?tab=all", _grow("add_orphan_referrals"), 17 + READ),
+    Case("inbox (county caseworker)", "caseworker", "/referrals/?tab=all", _grow("add_orphan_referrals"), 14 + READ),
+    Case(
+        "children's referrals (window)",
+        "supervisor_a",
+        "/referrals/children/?tab=all",
+        _grow("add_referrals"),
+        12 + READ,
+    ),
     Case("children's referrals (village)", "director_a", "/referrals/children/?tab=all", _grow("add_referrals"), 12),
     Case(
         "one child's referrals",
@@ -697,7 +712,7 @@ CASES = [
     ),
     Case("referral supervision", "caseworker", "/referrals/supervision/", _referrals("overdue"), 8),
     Case("referrals API", "officer_a", "/api/v1/referrals", _grow("add_referrals"), 7),
-    Case("child timeline", "supervisor_a", _timeline_url, _grow("add_timeline"), 16),
+    Case("child timeline", "supervisor_a", _timeline_url, _grow("add_timeline"), 16 + READ),
     # eligibility
     Case("screening runs", "admin", "/eligibility/", _grow("add_runs"), 10),
     Case("screening run results", "admin", _run_url, _grow("add_screened"), 15),
@@ -707,7 +722,7 @@ CASES = [
         "caseworker",
         f"/eligibility/counts/children/?region={COUNTY}&code=T06",
         _grow("add_screened"),
-        10,
+        10 + READ,
     ),
     Case("child detail", "supervisor_a", lambda w: f"/children/{w.ctx['changed_child'].pk}/", _grow("add_changes"), 13),
     Case(
@@ -718,18 +733,22 @@ CASES = [
         8,
     ),
     # 10: one read of the county's code for the rows' 登记编号 (record keys), whatever their number.
-    Case("children export", "caseworker", "/children/io/export/?format=jsonl", _grow("add_children"), 10),
+    Case("children export", "caseworker", "/children/io/export/?format=jsonl", _grow("add_children"), 10 + CHAINED),
     Case(
         "children export xlsx",
         "caseworker",
         "/children/io/export/?format=xlsx",
         _grow("add_children"),
-        10,
+        10 + CHAINED,
         shows_last=False,
     ),
-    Case("intake pick", "supervisor_a", "/intake/new/?q=ji", _grow("add_children"), 5),
+    Case("intake pick", "supervisor_a", "/intake/new/?q=ji", _grow("add_children"), 5 + READ),
     Case(
-        "referral detail", "officer_a", lambda w: f"/referrals/{w.ctx['referral'].pk}/", _grow("add_referral_steps"), 12
+        "referral detail",
+        "officer_a",
+        lambda w: f"/referrals/{w.ctx['referral'].pk}/",
+        _grow("add_referral_steps"),
+        12 + READ,
     ),
     Case(
         "referral API detail",
@@ -743,7 +762,7 @@ CASES = [
         "supervisor_a",
         lambda w: f"/intake/{w.ctx['referral'].intake_id}/",
         _grow("add_referral_steps"),
-        9,  # the measures' names, read once
+        9 + READ,  # the measures' names, read once
     ),
     # regions
     Case("regions search", "admin", "/regions/?q=计", _grow("add_villages"), 6),
@@ -810,24 +829,28 @@ CASES = [
     Case("rule detail", "caseworker", "/eligibility/rules/T21/", _grow("add_rule_versions"), 10),
     Case("parameters", "caseworker", "/eligibility/parameters/", _grow("add_parameter_versions"), 9),
     Case("screening runs (township)", "supervisor_a", "/eligibility/", _grow("add_runs"), 10),
-    Case("screening run results (township)", "supervisor_a", _run_url, _grow("add_screened"), 13),
+    Case("screening run results (township)", "supervisor_a", _run_url, _grow("add_screened"), 13 + READ),
     Case(
         "child eligibility",
         "supervisor_a",
         lambda w: f"/eligibility/children/{w.ctx['changed_child'].pk}/",
         _grow("add_child_screenings"),
-        16,  # the parameters' names, read once
+        16 + CHAINED,  # the parameters' names, read once
     ),
-    Case("pending facts", "supervisor_a", "/eligibility/pending/", _grow("add_pending"), 8),
+    Case("pending facts", "supervisor_a", "/eligibility/pending/", _grow("add_pending"), 8 + READ),
     Case(
-        "pending facts (village, by fact)", "director_a", "/eligibility/pending/?fact=mother", _grow("add_pending"), 8
+        "pending facts (village, by fact)",
+        "director_a",
+        "/eligibility/pending/?fact=mother",
+        _grow("add_pending"),
+        8 + READ,
     ),
     Case(
         "eligibility list export",
         "caseworker",
         f"/eligibility/counts/children/export.xlsx?region={COUNTY}&code=T06",
         _grow("add_screened"),
-        10,
+        10 + CHAINED,
         shows_last=False,
     ),
     Case("calendar", "admin", "/referrals/calendar/", _grow("add_calendar_days"), 8),
@@ -838,13 +861,15 @@ CASES = [
         _grow("add_report_rounds"),
         7,
     ),
-    Case("policy matrix export", "caseworker", "/policy/matrix.xlsx", _grow("add_tasks"), 17, shows_last=False),
+    Case(
+        "policy matrix export", "caseworker", "/policy/matrix.xlsx", _grow("add_tasks"), 17 + CHAINED, shows_last=False
+    ),
     Case(
         "supervision county export",
         "caseworker",
         "/policy/supervision/export/county/",
         _grow("add_tasks"),
-        16,
+        16 + CHAINED,
         shows_last=False,
     ),
     Case(
@@ -852,12 +877,12 @@ CASES = [
         "officer_a",
         lambda w: f"/policy/supervision/export/department/{w.personas['officer_a'].department_id}/",
         _grow("add_tasks"),
-        17,
+        17 + CHAINED,
         shows_last=False,
     ),
     # registry: moving between townships (the deciding side sees the children, the asker what she typed)
-    Case("transfers to decide", "supervisor_b", "/children/transfers/", _grow("add_transfers"), 6),
-    Case("transfers asked", "director_a", "/children/transfers/", _grow("add_transfers"), 5),
+    Case("transfers to decide", "supervisor_b", "/children/transfers/", _grow("add_transfers"), 6 + READ),
+    Case("transfers asked", "director_a", "/children/transfers/", _grow("add_transfers"), 5 + READ),
     # accounts, core
     Case("users", "admin", "/users/", _grow("add_users"), 6),  # 6: the sign-in locks in force, above the list
     Case("api tokens", "admin", "/users/api-tokens/", _grow("add_tokens"), 6),

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .actions import action_label
 
@@ -49,10 +50,14 @@ class AuditEvent(models.Model):
     """Append-only record of who did what, when and from where.
 
     Written by `shouhu.core.audit.record` inside the transaction of the change it
-    describes, so a rolled-back change leaves no audit row and vice versa.
+    describes, so a rolled-back change leaves no audit row and vice versa. Each row is a link of a
+    hash chain (`shouhu.core.chain`): the chain of its day (`partition`) and `lane`, at position
+    `seq`, with the hash of the link before it (`prev_hash`) and its own (`row_hash`);
+    `shouhu audit verify` finds a row changed, removed or slipped in.
     """
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set by the writer (not auto_now_add) so the chain's hash covers the time the row keeps.
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -69,6 +74,11 @@ class AuditEvent(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     ip_address = models.GenericIPAddressField("来源地址", null=True, blank=True)
     user_agent = models.CharField("客户端", max_length=300, blank=True)
+    partition = models.CharField("链分区（日期）", max_length=10, blank=True, default="")
+    lane = models.PositiveSmallIntegerField("链道", default=0)
+    seq = models.PositiveBigIntegerField("链内序号", null=True, blank=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64, blank=True, default="")
+    row_hash = models.CharField("本条哈希", max_length=64, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -77,6 +87,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        constraints = [models.UniqueConstraint(fields=["partition", "lane", "seq"], name="audit_chain_position")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
@@ -92,6 +103,25 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+
+class AuditChainHead(models.Model):
+    """The last link of one audit chain (a day's `partition`, one of its `lane`s): how many rows
+    it holds and the hash of the last. A writer locks it to append (`shouhu.core.chain`), and
+    `verify` compares it with the rows, which is how a removed last row is found."""
+
+    partition = models.CharField("链分区（日期）", max_length=10)
+    lane = models.PositiveSmallIntegerField("链道", default=0)
+    seq = models.PositiveBigIntegerField("条数", default=0)
+    last_hash = models.CharField("最后一条哈希", max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+        constraints = [models.UniqueConstraint(fields=["partition", "lane"], name="audit_chain_head_once")]
+
+    def __str__(self) -> str:
+        return f"{self.partition}/{self.lane}@{self.seq}"
 
 
 class PeriodicJobRun(models.Model):

@@ -35,6 +35,7 @@ from shouhu.access import (
     run_within_scope,
 )
 from shouhu.core.dates import today
+from shouhu.registry import services as registry_services
 from shouhu.registry.identity import age_on
 from shouhu.registry.models import ChildStatus
 from shouhu.web.forms import add_validation_errors
@@ -308,6 +309,7 @@ def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
     if may_see_children and run.state == RunState.DONE:
         changes = selectors.run_changes(request.user, run, code=filters.value("code"), change=filters.value("change"))
         page = paginate(request, changes)
+        _shown(request, "筛查结果的变化", [c.child_id for c in page])
     day = today()
     return _page(
         request,
@@ -442,6 +444,7 @@ def counts_list(request: AuthedRequest) -> HttpResponse:
     )
     day = today()
     rows = [(row, age_on(row.child.birth_date, day)) for row in page]
+    _shown(request, f"符合「{label}」的儿童", [row.child_id for row, _ in rows])
     child_url, run_url = url_for_id("eligibility:child"), url_for_id("eligibility:run")
     return _page(
         request,
@@ -527,6 +530,7 @@ def pending_list(request: AuthedRequest) -> HttpResponse:
     page = paginate(request, rows, keys=selectors.PENDING_KEYS)
     labels, day = selectors.code_labels(), today()
     items = [(row, age_on(row.child.birth_date, day), selectors.pending_item(row, labels)) for row in page]
+    _shown(request, "待补充信息", [row.child_id for row in page])
     child_url, change_url = url_for_id("registry:detail"), url_for_id("registry:change")
     return _page(
         request,
@@ -541,6 +545,10 @@ def pending_list(request: AuthedRequest) -> HttpResponse:
             "active": "pending",
         },
     )
+
+
+def _shown(request: AuthedRequest, page: str, child_ids: list[int]) -> None:
+    registry_services.children_shown(actor=request.user, page=page, query=request.GET.urlencode(), child_ids=child_ids)
 
 
 # -- one child -------------------------------------------------------------------------------

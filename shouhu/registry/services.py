@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -344,14 +347,33 @@ def child_reveal(*, actor: User, child: Child, field: str) -> str:
     return str(getattr(child, field) or "")
 
 
-@transaction.atomic
+# Reads of personal data. `audit.record` opens a transaction when there is none, so these add no
+# savepoint of their own: a page's read costs the chain's head (two queries) and the row.
+
+
 def child_viewed(*, actor: User, child: Child, summary: str, detail: dict[str, Any] | None = None) -> None:
     """Someone read a child's record: who, when and through what goes to the audit log (it is
     left out of the child's change trail, `views.READ_ACTIONS`)."""
     audit.record(actor=actor, action="children.view", target=child, summary=summary, detail=detail)
 
 
-@transaction.atomic
 def children_listed(*, actor: User, summary: str, detail: dict[str, Any]) -> None:
     """Someone was handed a list of children (the API's search): which ones goes to the audit log."""
     audit.record(actor=actor, action="children.list", object_type="registry.child", summary=summary, detail=detail)
+
+
+# Runs of 11 digits or more in a query (an ID number, a phone number) are kept masked in the log.
+_LONG_NUMBER = re.compile(r"\d{11,}[\dXx]?")
+
+
+def children_shown(*, actor: User, page: str, query: str, child_ids: Sequence[int]) -> None:
+    """A page showed a list of children (a list, a search, a worklist): one audit row for the
+    request, whatever the number of children: the page, its query (filters, search words; ID and
+    phone numbers masked), how many children it showed and which."""
+    query = _LONG_NUMBER.sub(lambda m: mask_id_number(m.group()), unquote_plus(query))[:500]
+    ids = list(dict.fromkeys(child_ids))  # a child on two rows (two referrals) is one child shown
+    children_listed(
+        actor=actor,
+        summary=f"{page}：显示 {len(ids)} 名儿童" + (f"（{query}）" if query else ""),
+        detail={"page": page, "query": query, "shown": len(ids), "ids": ids},
+    )

@@ -21,7 +21,7 @@ from shouhu.access import AuthedRequest, Capability, access_rule
 from shouhu.accounts import services
 from shouhu.accounts.models import SignInAttempt, User
 from shouhu.core import audit
-from shouhu.core.middleware import client_ip
+from shouhu.core.middleware import request_ip
 
 from . import throttle, two_factor
 from .forms import CodeForm, EnrolForm, PasswordChangeForm
@@ -40,7 +40,7 @@ def _next_url(request: HttpRequest, candidate: str) -> str:
 
 def _signed_in(request: HttpRequest, user: User, device: object | None, next_url: str) -> HttpResponse:
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    throttle.record_success(username=user.get_username(), ip=client_ip(request))
+    throttle.record_success(username=user.get_username(), ip=request_ip(request))
     if device is not None:
         two_factor.mark_session(request, two_factor.VERIFIED, device)
         return redirect(next_url or "home")
@@ -60,7 +60,7 @@ def login(request: HttpRequest) -> HttpResponse:
     error, username = "", ""
     if request.method == "POST":
         username, password = request.POST.get("username", "").strip()[:150], request.POST.get("password", "")
-        ip = client_ip(request)
+        ip = request_ip(request)
         verdict = throttle.check(username, ip)
         if not username or not password:
             error = "请输入用户名和密码。"
@@ -94,7 +94,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
+        ip = request_ip(request)
         verdict = throttle.check(user.get_username(), ip)
         if not verdict.allowed:
             form.add_error("code", verdict.message)

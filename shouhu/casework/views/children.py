@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from shouhu.access import AuthedRequest, Capability, access_child, access_rule, can
+from shouhu.registry import services as registry_services
 from shouhu.web.pagination import paginate, query_without_page
 
 from .. import selectors
@@ -38,6 +39,14 @@ def children_referrals(request: AuthedRequest, child_id: int | None = None) -> H
     page.object_list = labelled(page.object_list, measures)
     handleable, parts = selectors.actionable(user, [r.pk for r in page])
     mark_parts(page.object_list, parts)
+    if child is not None:
+        registry_services.child_viewed(
+            actor=user, child=child, summary=f"查看儿童 {child.name} 的转介", detail={"via": "referrals"}
+        )
+    else:
+        registry_services.children_shown(
+            actor=user, page="辖区转介", query=request.GET.urlencode(), child_ids=[r.child_id for r in page]
+        )
     return render(
         request,
         "casework/children_referrals.html",

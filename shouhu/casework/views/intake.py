@@ -23,6 +23,7 @@ from shouhu.access import (
 )
 from shouhu.core.dates import today
 from shouhu.eligibility.rules import ruleset_on
+from shouhu.registry import services as registry_services
 from shouhu.registry.models import Child, ChildStatus
 from shouhu.registry.selectors import situation_on
 from shouhu.web.forms import add_validation_errors, show_refusal
@@ -49,6 +50,11 @@ def intake_new(request: AuthedRequest) -> HttpResponse:
         pick = ChildPickForm(request.GET or None)
         q = pick.cleaned_data.get("q", "") if pick.is_valid() else ""
         children = list(selectors.pick_children(request.user, q)) if q else []
+        if q:
+            shown = [c.pk for c in children]
+            registry_services.children_shown(
+                actor=request.user, page="受理：查找儿童", query=request.GET.urlencode(), child_ids=shown
+            )
         return render(
             request,
             "casework/intake_pick.html",
@@ -63,6 +69,10 @@ def intake_new(request: AuthedRequest) -> HttpResponse:
     if child.status != ChildStatus.ACTIVE:
         messages.error(request, f"{child.name} 的档案已销档，不能受理；如需继续，请先恢复档案。")
         return redirect(reverse("intake:new"))
+    if request.method != "POST":
+        registry_services.child_viewed(
+            actor=request.user, child=child, summary=f"受理申请时查看儿童 {child.name}", detail={"via": "intake"}
+        )
     proposals = _proposals(child)
     labels = selectors.measure_labels()
     form = IntakeForm(
@@ -98,6 +108,9 @@ def intake_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
     intakes = selectors.intake_rows(request.user, state=state, q=q)
     page = paginate(request, intakes)
+    registry_services.children_shown(
+        actor=request.user, page="受理登记", query=request.GET.urlencode(), child_ids=[i.child_id for i in page]
+    )
     return render(
         request,
         "casework/intake_list.html",
@@ -119,6 +132,9 @@ def suggestion_list(request: AuthedRequest) -> HttpResponse:
     labels = selectors.measure_labels()
     for intake in page:
         intake.proposed = labelled(intake.measures.all(), labels)  # type: ignore[attr-defined]
+    registry_services.children_shown(
+        actor=request.user, page="筛查建议", query=request.GET.urlencode(), child_ids=[i.child_id for i in page]
+    )
     return render(request, "casework/suggestion_list.html", {"page": page, "query": query_without_page(request)})
 
 
@@ -127,6 +143,12 @@ def intake_detail(request: AuthedRequest, intake_id: int) -> HttpResponse:
     intake = access_intake(request.user, intake_id, related=("child__region__parent", "township", "received_by"))
     referrals = intake.referrals.select_related("department", "township", "assigned_to").order_by("code", "id")
     labels = selectors.measure_labels()
+    registry_services.child_viewed(
+        actor=request.user,
+        child=intake.child,
+        summary=f"查看受理 {intake.reference}（儿童 {intake.child.name}）",
+        detail={"via": "intake", "intake": intake.pk},
+    )
     return render(
         request,
         "casework/intake_detail.html",
@@ -150,6 +172,12 @@ def intake_receipt(request: AuthedRequest, intake_id: int) -> HttpResponse:
         return redirect("intake:detail", intake_id=intake.pk)
     referrals = intake.referrals.select_related("department", "township").order_by("code", "id")
     window_name, window = selectors.intake_window(intake)
+    registry_services.child_viewed(
+        actor=request.user,
+        child=intake.child,
+        summary=f"打印受理回执 {intake.reference}（儿童 {intake.child.name}）",
+        detail={"via": "receipt", "intake": intake.pk},
+    )
     return render(
         request,
         "casework/intake_receipt.html",
@@ -169,6 +197,13 @@ def intake_confirm(request: AuthedRequest, intake_id: int) -> HttpResponse:
     if intake.state != IntakeState.DRAFT:
         messages.info(request, f"受理 {intake.reference} 已{intake.get_state_display()}。")
         return redirect("intake:detail", intake_id=intake.pk)
+    if request.method != "POST":
+        registry_services.child_viewed(
+            actor=request.user,
+            child=intake.child,
+            summary=f"确认筛查建议 {intake.reference} 时查看儿童 {intake.child.name}",
+            detail={"via": "intake_confirm", "intake": intake.pk},
+        )
     proposals = {m.code: m.explanation for m in intake.measures.filter(proposed=True).order_by("code")}
     initial = {
         "facts": intake.facts,

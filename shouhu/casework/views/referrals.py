@@ -32,6 +32,7 @@ from shouhu.access import (
 )
 from shouhu.core.dates import today
 from shouhu.policy.models import Mode
+from shouhu.registry import services as registry_services
 from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
@@ -68,6 +69,9 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     page.object_list = labelled(page.object_list, measures)
     handleable, parts = selectors.actionable(request.user, [r.pk for r in page])
     mark_parts(page.object_list, parts)
+    registry_services.children_shown(
+        actor=request.user, page="转介收件箱", query=request.GET.urlencode(), child_ids=[r.child_id for r in page]
+    )
     filter_query = urlencode({k: v for k, v in values.items() if v})
     return render(
         request,
@@ -237,7 +241,14 @@ def _events(referral: Referral) -> list[Any]:
 
 @access_rule(Capability.VIEW_REFERRALS)
 def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
-    return _detail(request, access_referral(request.user, referral_id, related=DETAIL_RELATED))
+    referral = access_referral(request.user, referral_id, related=DETAIL_RELATED)
+    registry_services.child_viewed(
+        actor=request.user,
+        child=referral.child,
+        summary=f"查看转介 {referral.code}（儿童 {referral.child.name}）",
+        detail={"via": "referral", "referral": referral.pk},
+    )
+    return _detail(request, referral)
 
 
 def _after(request: AuthedRequest, referral: Referral, form: Form, key: str, run: Any, done: str) -> HttpResponse:

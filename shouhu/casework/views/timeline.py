@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from shouhu.access import AuthedRequest, Capability, access_referred_child, access_rule, can, may_take_intake
+from shouhu.registry import services as registry_services
 from shouhu.registry.models import ChildStatus
 
 from .. import selectors
@@ -19,6 +20,9 @@ def child_timeline(request: AuthedRequest, child_id: int) -> HttpResponse:
     kinds = {e.kind: e.kind_label for e in entries}
     kind = request.GET.get("kind", "")
     shown = [e for e in entries if e.kind == kind] if kind in kinds else entries
+    registry_services.child_viewed(
+        actor=request.user, child=child, summary=f"查看儿童 {child.name} 的时间线", detail={"via": "timeline"}
+    )
     return render(
         request,
         "casework/timeline.html",

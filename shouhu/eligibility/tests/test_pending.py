@@ -167,16 +167,17 @@ def test_the_list_pages_and_its_query_count_is_bounded(
         child = orphan_unless_mother(f"待补{i:02d}", VILLAGE_A if i % 2 else VILLAGE_A2)
         pending(child, mother=True, enrolled=bool(i % 3 == 0))
     client = login("supervisor_a")
-    with django_assert_max_num_queries(8):
+    # 8 + 3: the page's audit row (the chain's head taken, the row, the head moved on: core/chain.py)
+    with django_assert_max_num_queries(11):
         first = client.get("/eligibility/pending/")
     assert len(names_in(first)) == 50
     assert "第 1 / 2 页，共 60 条" in text(first)
     next_link = re.search(r'href="\?([^"]*page=2[^"]*)"', first.content.decode())
     assert next_link is not None
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         second = client.get("/eligibility/pending/?" + unescape(next_link.group(1)))
     assert len(names_in(second)) == 10
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         filtered = client.get("/eligibility/pending/", {"fact": "enrolled", "region": VILLAGE_A2})
     assert len(names_in(filtered)) == 10
 

@@ -30,7 +30,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from shouhu.accounts.models import User
-from shouhu.core import crypto
+from shouhu.core import chain, crypto
 from shouhu.core.models import AuditEvent
 from shouhu.core.request_context import current_origin
 from shouhu.regions.models import Region
@@ -59,7 +59,7 @@ CIRCUMSTANCE_COLUMNS = (
 )  # fmt: skip
 AUDIT_COLUMNS = (
     "at", "actor_id", "actor_label", "action", "object_type", "object_id", "summary", "detail",
-    "ip_address", "user_agent",
+    "ip_address", "user_agent", "partition", "lane", "seq", "prev_hash", "row_hash",
 )  # fmt: skip
 
 
@@ -159,6 +159,7 @@ class Registrar:
             self.as_date = _same
             self.detail = {}
             self.ip = ipaddress.ip_address(origin.ip_address) if origin.ip_address else None
+        self.address = origin.ip_address  # as the chain's hash takes it
         self.user_agent = origin.user_agent
         self.children = _Table(conn, Child._meta.db_table, CHILD_COLUMNS)
         self.circumstances = _Table(conn, Circumstance._meta.db_table, CIRCUMSTANCE_COLUMNS)
@@ -183,7 +184,8 @@ class Registrar:
             indexes = [self.sealer.blind_index(r.id_number) if r.id_number else None for r in batch]
         self.children.write(self.conn, self._child_rows(batch, ids, indexes, stamp))
         self.circumstances.write(self.conn, self._circumstance_rows(batch, ids, stamp))
-        self.audits.write(self.conn, self._audit_rows(batch, ids, stamp))
+        with chain.appending(chain.partition_of(now)) as links:  # the audit rows are links of a chain
+            self.audits.write(self.conn, self._audit_rows(batch, ids, stamp, now, links))
         return ids
 
     def _child_rows(
@@ -212,12 +214,23 @@ class Registrar:
                     actor_id, stamp,
                 )  # fmt: skip
 
-    def _audit_rows(self, batch: Sequence[ChildRecord], ids: list[int], stamp: Any) -> Iterator[tuple[Any, ...]]:
-        actor_id, label, action, detail, ip, agent = (
-            self.actor_id, self.label, self.action, self.detail, self.ip, self.user_agent,
+    def _audit_rows(
+        self, batch: Sequence[ChildRecord], ids: list[int], stamp: Any, now: datetime.datetime, links: chain.OpenChain
+    ) -> Iterator[tuple[Any, ...]]:
+        actor_id, label, action, detail, ip, agent, address = (
+            self.actor_id, self.label, self.action, self.detail, self.ip, self.user_agent, self.address,
         )  # fmt: skip
+        partition, lane, next_link = links.partition, links.lane, links.next_link
         for pk, r in zip(ids, batch, strict=True):
-            yield stamp, actor_id, label, action, "registry.child", str(pk), f"登记儿童 {r.name}", detail, ip, agent
+            summary = f"登记儿童 {r.name}"
+            content: tuple[Any, ...] = (
+                now, actor_id, label, action, "registry.child", str(pk), summary, {}, address, agent,
+            )  # fmt: skip
+            seq, prev, row_hash = next_link(content)
+            yield (
+                stamp, actor_id, label, action, "registry.child", str(pk), summary, detail, ip, agent,
+                partition, lane, seq, prev, row_hash,
+            )  # fmt: skip
 
 
 @contextlib.contextmanager

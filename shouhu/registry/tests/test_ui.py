@@ -120,10 +120,11 @@ def test_the_list_query_count_is_flat(
         records.append(record)
     bulk_register(actor=personas["caseworker"], records=records, effective=today())
     client = login("supervisor_a")
-    with django_assert_max_num_queries(10):
+    # 10 + 3: the page's audit row (the chain's head taken, the row, the head moved on: core/chain.py)
+    with django_assert_max_num_queries(13):
         response = client.get("/children/")
     assert len(names_in(response)) == 50
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = client.get("/children/", {"page": 2, "flags": "low_income", "parents": "restricted", "q": "zx"})
     assert len(names_in(response)) == 10
 

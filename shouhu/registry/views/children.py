@@ -127,6 +127,13 @@ def child_list(request: AuthedRequest) -> HttpResponse:
     )
     page = paginate(request, children, keys=LIST_KEYS)
     rows = [ChildRow(c, age_on(c.birth_date, today), _short_situation(c.facts_today)) for c in page]  # type: ignore[attr-defined]
+    searching = bool(request.GET.get("q")) or filters.has_advanced()
+    services.children_shown(
+        actor=request.user,
+        page="查找儿童" if searching else "儿童名册",
+        query=request.GET.urlencode(),
+        child_ids=[row.child.pk for row in rows],
+    )
     detail_url = url_for_id("registry:detail")
     return render(
         request,
@@ -137,7 +144,7 @@ def child_list(request: AuthedRequest) -> HttpResponse:
             "rows": rows,
             "rows_html": mark_safe("".join(_row_html(row, detail_url, filters.single_region) for row in rows)),  # noqa: S308  (format_html escaped each value)
             "query": query_without_page(request),
-            "searching": bool(request.GET.get("q")) or filters.has_advanced(),
+            "searching": searching,
             "may_register": can(request.user, Capability.REGISTER_CHILDREN),
         },
     )
@@ -337,6 +344,9 @@ def child_change(request: AuthedRequest, child_id: int) -> HttpResponse:
         # `?focus=father_status,…` (from the 待补充信息 worklist): the fields to fill are marked,
         # and the page opens at the first (`#focus`).
         focus = [name for name in request.GET.get("focus", "").split(",") if name in form.fields]
+        services.child_viewed(
+            actor=request.user, child=child, summary=f"记录变化时查看儿童 {child.name} 的档案", detail={"via": "change"}
+        )
         return _change_page(request, child, form, focus=focus)
     form = ChildForm(request.POST, user=request.user, child=child)
     if not form.is_valid() or form.record is None:
@@ -455,6 +465,13 @@ def circumstance_correct(request: AuthedRequest, child_id: int, circumstance_id:
             messages.success(request, f"已更正「{circumstance.get_kind_display()}」记录")
             _show_follow_ups(request, child)
             return redirect("registry:detail", child_id=child.pk)
+    if request.method != "POST":
+        services.child_viewed(
+            actor=request.user,
+            child=child,
+            summary=f"更正时查看儿童 {child.name} 的「{circumstance.get_kind_display()}」记录",
+            detail={"via": "correct", "circumstance": circumstance.pk},
+        )
     return render(
         request,
         "registry/circumstance_correct.html",

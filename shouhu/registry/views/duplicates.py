@@ -20,7 +20,7 @@ from ..facts import Fact, describe, in_force
 from ..identity import shown_birth
 from ..merge import duplicate_dismiss, duplicate_merge, duplicate_pair_viewed, plan_merge
 from ..models import Child, Circumstance, DuplicateState
-from ..services import ConcurrentEditError
+from ..services import ConcurrentEditError, children_shown
 
 PAIRS_PER_PAGE = 20
 
@@ -61,6 +61,8 @@ def duplicate_list(request: AuthedRequest) -> HttpResponse:
     )
     page = paginate(request, pairs, PAIRS_PER_PAGE)
     rows = [{"pair": pair, "a": _card(pair.child_a), "b": _card(pair.child_b)} for pair in page]
+    pair_ids = [child_id for pair in page for child_id in (pair.child_a_id, pair.child_b_id)]
+    children_shown(actor=request.user, page="疑似重复核查", query=request.GET.urlencode(), child_ids=pair_ids)
     counts = dict(
         duplicates_visible_to(request.user)
         .order_by()

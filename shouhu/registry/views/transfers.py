@@ -23,7 +23,7 @@ from shouhu.access import (
 from shouhu.regions.models import Region
 from shouhu.web.forms import add_validation_errors
 
-from .. import selectors, transfers
+from .. import selectors, services, transfers
 from ..forms.transfers import TransferDecisionForm, TransferRequestForm
 
 PREFILLED = ("id_number", "name", "to_region", "address")
@@ -70,6 +70,8 @@ def transfer_list(request: AuthedRequest) -> HttpResponse:
         if can(request.user, Capability.REQUEST_TRANSFER)
         else []
     )
+    shown = [t.child_id for t in (*waiting[:limit], *asked[:limit])]
+    services.children_shown(actor=request.user, page="儿童迁入", query=request.GET.urlencode(), child_ids=shown)
     return render(
         request,
         "registry/transfer_list.html",
@@ -88,6 +90,12 @@ def transfer_list(request: AuthedRequest) -> HttpResponse:
 def transfer_detail(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     transfer = access_transfer(request.user, transfer_id)
     decide = may_decide_transfer(request.user, transfer)
+    services.child_viewed(
+        actor=request.user,
+        child=transfer.child,
+        summary=f"查看儿童 {transfer.child.name} 的迁入申请",
+        detail={"via": "transfer", "transfer": transfer.pk},
+    )
     return render(
         request,
         "registry/transfer_detail.html",
