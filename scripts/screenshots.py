@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouhu.settings")
 
-PERSONAS = ["admin", "caseworker", "supervisor_a", "director_a", "officer_a", "leader"]
+PERSONAS = ["admin", "caseworker", "supervisor_a", "director_a", "officer_a", "officer_m", "leader"]
 # Personas whose roles sign in with a code (the demo authenticator: README, "Demo").
 WITH_CODE = {"admin", "caseworker"}
 PASSWORD = "shouhu-demo-2026"  # noqa: S105  (the demo personas' password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,12 @@ NAV = [
     (_("用户"), "users:list", Capability.MANAGE_USERS),
     (_("接口令牌"), "users:api_tokens", Capability.MANAGE_USERS),
     (_("审计日志"), "audit:list", Capability.VIEW_AUDIT),
+]
+# A user's own account: in the header's "我的账号" menu, not the main navigation (one row of
+# links on a phone). `None`: everyone signed in.
+ACCOUNT = [
+    (_("修改密码"), "account:password", None),
+    (_("两步验证"), "account:two_factor", None),
     (_("我的API令牌"), "account:api_tokens", Capability.OWN_API_TOKENS),
 ]
 
@@ -43,12 +50,12 @@ def _active_url(urls: list[str], path: str) -> str:
     return max(matching, key=len, default="")
 
 
-def nav_items_for(user: object, path: str) -> list[NavItem]:
+def _items(user: object, path: str, menu: list[tuple[Any, str, Capability | None]]) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     entries = []
-    for label, name, capability in NAV:
-        if not can(user, capability):  # type: ignore[arg-type]
+    for label, name, capability in menu:
+        if capability is not None and not can(user, capability):  # type: ignore[arg-type]
             continue
         try:
             url = reverse(name)
@@ -57,3 +64,11 @@ def nav_items_for(user: object, path: str) -> list[NavItem]:
         entries.append((str(label), url))
     active = _active_url([url for _label, url in entries], path)
     return [NavItem(label, url, url == active) for label, url in entries]
+
+
+def nav_items_for(user: object, path: str) -> list[NavItem]:
+    return _items(user, path, NAV)  # type: ignore[arg-type]
+
+
+def account_items_for(user: object, path: str) -> list[NavItem]:
+    return _items(user, path, ACCOUNT)
