@@ -33,11 +33,14 @@ def tables(db: Watcher, url: str) -> list[str]:
 
 def database_state(url: str) -> dict[str, tuple[int, str]]:
     """Every table's rows (count and digest), leaving out the audit rows of backing up and restoring
-    themselves (written after the copy is made, and after the restore)."""
+    themselves (written after the copy is made, and after the restore) and the audit chains' heads,
+    which those rows move on (the restored chain is verified instead)."""
     db = Watcher(url)
     try:
         state = {}
         for table in tables(db, url):
+            if table == "core_auditchainhead":
+                continue
             where = " WHERE action NOT LIKE 'system.%'" if table == "core_auditevent" else ""
             rows = db.rows(f'SELECT * FROM "{table}"{where} ORDER BY 1')  # noqa: S608
             state[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
@@ -112,6 +115,8 @@ def test_backup_then_changes_then_restore_gives_back_the_backed_up_state(tmp_pat
         assert not list(data.glob("media.before-restore-*"))
         # The restore is in the restored log (the backup's own row was written after the copy).
         assert audit_actions(url) == ["system.restore"]
+        verified = run(["audit", "verify"], url, data)
+        assert verified.returncode == 0, verified.stdout
         # The encrypted fields read back under the running key.
         out = shouhu_run(
             ["shell", "-c", "from shouhu.registry.models import Child; c = Child.objects.order_by('pk').first(); "

@@ -130,7 +130,7 @@ def test_review_through_the_pages(
     assert f"/reports/{second.pk}/" in filtered and f"/reports/{first.pk}/" not in filtered
     assert "格式不正确" in client.get("/policy/supervision/queue/?period=2026X1").content.decode()
     detail = client.get(f"/policy/supervision/reports/{first.pk}/").content.decode()
-    assert "退回修改" in detail and "confirm(" in detail
+    assert "退回修改" in detail and "data-confirm=" in detail
     response = client.post(
         f"/policy/supervision/reports/{first.pk}/review/", {"decision": "return", "comment": ""}, follow=True
     )

@@ -517,7 +517,7 @@ def test_close_and_reopen(personas: dict[str, User], login: Any) -> None:
     close = reverse("registry:close", kwargs={"child_id": child.pk})
     reopen = reverse("registry:reopen", kwargs={"child_id": child.pk})
     html = client.get(close).content.decode()
-    assert "确认销档" in html and "confirm(" in html
+    assert "确认销档" in html and "data-confirm=" in html
     html = client.post(close, {"closed_on": today().isoformat(), "version": "1"}).content.decode()
     assert field_errors(html, "reason")
     future = (today() + datetime.timedelta(days=2)).isoformat()
