@@ -94,11 +94,11 @@ class Conformance:
 
 
 def _client(personas: dict[str, User], key: str | None) -> Callable[..., Any]:
-    headers = {}
+    headers: dict[str, str] = {}
     if key:
         token = api_token_issue(actor=personas["admin"], name=f"test-{key}", user=personas[key])[1]
-        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    client = Client(**headers)
+        headers["Authorization"] = f"Bearer {token}"
+    client = Client(headers=headers)
 
     def call(method: str, url: str, body: Any = None) -> Any:
         if body is None:
