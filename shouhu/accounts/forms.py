@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from shouhu.core.input_text import person_name_validator
 from shouhu.regions.models import Level, Region
 
 from .models import Department, Role, User
@@ -27,7 +28,7 @@ class UserForm(forms.Form):
         max_length=150,
         error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -，至少 3 位"},
     )
-    full_name = forms.CharField(label="姓名", max_length=50)
+    full_name = forms.CharField(label="姓名", max_length=50, validators=[person_name_validator("姓名")])
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     region = RegionChoiceField(
         label="辖区",

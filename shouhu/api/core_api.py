@@ -13,7 +13,7 @@ from shouhu.access import Capability, access_region, api_access, api_public, dep
 from shouhu.accounts.models import User
 from shouhu.regions.models import Region
 
-from .schemas import DepartmentOut, HealthOut, MeOut, RegionOut
+from .schemas import DepartmentOut, HealthOut, MeOut, RegionOut, responses
 
 router = Router()
 
@@ -35,7 +35,7 @@ def _region_out(region: Region) -> dict[str, object]:
     }
 
 
-@router.get("/me", response=MeOut, summary="当前身份")
+@router.get("/me", response=responses(MeOut), summary="当前身份")
 @api_access(Capability.VIEW_HOME)
 def me(request: HttpRequest) -> dict[str, object]:
     user: User = request.auth  # type: ignore[attr-defined]
@@ -49,7 +49,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/regions", response=list[RegionOut], summary="可见的行政区划")
+@router.get("/regions", response=responses(list[RegionOut]), summary="可见的行政区划")
 @api_access(Capability.VIEW_REGIONS)
 @paginate(LimitOffsetPagination)
 def regions(request: HttpRequest) -> list[dict[str, object]]:
@@ -57,13 +57,13 @@ def regions(request: HttpRequest) -> list[dict[str, object]]:
     return [_region_out(r) for r in rows]
 
 
-@router.get("/regions/{code}", response=RegionOut, summary="一个行政区划")
+@router.get("/regions/{code}", response=responses(RegionOut, 404), summary="一个行政区划")
 @api_access(Capability.VIEW_REGIONS)
 def region(request: HttpRequest, code: str) -> dict[str, object]:
     return _region_out(access_region(request.auth, code))  # type: ignore[attr-defined]
 
 
-@router.get("/departments", response=list[DepartmentOut], summary="责任单位")
+@router.get("/departments", response=responses(list[DepartmentOut]), summary="责任单位")
 @api_access(Capability.VIEW_DEPARTMENTS)
 def departments(request: HttpRequest) -> list[object]:
     return list(departments_visible_to(request.auth).order_by("id"))  # type: ignore[attr-defined]

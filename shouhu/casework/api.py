@@ -13,7 +13,6 @@ No `from __future__ import annotations` here: ninja reads the operations' annota
 """
 
 import datetime
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +20,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 
 from shouhu.access import (
@@ -33,14 +31,14 @@ from shouhu.access import (
     request_user,
 )
 from shouhu.accounts.models import User
-from shouhu.api.schemas import ErrorOut, ErrorsOut, errors_out
+from shouhu.api.bodies import InvalidInput, read_json
+from shouhu.api.schemas import PageParams, errors_out, responses
 
 from . import outcomes, selectors, services
 from .forms import TransitionForm
 from .models import Arrangement, BenefitPeriod, InformMethod, Outcome, OutcomeKind, Referral, ReferralState
 
 router = Router()
-MAX_LIMIT = 500
 
 
 def _body_schema(properties: dict[str, Any], required: list[str], example: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +106,7 @@ _RETURN_BODY = _body_schema(
 )
 
 
-class ChildOut(Schema):
+class ReferralChildOut(Schema):
     name: str
     sex: str
     age: int
@@ -177,7 +175,7 @@ class ReferralOut(Schema):
     outcome_detail: str = Field(description="结果摘要，由结构化字段生成")
     outcome_fields: OutcomeOut
     reason: str
-    child: ChildOut
+    child: ReferralChildOut
     created_at: datetime.datetime
 
 
@@ -193,12 +191,10 @@ class ReferralListOut(Schema):
     items: list[ReferralOut]
 
 
-class ReferralFilters(Schema):
+class ReferralFilters(PageParams):
     state: str = ""
     due_before: datetime.date | None = None
     code: str = ""
-    limit: int = 50
-    offset: int = 0
 
 
 def _outcome_fields(referral: Referral) -> dict[str, Any]:
@@ -297,10 +293,9 @@ GENERATED = (
 
 
 def _body(request: HttpRequest, allowed: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return {}, [{"field": None, "message": "请求体应为 JSON 对象（Content-Type: application/json）"}]
+    body, problems = read_json(request)
+    if problems:
+        return {}, problems
     if not isinstance(body, dict):
         return {}, [{"field": None, "message": "请求体应为 JSON 对象"}]
     errors = [
@@ -368,7 +363,7 @@ def _act(request: HttpRequest, referral_id: int, action: str, allowed: set[str])
     return Status(200, _detail(_load(user, referral.pk)))
 
 
-@router.get("", response={200: ReferralListOut, 422: ErrorOut}, summary="本单位的转介（分页）")
+@router.get("", response=responses(ReferralListOut), summary="本单位的转介（分页）")
 @api_access(Capability.HANDLE_REFERRALS)
 def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     """本单位承办和配合的转介（乡镇督导员：本乡镇儿童的转介），按期限排序。`state`：submitted、accepted、
@@ -378,8 +373,8 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     states = [s for s in filters.state.split(",") if s]
     unknown = [s for s in states if s not in ReferralState.values]
     if unknown:
-        raise HttpError(422, f"「state」取值无效：{'、'.join(unknown)}")
-    limit, offset = min(max(filters.limit, 1), MAX_LIMIT), max(filters.offset, 0)
+        raise InvalidInput("state", f"「state」取值无效：{'、'.join(unknown)}")
+    limit, offset = filters.limit, filters.offset
     referrals = selectors.with_outcome_kind(selectors.with_due(referrals_visible_to(user)))
     if states:
         referrals = referrals.filter(state__in=states)
@@ -394,7 +389,7 @@ def referral_list(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     return {"count": referrals.count(), "limit": limit, "offset": offset, "items": [_out(r, labels) for r in page]}
 
 
-@router.get("/{referral_id}", response=ReferralDetailOut, summary="一件转介（含办理记录）")
+@router.get("/{referral_id}", response=responses(ReferralDetailOut, 404), summary="一件转介（含办理记录）")
 @api_access(Capability.HANDLE_REFERRALS)
 def referral_read(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     return _detail(_load(request_user(request), referral_id))
@@ -402,7 +397,7 @@ def referral_read(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{referral_id}/accept",
-    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
+    response=responses(ReferralDetailOut, 404, 409, 413),
     summary="受理",
     openapi_extra={"requestBody": _ACCEPT_BODY},
 )
@@ -414,7 +409,7 @@ def referral_accept(request: HttpRequest, referral_id: int) -> Status[dict[str, 
 
 @router.post(
     "/{referral_id}/complete",
-    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
+    response=responses(ReferralDetailOut, 404, 409, 413),
     summary="办结",
     openapi_extra={"requestBody": _COMPLETE_BODY},
 )
@@ -429,7 +424,7 @@ def referral_complete(request: HttpRequest, referral_id: int) -> Status[dict[str
 
 @router.post(
     "/{referral_id}/return",
-    response={200: ReferralDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
+    response=responses(ReferralDetailOut, 404, 409, 413),
     summary="退回补充材料",
     openapi_extra={"requestBody": _RETURN_BODY},
 )

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from shouhu.accounts.models import Department, User
+from shouhu.core.input_text import person_name_validator
 from shouhu.registry.documents import ACCEPT_ATTRIBUTE, MAX_DOCUMENT_MB, document_errors
 from shouhu.registry.models import DocumentType
 
@@ -65,7 +66,9 @@ class IntakeForm(forms.Form):
     facts = forms.CharField(
         label=_("情况说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    applicant_name = forms.CharField(label=_("申请人"), required=False, max_length=50)
+    applicant_name = forms.CharField(
+        label=_("申请人"), required=False, max_length=50, validators=[person_name_validator("申请人")]
+    )
     applicant_relationship = forms.CharField(
         label=_("与儿童关系"), required=False, max_length=30, help_text=_("如：祖母、母亲、村儿童主任")
     )

@@ -15,7 +15,6 @@ No `from __future__ import annotations` here: ninja reads the operations' annota
 """
 
 import datetime
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +25,8 @@ from ninja.responses import Status
 
 from shouhu.access import Capability, access_child, api_access, can, request_user
 from shouhu.accounts.models import User
-from shouhu.api.schemas import ErrorOut, ErrorsOut, errors_out
+from shouhu.api.bodies import InvalidInput, read_json
+from shouhu.api.schemas import PageParams, errors_out, responses
 from shouhu.core.dates import today
 
 from . import selectors, services
@@ -36,7 +36,7 @@ from .identity import birth_date_of, birth_month, id_number_errors
 from .models import Child, Kind
 
 router = Router()
-MAX_LIMIT = 500
+MAX_AGE = 30  # the age filter's bound, as on the children list page (forms/filters.py)
 
 _EXCHANGE_BODY = {
     "description": "儿童交换格式 v1 的一条记录（JSON 对象），见 policy-rules.md",
@@ -101,7 +101,7 @@ class ChildListOut(Schema):
     items: list[ChildSummaryOut]
 
 
-class ChildOut(Schema):
+class ChildRecordOut(Schema):
     id: int
     version: int
     status: str
@@ -129,16 +129,14 @@ class CircumstanceOut(Schema):
     recorded_by: str | None
 
 
-class ChildFilters(Schema):
+class ChildFilters(PageParams):
     q: str = ""
     region_code: str = ""
     sex: str = ""
-    age_min: int | None = None
-    age_max: int | None = None
+    age_min: int | None = Field(None, ge=0, le=MAX_AGE, description=f"最小年龄（周岁），0–{MAX_AGE}")
+    age_max: int | None = Field(None, ge=0, le=MAX_AGE, description=f"最大年龄（周岁），0–{MAX_AGE}")
     status: str = "active"
     flags: list[str] = []
-    limit: int = 50
-    offset: int = 0
 
 
 def _errors(errors: list[FieldError] | ValidationError) -> dict[str, Any]:
@@ -152,10 +150,8 @@ def _errors(errors: list[FieldError] | ValidationError) -> dict[str, Any]:
 
 
 def _json_body(request: HttpRequest) -> tuple[Any, dict[str, Any] | None]:
-    try:
-        return json.loads(request.body or b""), None
-    except (ValueError, UnicodeDecodeError):
-        return None, {"errors": [{"field": None, "message": "请求体应为 JSON（Content-Type: application/json）"}]}
+    body, problems = read_json(request, FIELD_LABELS)
+    return body, ({"errors": problems} if problems else None)
 
 
 def _summary(child: Child) -> dict[str, Any]:
@@ -215,17 +211,16 @@ def _parse(obj: Any) -> tuple[ChildRecord | None, list[FieldError]]:
     return parse_record(obj, today=today())
 
 
-@router.get("", response=ChildListOut, summary="查找儿童（分页）")
+@router.get("", response=responses(ChildListOut), summary="查找儿童（分页）")
 @api_access(Capability.VIEW_CHILDREN)
 def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, Any]:
     """姓名（中文）、全拼或首字母、身份证号（精确）、区划、性别、年龄范围、今日有效的情况（flags，
     如 low_income、left_behind）；只返回令牌用户辖区内的儿童，身份证号脱敏。"""
     user = request_user(request)
-    limit = min(max(filters.limit, 1), MAX_LIMIT)
-    offset = max(filters.offset, 0)
+    limit, offset = filters.limit, filters.offset
     unknown = [f for f in filters.flags if f not in Kind.values]
     if unknown:
-        raise HttpError(422, f"「flags」取值无效：{'、'.join(unknown)}")
+        raise InvalidInput("flags", f"「flags」取值无效：{'、'.join(unknown)}")
     children = selectors.search_children(
         user,
         q=filters.q,
@@ -248,7 +243,7 @@ def child_list(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, 
 
 @router.post(
     "",
-    response={201: ChildOut, 403: ErrorOut, 422: ErrorsOut},
+    response=responses(ChildRecordOut, 413, status=201),
     summary="登记儿童",
     openapi_extra={"requestBody": _EXCHANGE_BODY},
 )
@@ -269,7 +264,7 @@ def child_create(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(201, _child_out(child, today()))
 
 
-@router.get("/{child_id}", response=ChildOut, summary="一名儿童（交换格式）")
+@router.get("/{child_id}", response=responses(ChildRecordOut, 404), summary="一名儿童（交换格式）")
 @api_access(Capability.VIEW_CHILDREN)
 def child_read(
     request: HttpRequest, child_id: int, on: datetime.date | None = None, reveal: str = ""
@@ -278,7 +273,7 @@ def child_read(
     user = request_user(request)
     child = access_child(user, child_id)
     if reveal and reveal != "id_number":
-        raise HttpError(422, "「reveal」只能是 id_number")
+        raise InvalidInput("reveal", "「reveal」只能是 id_number")
     full_id = None
     if reveal:
         if not can(user, Capability.REVEAL_SENSITIVE):
@@ -291,7 +286,7 @@ def child_read(
 
 @router.put(
     "/{child_id}",
-    response={200: ChildOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorsOut},
+    response=responses(ChildRecordOut, 404, 409, 413),
     summary="更新儿童信息（乐观锁）",
     openapi_extra={"requestBody": _UPDATE_BODY},
 )
@@ -346,7 +341,7 @@ def child_update(request: HttpRequest, child_id: int) -> Status[dict[str, Any]]:
     return Status(200, _child_out(child, max(effective, today())))
 
 
-@router.get("/{child_id}/circumstances", response=list[CircumstanceOut], summary="情况记录（完整历史）")
+@router.get("/{child_id}/circumstances", response=responses(list[CircumstanceOut], 404), summary="情况记录（完整历史）")
 @api_access(Capability.VIEW_CHILDREN)
 def child_circumstances(request: HttpRequest, child_id: int) -> list[dict[str, Any]]:
     """每一条有效期记录，最新在前；`valid_to` 为空表示仍然有效。"""

@@ -39,7 +39,10 @@ def child_data(**changes: Any) -> dict[str, Any]:
 
 def register(actor: User | None = None, *, effective: datetime.date = LONG_AGO, **changes: Any) -> Child:
     """Register a child whose facts hold since `effective` (by default long before any as-of date)."""
-    record, errors = parse_record(child_data(**changes), today=today() + datetime.timedelta(days=3650))
+    data = child_data(**changes)
+    # A case may be dated years ahead with a child born after today: read the record as of its birth then.
+    on = max(today(), datetime.date.fromisoformat(data["birth_date"]))
+    record, errors = parse_record(data, today=on)
     assert record is not None, errors
     return services.child_register(actor=actor, record=record, effective=effective)
 

@@ -34,7 +34,8 @@ IN_PRISON = [
 
 
 def _record(data: dict[str, Any]) -> Any:
-    record, errors = parse_record(data, today=today() + datetime.timedelta(days=3650))
+    on = max(today(), datetime.date.fromisoformat(data["birth_date"]))  # a child born after today: as of then
+    record, errors = parse_record(data, today=on)
     assert record is not None, errors
     return record
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any
 
+from shouhu.core.input_text import person_name_problem, text_problem
+
 from ..identity import birth_date_of, id_number_errors, normalise_id_number, sex_of
 from ..record_keys import KEY_HELP, RECORD_KEY, RECORD_KEY_LABEL, parse_key
 
@@ -48,6 +50,9 @@ TOP_LEVEL_KEYS = (
 )  # fmt: skip
 HOUSEHOLD_KEYS = ("low_income", "extreme_poverty", "temporary_hardship")
 SAFETY_KEYS = ("abuse", "neglect", "abandoned")
+# A birth date further back is a typing error (a year of 19xx for 20xx): the registry keeps children,
+# and a record stays until well after its child came of age.
+MAX_AGE_YEARS = 25
 FIELD_LABELS = {
     "id_number": "身份证号", "no_id_reason": "无身份证号原因", "name": "姓名", "sex": "性别", "birth_date": "出生日期",
     "region_code": "居住地区划代码", "hukou_region_code": "户籍地区划代码", "household": "家庭", "parents": "父母",
@@ -301,6 +306,9 @@ def _guardian(reader: _Reader, obj: dict[str, Any]) -> tuple[Guardian | None, bo
     relationship = g.get("relationship")
     if not isinstance(relationship, str) or not relationship.strip():
         reader.error("guardian.relationship", "不能为空")
+    elif problem := person_name_problem(relationship):  # a relationship in words: no hidden characters either
+        reader.error("guardian.relationship", problem)
+        relationship = None
     able = g.get("able")
     if able is not None and not isinstance(able, bool):
         reader.error("guardian.able", f"应为 true、false 或 null（未填写），而不是 {able!r}")
@@ -340,6 +348,9 @@ def _identity(
     if reason is not None and (not isinstance(reason, str) or not reason.strip()):
         reader.error("no_id_reason", "应为非空文字")
         reason = None
+    elif reason is not None and (problem := text_problem(reason)):
+        reader.error("no_id_reason", problem)
+        reason = None
     if raw is None:
         if not reason:
             reader.error("id_number", "为空时必须在 no_id_reason 中说明原因")
@@ -362,6 +373,21 @@ def _identity(
     return number, reason.strip() if reason else None
 
 
+def earliest_birth_date(today: datetime.date) -> datetime.date:
+    """The earliest birth date of a child on record: `MAX_AGE_YEARS` years before `today`."""
+    try:
+        return today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - MAX_AGE_YEARS, day=28)
+
+
+def _birth_date_plausible(reader: _Reader, birth_date: datetime.date, today: datetime.date) -> None:
+    if birth_date > today:
+        reader.error("birth_date", f"{birth_date} 晚于今天")
+    elif birth_date < (earliest := earliest_birth_date(today)):
+        reader.error("birth_date", f"{birth_date} 早于 {MAX_AGE_YEARS} 年前（{earliest}），不是儿童的出生日期")
+
+
 def parse_record(
     obj: Any, *, known_regions: Container[str] | None = None, today: datetime.date | None = None
 ) -> tuple[ChildRecord | None, list[FieldError]]:
@@ -378,10 +404,12 @@ def parse_record(
         reader.error("name", "不能为空")
     elif len(name.strip()) > 50:
         reader.error("name", "不能超过 50 个字")
+    elif problem := person_name_problem(name.strip()):
+        reader.error("name", problem)
     sex = reader.choice(obj.get("sex"), SEXES, "sex")
     birth_date = reader.date(obj.get("birth_date"), "birth_date", required=True)
-    if birth_date and birth_date > (today or datetime.date.today()):  # noqa: DTZ011  (a plain policy date)
-        reader.error("birth_date", f"{birth_date} 晚于今天")
+    if birth_date:
+        _birth_date_plausible(reader, birth_date, today or datetime.date.today())  # noqa: DTZ011  (a plain policy date)
     id_number, no_id_reason = _identity(reader, obj, birth_date, sex)
     region_code = reader.code(obj.get("region_code"), "region_code", known_regions, required=True)
     hukou = reader.code(obj.get("hukou_region_code"), "hukou_region_code", None, required=False)
