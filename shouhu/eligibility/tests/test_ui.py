@@ -44,7 +44,7 @@ def text(response: Any) -> str:
 
 def main_text(response: Any) -> str:
     """The visible text of the page's <main> (not the header's account menu: 修改密码)."""
-    main = response.content.decode().split('<main', 1)[1].split("</main>", 1)[0]
+    main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", "<main" + main)))
 
 
