@@ -1,6 +1,6 @@
 """One window, three departments: supervisor_a takes an application for a registered child in
-东关村, confirms three of the proposed measures; 县教育局 accepts and completes its part, 县卫健局
-returns its part for more information, 县残联 lets the deadline pass and the item escalates to
+东关村, confirms three of the proposed measures; 县教育局 accepts and completes its part, 县民政局 (T07 by
+duty: the child's 低保) returns its part for more information, 县残联 lets the deadline pass and the item escalates to
 county civil affairs; the supervisor sees all of it on the child's timeline. Then the same pages
 on a phone."""
 
@@ -18,7 +18,7 @@ from shouhu.core.testing.processes import shouhu_run
 from .conftest import ServedStack, assert_fits, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-KEEP = ("T09", "T07", "T24")  # lead: 县教育局; each by duty incl. 县卫健局; lead: 县残联
+KEEP = ("T09", "T07", "T24")  # lead: 县教育局; by duty: 县民政局 (低保), 县残联 (disabled); lead: 县残联
 FIND_CHILD = """
 import datetime
 from shouhu.eligibility.rules import ruleset_on
@@ -103,8 +103,10 @@ def test_one_window_three_departments_and_the_timeline(users: Any, served_stack:
     window.wait_for_url(re.compile(r".*/intake/\d+/$"))
     assert "转办" in window.locator(".messages").inner_text()
     referrals = window.locator("[data-testid=intake-referrals]").inner_text()
-    for unit in ("县教育局", "县卫健局", "县残联"):
+    # T07 goes by duty: the 低保 child's part to 县民政局, the disabled child's to 县残联 (not 卫健).
+    for unit in ("县教育局", "县民政局", "县残联"):
         assert unit in referrals
+    assert "县卫健局" not in referrals
     reference = window.locator("h1").inner_text().split()[0]
     screenshot(window, "casework-3-intake-confirmed")
     window.click("[data-testid=receipt-link]")
@@ -132,13 +134,13 @@ def test_one_window_three_departments_and_the_timeline(users: Any, served_stack:
     assert "每学期 1,250 元，自" in education.locator("[data-testid=outcome]").inner_text()
     screenshot(education, "casework-6-completed")
 
-    # 县卫健局 returns its part for more information.
-    health = users("officer_b", base)
-    open_referral(health, base, name, "T07")
-    health.fill("[name=return-reason]", "请补充医保参保证明")
-    health.click("[data-testid=do-return]")
-    health.wait_for_load_state()
-    assert "请补充医保参保证明" in health.locator("[data-testid=reason]").inner_text()
+    # 县民政局 (its county caseworkers) returns its part of T07 for more information.
+    civil = users("caseworker", base)
+    open_referral(civil, base, name, "T07")
+    civil.fill("[name=return-reason]", "请补充医保参保证明")
+    civil.click("[data-testid=do-return]")
+    civil.wait_for_load_state()
+    assert "请补充医保参保证明" in civil.locator("[data-testid=reason]").inner_text()
 
     # Nobody at 县残联 acts: the hourly sweep, run as of a later date, escalates it.
     out = shouhu_run(
@@ -169,7 +171,7 @@ def test_one_window_three_departments_and_the_timeline(users: Any, served_stack:
     timeline = window.locator("[data-testid=timeline]").inner_text()
     assert f"确认转办 {reference}" in timeline
     assert "县教育局：办结 → 已办结" in timeline and "两免一补" in timeline
-    assert "县卫健局：退回补充材料" in timeline and "请补充医保参保证明" in timeline
+    assert "县民政局：退回补充材料" in timeline and "请补充医保参保证明" in timeline
     assert "县残联：逾期，提请督办" in timeline
     assert "登记" in timeline
     screenshot(window, "casework-8-timeline")
@@ -177,7 +179,7 @@ def test_one_window_three_departments_and_the_timeline(users: Any, served_stack:
     window.goto(f"{base}/intake/")
     window.click(f"text={reference}")
     window.wait_for_url(re.compile(r".*/intake/\d+/$"))
-    window.locator("[data-testid=intake-referrals] tr:has-text('县卫健局') a").click()
+    window.locator("[data-testid=intake-referrals] tr:has-text('县民政局'):has-text('T07') a").click()
     window.click("[data-testid=do-resubmit]")
     window.wait_for_load_state()
     assert "已补充后重新提交" in window.locator(".messages").inner_text()

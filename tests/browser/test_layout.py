@@ -12,6 +12,7 @@ import pytest
 from shouhu.accounts.personas import PERSONA_KEYS
 from shouhu.core.testing.raw_codes import Vocabulary, raw_codes
 
+from .a11y import check_a11y
 from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -103,4 +104,30 @@ def test_the_matrix_on_a_phone(browser: Any, served_app: str) -> None:
     after = first.bounding_box()
     assert before is not None and after is not None and abs(after["x"] - before["x"]) < 1  # sticky
     screenshot(page, "matrix-phone")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_account_menu_opens_with_the_keyboard(browser: Any, served_app: str, width: int) -> None:
+    """The account links sit in one menu (on a phone they were squeezed to a character per line):
+    reached by Tab, opened with Enter, each link then focusable; checked by axe while open."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    log_in(page, served_app, "supervisor_a")
+    menu = page.locator("details.account-menu")
+    assert not page.get_by_role("link", name="修改密码").is_visible()
+    summary = menu.locator("summary")
+    for _ in range(12):  # from the skip link, past the bell, to the menu
+        page.keyboard.press("Tab")
+        if summary.evaluate("e => e === document.activeElement"):
+            break
+    assert summary.evaluate("e => e === document.activeElement"), "the menu is not reachable by Tab"
+    page.keyboard.press("Enter")
+    for name in ("修改密码", "两步验证", "我的API令牌"):
+        assert page.get_by_role("link", name=name).is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "修改密码"
+    box = menu.locator("ul").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    check_a11y(page, force=True)
     context.close()

@@ -114,7 +114,7 @@ def test_register_find_change_and_see_the_history_on_a_phone(phone: Any, served_
 
     # The other screens fit the phone too: the list with every filter open, and closing a record.
     page.goto(f"{served_app}/children/")
-    page.click("summary")
+    page.click("main details > summary")  # the filters (the header has the account menu)
     assert page.locator("[name=parents]").is_visible()
     assert_fits(page)
     screenshot(page, "registry-7-filters-phone")

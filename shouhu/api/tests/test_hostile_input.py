@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def caseworker(personas: dict[str, User]) -> Client:
-    _, key = api_token_issue(actor=personas["admin"], name="test", user=personas["caseworker"])
+    _, key = api_token_issue(actor=personas["caseworker"], name="test", user=personas["caseworker"])
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
@@ -116,7 +116,7 @@ def test_deeply_nested_json_is_refused(caseworker: Client) -> None:
 def test_deep_json_in_a_referral_body_is_refused(personas: dict[str, User]) -> None:
     import_table()
     referral = referred(personas["supervisor_a"], child("孙小明", "20150601", 1), ["T09"])[1]["T09"]
-    _, key = api_token_issue(actor=personas["admin"], name="t", user=personas["officer_a"])
+    _, key = api_token_issue(actor=personas["officer_a"], name="t", user=personas["officer_a"])
     officer = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     response = officer.post(f"/api/v1/referrals/{referral.pk}/accept", "[" * 5000, "application/json")
     assert response.status_code == 422 and "嵌套过深" in errors(response)[None]
@@ -139,7 +139,7 @@ def test_a_body_over_the_limit_is_413_in_json(caseworker: Client) -> None:
 def test_a_body_found_too_large_while_read_is_413_too(personas: dict[str, User]) -> None:
     """Past the middleware (a body without a declared length): Django's own check while the operation
     reads it, answered by the API's handler."""
-    _, key = api_token_issue(actor=personas["admin"], name="t", user=personas["caseworker"])
+    _, key = api_token_issue(actor=personas["caseworker"], name="t", user=personas["caseworker"])
     request = RequestFactory().post(
         "/api/v1/children", b"x" * 2000, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
     )

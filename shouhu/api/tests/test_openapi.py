@@ -96,7 +96,7 @@ class Conformance:
 def _client(personas: dict[str, User], key: str | None) -> Callable[..., Any]:
     headers: dict[str, str] = {}
     if key:
-        token = api_token_issue(actor=personas["admin"], name=f"test-{key}", user=personas[key])[1]
+        token = api_token_issue(actor=personas[key], name=f"test-{key}", user=personas[key])[1]
         headers["Authorization"] = f"Bearer {token}"
     client = Client(headers=headers)
 

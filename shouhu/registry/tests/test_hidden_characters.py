@@ -153,7 +153,7 @@ def test_an_imported_row_names_its_row_and_column(tmp_path: Path, personas: dict
 
 
 def test_the_api_refuses_them_naming_the_field(personas: dict[str, User]) -> None:
-    _, key = api_token_issue(actor=personas["admin"], name="t", user=personas["caseworker"])
+    _, key = api_token_issue(actor=personas["caseworker"], name="t", user=personas["caseworker"])
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
     def post(**changes: Any) -> dict[str | None, str]:
