@@ -7,7 +7,10 @@ Nobody has to remember to call it: conftest.py hands the journeys a Chromium who
 wait_for_load_state, …) and on every page still open when its context closes (the page's last
 state). A journey calls `check_a11y(page)` itself only for a state reached without a navigation
 (an htmx swap, a script that shows an element) and not followed by a screenshot (conftest's
-`screenshot` checks the page first). Beside axe's rules, an ARIA id reference that names no
+`screenshot` checks the page first). The same check fails on anything the pages'
+Content-Security-Policy blocked since the last one (an inline script, style or handler): every
+context collects Chromium's `securitypolicyviolation` events from an init script (CSP_COLLECT),
+which the policy does not apply to. Beside axe's rules, an ARIA id reference that names no
 element fails too (axe only asks for a review). Not checked again: a document already checked
 and unchanged since (a MutationObserver watches it), and markup already found clean at the same
 viewport size in this run (the log-in page, say), CSRF tokens aside.
@@ -75,7 +78,21 @@ TOKENS = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken&quot;: ?&quot;)[
 PASSED: set[tuple[str, str]] = set()
 
 
+CSP_COLLECT = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " at " +
+    (e.sourceFile || location.href) + ":" + e.lineNumber + " " + (e.sample || ""));
+});
+"""
+TAKE_CSP = "() => window.__cspViolations ? window.__cspViolations.splice(0) : []"
+
+
 class A11yViolation(AssertionError):
+    pass
+
+
+class CspViolation(AssertionError):
     pass
 
 
@@ -100,6 +117,9 @@ def check_a11y(page: Any, *, force: bool = False) -> None:
     for attempt in range(3):
         try:
             page.wait_for_load_state()
+            blocked = page.evaluate(TAKE_CSP)
+            if blocked:
+                raise CspViolation(f"Content-Security-Policy blocked on {page.url}:\n  " + "\n  ".join(blocked))
             markup = page.evaluate(MARKUP, force)
             if markup is None:
                 return
@@ -118,6 +138,8 @@ def check_a11y(page: Any, *, force: bool = False) -> None:
             violations = page.evaluate(RUN, TAGS)
             page.evaluate(WATCH)
             break
+        except CspViolation:
+            raise
         except Exception as error:  # the page navigated while being checked: check the new one
             message = str(error).lower()
             if attempt == 2 or ("context was destroyed" not in message and "navigat" not in message):
@@ -191,7 +213,9 @@ class CheckedBrowser:
         return getattr(self._browser, name)
 
     def new_context(self, *args: Any, **kwargs: Any) -> CheckedContext:
-        context = CheckedContext(self._browser.new_context(*args, **kwargs))
+        raw = self._browser.new_context(*args, **kwargs)
+        raw.add_init_script(CSP_COLLECT)
+        context = CheckedContext(raw)
         self._contexts.append(context)
         return context
 
