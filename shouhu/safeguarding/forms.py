@@ -121,7 +121,9 @@ class SupplementForm(forms.Form):
 
 
 class StepForm(forms.Form):
+    # What the user saw when the page was drawn: a stale form is answered with both values.
     version = forms.IntegerField(widget=forms.HiddenInput)
+    state = forms.ChoiceField(widget=forms.HiddenInput, choices=CaseState.choices, required=False)
     note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
 
 

@@ -125,7 +125,9 @@ def _case_page(
     may_act = may_handle_safety_case(request.user, case)
     steps = []
     for step in allowed_from(case.state) if may_act else []:
-        form = (forms or {}).get(step.action) or StepForm(prefix=step.action, initial={"version": case.version})
+        form = (forms or {}).get(step.action) or StepForm(
+            prefix=step.action, initial={"version": case.version, "state": case.state}
+        )
         form.fields["note"].label = step.note_label
         form.fields["note"].required = step.needs_note
         steps.append((step, form))
@@ -167,6 +169,7 @@ def case_act(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
                 case=case,
                 action=action,
                 expected_version=form.cleaned_data["version"],
+                expected_state=form.cleaned_data["state"] or None,
                 note=form.cleaned_data["note"],
             )
         except services.SafetyCaseChangedError as e:

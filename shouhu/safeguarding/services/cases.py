@@ -41,6 +41,7 @@ def case_transition(
     case: SafetyCase,
     action: str,
     expected_version: int,
+    expected_state: str | None = None,
     note: str = "",
     now: datetime.datetime | None = None,
 ) -> SafetyCase:
@@ -66,7 +67,10 @@ def case_transition(
             "version": case.version,
         }
         raise SafetyCaseChangedError(
-            seen_state=case.state, seen_version=expected_version, state=current["state"], version=current["version"]
+            seen_state=expected_state or case.state,
+            seen_version=expected_version,
+            state=current["state"],
+            version=current["version"],
         )
     before = case.state
     if step.completes:
