@@ -177,7 +177,7 @@ def case_act(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
-            messages.success(request, f"已{step.label}")
+            messages.success(request, f"已记录：{step.label}")
             return redirect("safety:case", case_id=case.pk)
     return _case_page(request, selectors.case_detail(request.user, case_id), forms={action: form})
 
