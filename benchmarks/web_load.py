@@ -269,6 +269,19 @@ def pages_for(t: dict[str, Any]) -> list[dict[str, str]]:
             "persona": "director_a",
             "path": "/eligibility/pending/",
         },
+        # The demo's safety cases (`shouhu demo load`): the list a county caseworker opens first.
+        {
+            "name": "safety_cases",
+            "title": "安全个案, county, open",
+            "persona": "caseworker",
+            "path": "/safety/cases/?state=open",
+        },
+        {
+            "name": "my_safety_reports",
+            "title": "我的报告 (reporter)",
+            "persona": "reporter_a",
+            "path": "/safety/reports/",
+        },
     ]
     for persona, role in HOME_PERSONAS:
         pages.append({"name": f"home_{persona}", "title": f"home: {role} ({persona})", "persona": persona, "path": "/"})

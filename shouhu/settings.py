@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "shouhu.registry",
     "shouhu.eligibility",
     "shouhu.casework",
+    "shouhu.safeguarding",
     "shouhu.web",
     "shouhu.api",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("intake/", include(casework_urls.intake_patterns)),
     path("referrals/", include(casework_urls.referral_patterns)),
     path("eligibility/", include("shouhu.eligibility.urls")),
+    path("safety/", include("shouhu.safeguarding.urls")),
 ]
 
 # Error pages in Chinese with the navigation and a way back (shouhu/web/errors.py); 500 is the

@@ -20,7 +20,7 @@ from shouhu.core.testing.walk import collect_samples, iter_routes
 from .test_persona_walk import Walk, walk  # noqa: F401  (the walk's objects and logged-in clients)
 
 SAMPLES = collect_samples("SAMPLES")
-APPS = ("registry", "intake", "referrals", "eligibility")
+APPS = ("registry", "intake", "referrals", "eligibility", "safety")
 
 LIST, VIEW = "children.list", "children.view"
 # name: (persona, the action of the row the request leaves[, the sample's query when not the first])
@@ -51,6 +51,10 @@ READS: dict[str, tuple[str, ...]] = {
     "eligibility:counts_list_export": ("caseworker", "eligibility.list_export"),
     "eligibility:child": ("supervisor_a", VIEW),
     "eligibility:pending": ("supervisor_a", LIST),
+    "safety:my_reports": ("reporter_a", "safety.report_list"),
+    "safety:report": ("reporter_a", "safety.report_view"),
+    "safety:cases": ("caseworker", "safety.case_list"),
+    "safety:case": ("supervisor_a", "safety.case_view"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -93,6 +97,11 @@ NOT_READS: dict[str, str] = {
     "eligibility:parameter_edit": "a parameter",
     "eligibility:counts": "counts",
     "eligibility:counts_export": "counts",
+    "safety:report_new": "an empty form (the filed report is audited as safety.report_file)",
+    "safety:report_supplement": "POST only; audited",
+    "safety:case_act": "POST only; audited",
+    "safety:clocks": "the county's clock parameters",
+    "safety:clock_set": "POST only; audited",
 }
 
 

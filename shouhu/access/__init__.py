@@ -5,10 +5,8 @@ Two questions, answered here only:
   `capabilities.py`;
 - *which rows may this user see?* — `*_visible_to(user)` querysets and `access_*` loaders that
   raise 404 for anything outside the user's scope, one module per concern (`regions`, `accounts`,
-  `children`, `casework`, `supervision`, …). Scope is applied in the query, so lists, counts,
+  `children`, `casework`, `supervision`, `safeguarding`, …). Scope is applied in the query, so lists, counts,
   dropdowns, exports, autocompletes and the API cannot leak.
-  `children`, `duplicates`, `imports`, `casework`, …). Scope is applied in the query, so lists,
-  counts, dropdowns, exports, autocompletes and the API cannot leak.
 
 Every view and API operation declares its rule (`rules.access_rule`, `rules.api_access`), which
 `tests/test_persona_walk.py` checks. Callers import from this package (`from shouhu.access import
@@ -32,6 +30,7 @@ from .capabilities import (
     CHILD_NETWORK_ROLES,
     COUNTY_WIDE_ROLES,
     ROLES_BY_CAPABILITY,
+    SAFETY_CASE_ROLES,
     STAFF_ROLES,
     Capability,
     can,
@@ -89,6 +88,18 @@ from .regions import (
     townships_visible_to,
 )
 from .rules import PUBLIC, AuthedRequest, access_rule, api_access, api_public, mark_public, request_user
+from .safeguarding import (
+    access_own_safety_report,
+    access_safety_case,
+    access_safety_report,
+    county_leaders,
+    county_safety_staff,
+    may_handle_safety_case,
+    safety_case_notices_visible_to,
+    safety_cases_visible_to,
+    safety_reports_filed_by,
+    safety_unit_people,
+)
 from .supervision import (
     COUNTY_EXPORT_ROLES,
     access_evidence,
@@ -117,6 +128,7 @@ __all__ = [
     "COUNTY_WIDE_ROLES",
     "PUBLIC",
     "ROLES_BY_CAPABILITY",
+    "SAFETY_CASE_ROLES",
     "STAFF_ROLES",
     "AuthedRequest",
     "Capability",
@@ -130,12 +142,15 @@ __all__ = [
     "access_import_run",
     "access_intake",
     "access_own_api_token",
+    "access_own_safety_report",
     "access_progress_report",
     "access_referral",
     "access_referred_child",
     "access_region",
     "access_rule",
     "access_run",
+    "access_safety_case",
+    "access_safety_report",
     "access_saved_filter",
     "access_signin_lock",
     "access_township",
@@ -154,6 +169,8 @@ __all__ = [
     "children_visible_to",
     "cooperations_filled_by",
     "counting_regions_visible_to",
+    "county_leaders",
+    "county_safety_staff",
     "departments_visible_to",
     "duplicates_visible_to",
     "eligibility_prefix",
@@ -169,6 +186,7 @@ __all__ = [
     "may_export_department",
     "may_handle_import_run",
     "may_handle_referral",
+    "may_handle_safety_case",
     "may_issue_api_token",
     "may_register_in",
     "may_request_transfer_to",
@@ -195,6 +213,10 @@ __all__ = [
     "require",
     "run_within_scope",
     "runs_visible_to",
+    "safety_case_notices_visible_to",
+    "safety_cases_visible_to",
+    "safety_reports_filed_by",
+    "safety_unit_people",
     "saved_filters_visible_to",
     "screening_regions_for",
     "signin_locks_visible_to",

@@ -40,6 +40,12 @@ class Capability(StrEnum):
     DECIDE_TRANSFERS = "decide_transfers"
     VIEW_TRANSFERS = "view_transfers"
     OWN_API_TOKENS = "own_api_tokens"
+    FILE_SAFETY_REPORTS = "file_safety_reports"
+    FOLLOW_SAFETY_REPORTS = "follow_safety_reports"
+    READ_SAFETY_REPORTS = "read_safety_reports"
+    VIEW_SAFETY_CASES = "view_safety_cases"
+    HANDLE_SAFETY_CASES = "handle_safety_cases"
+    MANAGE_SAFETY_CLOCKS = "manage_safety_clocks"
 
 
 R = Role
@@ -47,6 +53,7 @@ STAFF_ROLES = frozenset(
     {R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR, R.LEADER}
 )
 CHILD_NETWORK_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR, R.VILLAGE_DIRECTOR})
+SAFETY_CASE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR})
 ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.VIEW_HOME: frozenset(Role.values),
     Capability.VIEW_REGIONS: frozenset(
@@ -99,6 +106,17 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     # API tokens for one's own account ("我的API令牌"): issued by their owner only; a token acts
     # as its owner (docs/security.md, "API tokens"). Administrators see and revoke all of them.
     Capability.OWN_API_TOKENS: STAFF_ROLES,
+    # Child safety (shouhu/access/safeguarding.py): mandatory reporters file reports and follow
+    # their own (status only); county caseworkers enter the reports that come by telephone. Cases
+    # are seen by county civil affairs, the handling units' officers and the child's township
+    # supervisor, and handled by all but the administrator, who sets the clocks. A village director
+    # learns only that a case exists (a home panel); the leader sees counts.
+    Capability.FILE_SAFETY_REPORTS: frozenset({R.MANDATORY_REPORTER, R.CASEWORKER}),
+    Capability.FOLLOW_SAFETY_REPORTS: frozenset({R.MANDATORY_REPORTER}),
+    Capability.VIEW_SAFETY_CASES: SAFETY_CASE_ROLES,
+    Capability.READ_SAFETY_REPORTS: SAFETY_CASE_ROLES | {R.MANDATORY_REPORTER},
+    Capability.HANDLE_SAFETY_CASES: frozenset({R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.MANAGE_SAFETY_CLOCKS: frozenset({R.COUNTY_ADMIN}),
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 

@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from shouhu.casework.api import router as casework_router
 from shouhu.registry.api import router as registry_router
+from shouhu.safeguarding.api import router as safeguarding_router
 
 from . import errors
 from .auth import API_AUTH
@@ -22,4 +23,5 @@ api = NinjaAPI(
 api.add_router("/", core_router, tags=["core"])
 api.add_router("/children", registry_router, tags=["children"])
 api.add_router("/referrals", casework_router, tags=["referrals"])
+api.add_router("/safety", safeguarding_router, tags=["safety"])
 errors.install(api)

@@ -102,6 +102,17 @@ ACTION_LABELS: dict[str, str] = {
     "casework.calendar_remove": "删除工作日历调整",
     "casework.deadline_set": "设置办理时限",
     "casework.outcome_kind_set": "设置措施结果类型",
+    "safety.report_file": "提交强制报告",
+    "safety.report_supplement": "补充强制报告",
+    "safety.report_view": "查看本人提交的强制报告",
+    "safety.report_list": "查看本人提交的强制报告列表",
+    "safety.case_view": "查看安全个案",
+    "safety.case_list": "查看安全个案列表",
+    "safety.case_acknowledge": "确认收到安全个案",
+    "safety.case_see_child": "记录已见到儿童",
+    "safety.case_close": "安全个案结案",
+    "safety.clock_escalate": "处置时限升级",
+    "safety.clock_set": "修改处置时限",
 }
 
 

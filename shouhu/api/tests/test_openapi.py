@@ -156,5 +156,29 @@ def test_every_operation_answers_what_its_schema_documents(personas: dict[str, U
     done = {"version": 2, "outcome": "approved", "outcome_detail": "两免一补"}
     check.check(officer, "POST", "/api/v1/referrals/{referral_id}/complete", f"{url}/complete", done)
 
+    # Safety reports: a reporter files (a token issued for them: reporters issue none themselves).
+    reporter_key = api_token_issue(actor=None, name="test-reporter", user=personas["reporter_a"])[1]
+    reporter_client = Client(headers={"Authorization": f"Bearer {reporter_key}"})
+
+    def reporter(method: str, url: str, body: Any = None) -> Any:
+        if body is None:
+            return reporter_client.generic(method, url)
+        return reporter_client.generic(method, url, json.dumps(body), content_type="application/json")
+
+    safety = {
+        "child": {"id_number": None, "name": "不详", "approx_age": 6, "region_code": "210522100201", "location": "x"},
+        "kind": "neglect",
+        "urgent": True,
+        "observed_at": "2026-01-01T08:30:00+08:00",
+        "description": "孩子独自在路边",
+    }
+    filed = check.check(reporter, "POST", "/api/v1/safety/reports", "/api/v1/safety/reports", safety)  # 201
+    check.check(reporter, "POST", "/api/v1/safety/reports", "/api/v1/safety/reports", {**safety, "kind": "x"})  # 422
+    check.check(officer, "POST", "/api/v1/safety/reports", "/api/v1/safety/reports", safety)  # 403
+    report_url = f"/api/v1/safety/reports/{filed['id']}"
+    check.check(reporter, "GET", "/api/v1/safety/reports/{report_id}", report_url)
+    check.check(caseworker, "GET", "/api/v1/safety/reports/{report_id}", report_url)
+    check.check(director, "GET", "/api/v1/safety/reports/{report_id}", report_url)  # 403
+
     assert check.checked == _operations(document), "an operation without a conformance check"
     assert {s for *_, s in check.statuses} >= {200, 201, 401, 403, 404, 409, 422}

@@ -11,6 +11,7 @@ import shouhu
 from shouhu.casework.services.referrals import TRANSITIONS
 from shouhu.core.actions import ACTION_LABELS, action_label
 from shouhu.core.audit import record
+from shouhu.safeguarding.transitions import TRANSITIONS as SAFETY_TRANSITIONS
 
 ROOT = Path(shouhu.__file__).parent
 
@@ -27,7 +28,8 @@ def _strings(node: ast.AST) -> list[str]:
 
 def written_actions() -> set[str]:
     """The action strings production code hands to `audit.record` / `record_many`: given as
-    `action=`, assigned to a name `action` (or an argument's default), or f"referral.{…}"."""
+    `action=`, assigned to a name `action` (or an argument's default), or f"referral.{…}" and
+    f"safety.case_{…}" (each transition of their table)."""
     found: set[str] = set()
     for path in ROOT.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
@@ -41,7 +43,9 @@ def written_actions() -> set[str]:
                 for keyword in node.keywords:
                     if keyword.arg == "action":
                         if isinstance(keyword.value, ast.JoinedStr):
-                            found |= {f"referral.{name}" for name in TRANSITIONS}
+                            prefix = _strings(keyword.value.values[0])[0] if keyword.value.values else ""
+                            table = SAFETY_TRANSITIONS if prefix == "safety.case_" else TRANSITIONS
+                            found |= {f"{prefix}{name}" for name in table}
                         found |= set(_strings(keyword.value))
             elif isinstance(node, ast.Assign) and any(
                 (isinstance(t, ast.Tuple) and any(getattr(e, "id", "") == "action" for e in t.elts))
@@ -59,6 +63,7 @@ def written_actions() -> set[str]:
 def test_every_written_action_has_words() -> None:
     actions = written_actions()
     assert {"login", "children.register", "progress.submit", "progress.return", "referral.accept"} <= actions
+    assert {"safety.case_acknowledge", "safety.case_close"} <= actions
     assert "children.import" in actions  # a keyword argument's default
     assert sorted(actions - ACTION_LABELS.keys()) == []
 

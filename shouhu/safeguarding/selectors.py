@@ -1,0 +1,146 @@
+"""Every read in safeguarding, already scoped through `shouhu.access`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from shouhu.access import (
+    access_safety_case,
+    safety_case_notices_visible_to,
+    safety_cases_visible_to,
+    safety_reports_filed_by,
+)
+from shouhu.accounts.models import User
+from shouhu.regions.models import Level, Region
+
+from .clocks import DEFAULT_HOURS, hours_in_force
+from .models import CaseState, ClockParameter, ClockSetting, SafetyCase, SafetyClock, SafetyReport
+from .transitions import OPEN_STATES
+
+CASE_PREFETCH = ("units__department", "clocks__department", "clocks__escalations", "events__actor")
+
+
+def _overdue_clock(now: datetime.datetime) -> Exists:
+    return Exists(SafetyClock.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_at__lt=now))
+
+
+def with_overdue(cases: QuerySet[SafetyCase], now: datetime.datetime | None = None) -> QuerySet[SafetyCase]:
+    return cases.annotate(overdue=_overdue_clock(now or timezone.now()))
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str = ""  # a CaseState, or "open"
+    overdue: bool = False
+    township: str = ""  # a township code
+
+
+def case_list(user: User, filters: CaseFilters, now: datetime.datetime | None = None) -> QuerySet[SafetyCase]:
+    now = now or timezone.now()
+    cases = with_overdue(safety_cases_visible_to(user), now).select_related("township")
+    if filters.state == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    elif filters.state in CaseState.values:
+        cases = cases.filter(state=filters.state)
+    if filters.overdue:
+        cases = cases.filter(_overdue_clock(now), state__in=OPEN_STATES)
+    if filters.township:
+        cases = cases.filter(township__code=filters.township)
+    return cases.order_by("-opened_at", "-id")
+
+
+def case_detail(user: User, case_id: int) -> SafetyCase:
+    return access_safety_case(user, case_id, related=("township", "report__region"), prefetch=CASE_PREFETCH)
+
+
+def townships() -> list[Region]:
+    return list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code"))
+
+
+def case_counts(user: User, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Open cases and open cases with an overdue clock, in the user's scope (one query)."""
+    now = now or timezone.now()
+    return safety_cases_visible_to(user).aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & Q(_overdue_clock(now))),
+    )
+
+
+def county_counts(now: datetime.datetime | None = None) -> dict[str, int]:
+    """The leader's aggregate: the county's cases by state, and the open ones overdue (no case detail)."""
+    now = now or timezone.now()
+    by_state = {state: Count("pk", filter=Q(state=state)) for state in CaseState.values}
+    return SafetyCase.objects.aggregate(
+        **by_state, overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & Q(_overdue_clock(now)))
+    )
+
+
+def notices_for(user: User) -> list[str]:
+    """A village director's: the references of the open cases of their village's children."""
+    return list(
+        safety_case_notices_visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .order_by("-opened_at")
+        .values_list("reference", flat=True)[:20]
+    )
+
+
+def my_reports(user: User) -> QuerySet[SafetyReport]:
+    return safety_reports_filed_by(user).select_related("case").order_by("-received_at", "-id")
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    parameter: str
+    label: str
+    hours: int
+    default: int
+    history: list[ClockSetting]
+
+
+def clock_parameters(now: datetime.datetime | None = None) -> list[ParameterRow]:
+    now = now or timezone.now()
+    rows: dict[str, list[ClockSetting]] = {p: [] for p in ClockParameter.values}
+    for setting in ClockSetting.objects.select_related("set_by").order_by("parameter", "-valid_from", "-id"):
+        rows.setdefault(setting.parameter, []).append(setting)
+    return [
+        ParameterRow(p, label, hours_in_force(p, now), DEFAULT_HOURS[p], rows[p]) for p, label in ClockParameter.choices
+    ]
+
+
+def clocks_json(case: SafetyCase) -> list[dict[str, Any]]:
+    """A case's clocks as the API gives them (`case` loaded with `clocks__department`)."""
+    from .notify import unit_name
+
+    return [
+        {
+            "step": clock.step,
+            "step_label": clock.get_step_display(),
+            "unit": unit_name(clock),
+            "hours": clock.hours,
+            "due_at": clock.due_at,
+            "done_at": clock.done_at,
+        }
+        for clock in sorted(case.clocks.all(), key=lambda c: (c.due_at, c.pk))
+    ]
+
+
+def reporter_status_label(report: SafetyReport) -> str:
+    """What a reporter sees of their report's case: one of three words."""
+    from .transitions import report_status
+
+    return report_status(report.case.state).label
+
+
+def case_for_api(report: SafetyReport) -> SafetyCase:
+    """The report's case with what the API shows (the caller has checked it may be seen)."""
+    return (
+        SafetyCase.objects.select_related("township")
+        .prefetch_related("units__department", "clocks__department", "events__actor")
+        .get(report=report)
+    )
