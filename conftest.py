@@ -49,6 +49,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.startswith(BROWSER):
+                # One unit: split in two (a served app and a Chromium per worker) the halves
+                # competed for the two cores and the run took a minute longer.
                 return BROWSER
             if nodeid.split("::")[0] in SPREAD_MODULES:
                 return nodeid

@@ -25,6 +25,7 @@ many pages at once). docs/accessibility.md says more."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -189,12 +190,14 @@ def assert_fits(page: Any) -> None:
 
 
 def screenshot(page: Any, name: str) -> Path:
-    """Save the page to test-artifacts/<name>.png, after checking it with axe: a journey takes
-    screenshots of the states worth seeing, some reached without a navigation."""
+    """Check the page with axe (a journey marks the states worth seeing, some reached without a
+    navigation) and, with SHOUHU_SCREENSHOTS=1, save it to test-artifacts/<name>.png to look at:
+    off by default, a full-page PNG of each costs more than the check (docs/accessibility.md)."""
     check_a11y(page)
-    ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("SHOUHU_SCREENSHOTS"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
