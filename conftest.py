@@ -32,7 +32,7 @@ hypothesis_settings.register_profile("dev", max_examples=20, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Modules whose tests xdist may hand out one at a time (each test is its own unit of work).
-SPREAD_MODULES = {"tests/test_persona_walk.py", "tests/test_raw_codes.py"}
+SPREAD_MODULES = {"tests/test_persona_walk.py"}
 BROWSER = "tests/browser/"
 
 

@@ -25,6 +25,7 @@ from shouhu.access import Capability, can
 from shouhu.accounts.models import ApiToken, User
 from shouhu.accounts.personas import PERSONA_KEYS, ensure_personas
 from shouhu.api.urls import api
+from shouhu.core.testing.raw_codes import Vocabulary, raw_codes
 from shouhu.core.testing.signin import sign_in
 from shouhu.core.testing.walk import Route, Sample, collect_samples, iter_routes, run_setups
 
@@ -177,7 +178,11 @@ def _rolled_back(make: Any) -> Any:
 
 @pytest.mark.parametrize("name", list(PAGE_ROUTES))
 def test_page_as_every_persona(name: str, walk: Walk, db: None) -> None:
+    """Each persona gets the status the route's rule declares; and every page it is shown reads
+    in names, not codes (`core.testing.raw_codes`: no measure code without its name, category
+    code, rule parameter, audit action, login name, period key, bare region code, English prose)."""
     ctx = walk.ctx
+    vocabulary = Vocabulary.from_database()
     failures = []
     for route in PAGE_ROUTES[name]:
         rule = route.callback.access_rule
@@ -192,7 +197,14 @@ def test_page_as_every_persona(name: str, walk: Walk, db: None) -> None:
                 response = _rolled_back(lambda: _request(walk.client(key), sample, url, ctx))  # noqa: B023
                 if not _check(response.status_code, expected):
                     failures.append(f"{key} {sample.method.upper()} {url}: {response.status_code}, expected {expected}")
+                elif sample.method == "get" and _is_page(response):
+                    query = f"?{sample.query}" if sample.query else ""
+                    failures += [f"{key} {url}{query}: {p}" for p in raw_codes(response.content.decode(), vocabulary)]
     assert failures == [], "\n".join(failures)
+
+
+def _is_page(response: Any) -> bool:
+    return response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
 
 
 @pytest.mark.parametrize("path", list(API_PATHS))

@@ -1,61 +1,12 @@
-"""No raw codes on a Chinese page: every page the persona walk reaches with 200, as every persona
-that reaches it, read as text (`shouhu.core.testing.raw_codes`): no measure code without its name,
-no category code, rule parameter, audit action, login name for a person, period key, region code
-without its name, and no English prose.
-
-Reuses the persona walk's samples and its `walk` fixture (the samples' objects and one logged-in
-client per persona, made once per stretch of tests in a rolled-back transaction): one test per URL
-name, so the walk spreads over the xdist workers (conftest.py, SPREAD_MODULES)."""
+"""No raw codes on a Chinese page. The pages themselves are read in the persona walk
+(tests/test_persona_walk.py scans every page each persona is shown, as it walks it, so no page is
+requested twice); here, that the scanner finds what it must: a measure code without its name, a
+category code, a rule parameter, a login name for a person, an audit action, a period key, a
+region code without its name and English prose."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-from django.urls import reverse
-
-from shouhu.accounts.personas import PERSONA_KEYS
 from shouhu.core.testing.raw_codes import Vocabulary, raw_codes, visible_text
-
-from .test_persona_walk import (  # noqa: F401  (walk: the persona walk's fixture, used here too)
-    PAGE_ROUTES,
-    PAGE_SAMPLES,
-    _check,
-    _request,
-    _rolled_back,
-    expected_status,
-    walk,
-)
-
-GET_ROUTES = [name for name in PAGE_ROUTES if any(s.method == "get" for s in PAGE_SAMPLES[name])]
-
-
-def _pages(name: str, walk: Any) -> list[tuple[str, str, Any]]:  # noqa: F811
-    """(persona, url, response) for each GET sample each persona may open."""
-    found = []
-    for route in PAGE_ROUTES[name]:
-        for sample in PAGE_SAMPLES[name]:
-            if sample.method != "get":
-                continue
-            url = reverse(route.name, kwargs=sample.resolve_kwargs(walk.ctx))
-            for key in PERSONA_KEYS:
-                expected = expected_status(route.callback.access_rule, walk.personas[key], sample)
-                if not _check(200, expected):
-                    continue
-                response = _rolled_back(lambda: _request(walk.client(key), sample, url, walk.ctx))  # noqa: B023
-                if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
-                    found.append((key, url + (f"?{sample.query}" if sample.query else ""), response))
-    return found
-
-
-@pytest.mark.parametrize("name", GET_ROUTES)
-def test_page_shows_names_not_codes(name: str, walk: Any, db: None) -> None:  # noqa: F811
-    vocabulary = Vocabulary.from_database()
-    problems = []
-    for key, url, response in _pages(name, walk):
-        for problem in raw_codes(response.content.decode(), vocabulary):
-            problems.append(f"{key} {url}: {problem}")
-    assert problems == [], "\n".join(problems)
 
 
 def test_the_scanner_finds_what_the_issue_names() -> None:

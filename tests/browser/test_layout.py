@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shouhu.accounts.personas import PERSONA_KEYS
+from shouhu.accounts.personas import PERSONA_KEYS, PERSONAS
 from shouhu.core.testing.raw_codes import Vocabulary, raw_codes
 
 from .a11y import check_a11y
@@ -21,6 +21,9 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 # Enough of the demo's vocabulary to read pages with (the served app's database is not this process's).
 DEMO_USERNAMES = frozenset(PERSONA_KEYS)
+# A role's home is one template; its personas differ only in their data (the persona walk reads
+# every persona's home as text for codes).
+ONE_PER_ROLE = list({p.role: p.key for p in reversed(PERSONAS)}.values())
 
 
 def _vocabulary() -> Vocabulary:
@@ -39,7 +42,7 @@ def test_every_roles_home_reads_well(browser: Any, served_app: str, size: str) -
     viewport = PHONE if size == "phone" else DESKTOP
     vocabulary = _vocabulary()
     problems = []
-    for key in PERSONA_KEYS:
+    for key in ONE_PER_ROLE:
         context = browser.new_context(locale="zh-CN", viewport=viewport, is_mobile=size == "phone")
         page = context.new_page()
         log_in(page, served_app, key)

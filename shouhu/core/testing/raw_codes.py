@@ -12,7 +12,8 @@ such as a rule's expression in the rule editor) and reports:
 - a region's 12-digit code without the region's name near it;
 - English prose (three English words in a row).
 
-Used by the raw-code walk (`tests/test_raw_codes.py`) and the browser screenshots.
+Used by the persona walk (`tests/test_persona_walk.py`, every page each persona is shown), the
+browser layout walk and `scripts/screenshots.py`.
 """
 
 from __future__ import annotations
