@@ -162,6 +162,9 @@ class Circumstance(models.Model):
     since = models.DateField("自", null=True, blank=True)
     until = models.DateField("至", null=True, blank=True)
     note = models.CharField("说明", max_length=300, blank=True)
+    # Where the fact came from when it was not a person editing the child: another app's record
+    # (`safety_case:AQ…`, `custody_notice:…`), so the history says why the fact changed.
+    source = models.CharField("来源", max_length=80, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="记录人",

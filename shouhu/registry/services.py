@@ -106,42 +106,63 @@ def planned_changes(child: Child, record: ChildRecord, *, on: datetime.date | No
     return changes
 
 
+def _replace_fact(
+    *,
+    actor: User | None,
+    child: Child,
+    kind: str,
+    row: Circumstance | None,
+    new: Fact | None,
+    effective: datetime.date,
+    source: str = "",
+    note: str = "",
+) -> tuple[Change | None, Circumstance | None]:
+    """Close `row` (the open fact of `kind`) the day before the new fact starts and build the new
+    row (unsaved). Nothing changes when the fact is the same."""
+    old = Fact.of(row) if row else None
+    if old == new:
+        return None, None
+    start = fact_valid_from(kind, new, effective) if new else effective
+    if row is not None:
+        if row.valid_from >= start:
+            raise ValidationError(
+                f"「{Kind(kind).label}」已有 {row.valid_from} 起的记录，新情况的起始日期 {start} 必须晚于它；"
+                "如是录入错误，请更正原记录"
+            )
+        row.valid_to = start - datetime.timedelta(days=1)
+        row.save(update_fields=["valid_to"])
+    built = None
+    if new is not None:
+        built = Circumstance(
+            child=child,
+            kind=kind,
+            valid_from=start,
+            flag=new.flag,
+            status=new.status,
+            detail=new.detail,
+            grade=new.grade,
+            since=new.since,
+            until=new.until,
+            recorded_by=actor,
+            source=source,
+            note=note,
+        )
+    return Change(kind, describe(kind, old), describe(kind, new)), built
+
+
 def _apply_facts(*, actor: User | None, child: Child, record: ChildRecord, effective: datetime.date) -> list[Change]:
     wanted = facts_from_record(record)
     open_rows = _open_facts(child)
     changes: list[Change] = []
     new_rows: list[Circumstance] = []
     for kind in Kind.values:
-        row = open_rows.get(kind)
-        old = Fact.of(row) if row else None
-        new = wanted.get(kind)
-        if old == new:
-            continue
-        start = fact_valid_from(kind, new, effective) if new else effective
-        if row is not None:
-            if row.valid_from >= start:
-                raise ValidationError(
-                    f"「{Kind(kind).label}」已有 {row.valid_from} 起的记录，新情况的起始日期 {start} 必须晚于它；"
-                    "如是录入错误，请更正原记录"
-                )
-            row.valid_to = start - datetime.timedelta(days=1)
-            row.save(update_fields=["valid_to"])
-        if new is not None:
-            new_rows.append(
-                Circumstance(
-                    child=child,
-                    kind=kind,
-                    valid_from=start,
-                    flag=new.flag,
-                    status=new.status,
-                    detail=new.detail,
-                    grade=new.grade,
-                    since=new.since,
-                    until=new.until,
-                    recorded_by=actor,
-                )
-            )
-        changes.append(Change(kind, describe(kind, old), describe(kind, new)))
+        change, built = _replace_fact(
+            actor=actor, child=child, kind=kind, row=open_rows.get(kind), new=wanted.get(kind), effective=effective
+        )
+        if change is not None:
+            changes.append(change)
+        if built is not None:
+            new_rows.append(built)
     Circumstance.objects.bulk_create(new_rows)
     return changes
 
@@ -257,6 +278,56 @@ def child_update(
     if announce and changes:
         _announce(child, actor)
     return changes
+
+
+@transaction.atomic
+def fact_record(
+    *,
+    actor: User | None,
+    child: Child,
+    kind: str,
+    fact: Fact | None,
+    effective: datetime.date,
+    source: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Change | None:
+    """Record one fact about a child that another app's work established (a guardianship step of a
+    safety case, a detention notice): the open fact of `kind` ends the day before `effective`, the
+    new one (None: the fact no longer holds) starts then, with `source` saying where it came from.
+    The apps that follow up are told at once (the child is screened again). Without
+    `expected_version` the child's row is locked and its current version used: such writes come from
+    a record of their own, not from a form showing the child."""
+    if kind not in Kind.values:
+        raise ValidationError(f"未知事项：{kind}")
+    if not source:
+        raise ValidationError("必须注明情况的来源")
+    if expected_version is None:
+        expected_version = Child.objects.select_for_update().values_list("version", flat=True).get(pk=child.pk)
+    row = child.circumstances.filter(kind=kind, valid_to__isnull=True).order_by("-valid_from", "-id").first()
+    if (Fact.of(row) if row else None) == fact:
+        return None
+    _bump_version(child, expected_version)
+    change, built = _replace_fact(
+        actor=actor, child=child, kind=kind, row=row, new=fact, effective=effective, source=source, note=note
+    )
+    if change is None:
+        return None
+    if built is not None:
+        built.save()
+    audit.record(
+        actor=actor,
+        action="children.fact",
+        target=child,
+        summary=f"记录 {child.name} 的「{Kind(kind).label}」（来源：{source}）",
+        detail={
+            "changes": [{"kind": change.kind, "before": change.before, "after": change.after}],
+            "effective": str(effective),
+            "source": source,
+        },
+    )
+    _announce(child, actor)
+    return change
 
 
 @transaction.atomic

@@ -55,7 +55,7 @@ CHILD_COLUMNS = (
 )  # fmt: skip
 CIRCUMSTANCE_COLUMNS = (
     "child_id", "kind", "valid_from", "valid_to", "flag", "status", "detail", "grade", "since", "until",
-    "note", "recorded_by_id", "recorded_at",
+    "note", "source", "recorded_by_id", "recorded_at",
 )  # fmt: skip
 AUDIT_COLUMNS = (
     "at", "actor_id", "actor_label", "action", "object_type", "object_id", "summary", "detail",
@@ -210,7 +210,7 @@ class Registrar:
             for kind, fact in facts_from_record(r).items():
                 yield (
                     pk, str(kind), as_date(fact_valid_from(kind, fact, effective)), None, fact.flag,
-                    fact.status, fact.detail, fact.grade, as_date(fact.since), as_date(fact.until), "",
+                    fact.status, fact.detail, fact.grade, as_date(fact.since), as_date(fact.until), "", "",
                     actor_id, stamp,
                 )  # fmt: skip
 
