@@ -281,7 +281,7 @@ SHOUHU_NAV_TITLE = _("守护 · 困境儿童保障")
 # (core/office_guard.py), then parsed in a child process under these limits (core/sandbox.py).
 SHOUHU_PARSE_MEMORY_MB = int(os.environ.get("SHOUHU_PARSE_MEMORY_MB", "1024"))
 SHOUHU_PARSE_SECONDS = int(os.environ.get("SHOUHU_PARSE_SECONDS", "300"))
-SHOUHU_TABLE_PARSE_SECONDS = int(os.environ.get("SHOUHU_TABLE_PARSE_SECONDS", "30"))  # in the preview request
+SHOUHU_TABLE_PARSE_SECONDS = int(os.environ.get("SHOUHU_TABLE_PARSE_SECONDS", "30"))  # the worker reading an upload
 SHOUHU_ROSTER_MAX_ROWS = int(os.environ.get("SHOUHU_ROSTER_MAX_ROWS", "200000"))
 SHOUHU_ROSTER_MAX_COLUMNS = int(os.environ.get("SHOUHU_ROSTER_MAX_COLUMNS", "200"))
 SHOUHU_ROSTER_MAX_UNPACKED_MB = int(os.environ.get("SHOUHU_ROSTER_MAX_UNPACKED_MB", "1024"))

@@ -1,4 +1,8 @@
-"""Background jobs of the policy app: supervision reminders.
+"""Background jobs of the policy app: reading an uploaded task-division table, supervision
+reminders.
+
+`parse_staged_table` reads a table the administrator uploaded (checked by `core.office_guard` and
+parsed in `core.sandbox`'s memory-limited child): no web request parses a file.
 
 `supervision_overdue_reminders` runs hourly (any worker, once per hour however many are up)
 and is idempotent: each reminder carries a dedupe key, so a unit hears once per obligation and
@@ -19,8 +23,21 @@ from shouhu.core.models import Notification
 from shouhu.core.notifications import notify
 from shouhu.core.periodic import periodic
 
+from .importing.preview import parse_in_child
+from .importing.staging import read_staged, write_parsed
 from .supervision.periods import DUE_SOON_DAYS
 from .supervision.selectors import Obligation, due_obligations, reviewers, unit_reporters
+
+
+@task()
+def parse_staged_table(token: str, filename: str) -> dict[str, int]:
+    """Parse a staged upload and keep what was found beside it for the preview page."""
+    data = read_staged(token)
+    if data is None:  # cancelled or expired before the worker came to it
+        return {"tasks": 0, "errors": 0}
+    result = parse_in_child(data, filename)
+    write_parsed(token, result)
+    return {"tasks": len(result.tasks), "errors": len(result.errors)}
 
 
 def _obligation_key(kind: str, obligation: Obligation) -> str:

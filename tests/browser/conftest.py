@@ -101,6 +101,21 @@ def served_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSta
             server.wait(timeout=20)
 
 
+@pytest.fixture(scope="module")
+def worker(served_stack: ServedStack) -> Iterator[None]:
+    """The served app has no worker: a module whose journeys need one (a screening run, reading an
+    uploaded table) starts one on the same scratch database for its duration."""
+    process = shouhu_process(
+        ["worker", "--interval", "0.2"], served_stack.database_url, SHOUHU_DATA_DIR=served_stack.data_dir
+    )
+    drain(process, "worker")
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def served_app(served_stack: ServedStack) -> str:
     return served_stack.base

@@ -5,30 +5,13 @@ change — on the demo county's 300 children."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from shouhu.core.testing.processes import shouhu_process
-
-from .conftest import ServedStack, drain, log_in, screenshot
+from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def worker(served_stack: ServedStack) -> Iterator[None]:
-    """The served app has no worker: start one on the same scratch database."""
-    process = shouhu_process(
-        ["worker", "--interval", "0.2"], served_stack.database_url, SHOUHU_DATA_DIR=served_stack.data_dir
-    )
-    drain(process, "eligibility-worker")
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def t21_total(page: Any) -> int:

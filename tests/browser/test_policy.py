@@ -39,7 +39,7 @@ def column_of(page: Any, table: str, header: str) -> int:
     return headers.index(header) - 1
 
 
-def test_import_explore_report_and_review(page: Any, served_app: str, tmp_path: Path) -> None:
+def test_import_explore_report_and_review(page: Any, served_app: str, tmp_path: Path, worker: None) -> None:
     base = served_app
 
     # --- the administrator imports a revision of the table ---------------------------------

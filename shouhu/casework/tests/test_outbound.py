@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from shouhu.accounts.models import User
 from shouhu.casework import services
 from shouhu.core.outbound import SensitiveContentError, queue_outbound
-from shouhu.registry.tests.io_helpers import run_worker
+from shouhu.core.testing.worker import run_worker
 
 from .helpers import benefit, import_table
 from .walk_samples import child, id_number, referred

@@ -4,14 +4,12 @@ background worker in-process."""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
-
-from django.core.management import call_command
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A
 from shouhu.core.dates import today
+from shouhu.core.testing import worker
 from shouhu.registry import services
 from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child
@@ -61,9 +59,4 @@ def disabled_child(age: int, on: datetime.date, *, name: str, region_code: str =
 
 def run_worker(loops: int = 1) -> str:
     """The real worker command (`shouhu worker`), inside the test's transaction."""
-    from shouhu.registry.tests.io_helpers import worker_inside_the_test_transaction
-
-    out = io.StringIO()
-    with worker_inside_the_test_transaction():
-        call_command("worker", loops=loops, interval=0, stdout=out)
-    return out.getvalue()
+    return worker.run_worker(loops=loops)

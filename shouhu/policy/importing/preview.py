@@ -253,9 +253,10 @@ def describe_units(mode: str, lead: Sequence[str], cooperating: Sequence[str]) -
 
 
 def parse_in_child(data: bytes, filename: str) -> ParseResult:
-    """The table parsed in a child process under the parse memory limit and a short time limit
-    (`core.sandbox`): this runs in the web request (the preview page), so a table that gets past
-    `office_guard` and still explodes fails its preview, not the web process."""
+    """The table parsed in a child process under the parse memory limit and a time limit
+    (`core.sandbox`), so a table that gets past `office_guard` and still explodes fails its
+    preview, not the process. Uploads from the web are parsed by the worker
+    (`tasks.parse_staged_table`); the command line parses here."""
     from django.conf import settings
 
     limits = sandbox.Budget(
@@ -277,11 +278,13 @@ def policy_import_preview(
     issued_on: datetime.date | None = None,
     aliases: dict[str, int] | None = None,
     create_units: Sequence[str] | None = None,
+    parsed: ParseResult | None = None,
 ) -> ImportPreview:
-    """Parse and check a table without writing anything."""
+    """Check a table without writing anything. `parsed`: the worker's parse of `data` (a web
+    upload); without it the table is parsed here (the command line, tests)."""
     aliases = aliases or {}
     create = [name for name in (create_units or []) if name]
-    result = parse_in_child(data, filename)
+    result = parsed if parsed is not None else parse_in_child(data, filename)
     errors = [error.message for error in result.errors]
     tasks = result.tasks
     chosen_title = (title or "").strip() or _default_title(result.title, filename)

@@ -15,6 +15,7 @@ from shouhu.core.audit import record
 from shouhu.web.caching import POLICY, bump
 
 from ..models import PolicyDocument, PolicyTask, ResponsibilityRole, TaskResponsibility, UnitAlias
+from .parsing import ParseResult
 from .preview import PolicyImportError, policy_import_preview
 
 
@@ -29,6 +30,7 @@ def policy_import_commit(
     issued_on: datetime.date | None = None,
     aliases: dict[str, int] | None = None,
     create_units: Sequence[str] | None = None,
+    parsed: ParseResult | None = None,
 ) -> PolicyDocument:
     """Import a table: nothing is written unless every row parses and every unit resolves.
     Returns the new version, or the latest version unchanged when its content is the same."""
@@ -41,6 +43,7 @@ def policy_import_commit(
         issued_on=issued_on,
         aliases=aliases,
         create_units=create_units,
+        parsed=parsed,
     )
     if not preview.can_commit:
         raise PolicyImportError(preview.blocking_messages)

@@ -25,7 +25,7 @@ from .exporting import export_filename, export_json, export_xlsx
 from .parsing import MAX_DOCUMENT_BYTES
 from .preview import ImportPreview, PolicyImportError, policy_import_preview
 from .services import policy_export_record, policy_import_commit
-from .staging import discard_staged, read_staged, stage_upload
+from .staging import discard_staged, read_parsed, read_staged, stage_upload, staged_age
 
 SESSION_KEY = "policy_import"
 
@@ -72,6 +72,7 @@ def policy_import(request: AuthedRequest) -> HttpResponse:
             discard_staged(previous.get("token", ""))
         upload = form.cleaned_data["file"]
         token = stage_upload(upload.read())
+        _queue_parse(token, upload.name)
         issued_on = form.cleaned_data["issued_on"]
         request.session[SESSION_KEY] = {
             "token": token,
@@ -84,6 +85,17 @@ def policy_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "policy/import_upload.html", {"form": form})
 
 
+# A table the worker has not read after this long: the worker is probably not running (or died
+# reading it); the page says so and offers to read it again.
+PARSE_PATIENCE_SECONDS = 120
+
+
+def _queue_parse(token: str, filename: str) -> None:
+    from ..tasks import parse_staged_table  # tasks import services and views never the reverse at import time
+
+    parse_staged_table.enqueue(token=token, filename=filename)
+
+
 def _staged_arguments(request: AuthedRequest) -> dict[str, Any] | None:
     meta = request.session.get(SESSION_KEY)
     if not meta:
@@ -94,6 +106,7 @@ def _staged_arguments(request: AuthedRequest) -> dict[str, Any] | None:
     return {
         "actor": request.user,
         "data": data,
+        "parsed": read_parsed(meta["token"]),
         "filename": meta["filename"],
         "title": meta["title"] or None,
         "issuing_body": meta["issuing_body"],
@@ -123,6 +136,12 @@ def policy_import_preview_page(request: AuthedRequest) -> HttpResponse:
         discard_staged(request.session.pop(SESSION_KEY)["token"])
         messages.info(request, _("已取消导入，未写入任何数据"))
         return redirect("policy:import")
+    if arguments["parsed"] is None:
+        return _still_parsing(request)
+    if request.headers.get("HX-Request"):  # the parsing page's poll: the preview is ready, load it whole
+        ready = HttpResponse("")
+        ready["HX-Refresh"] = "true"
+        return ready
 
     aliases: dict[str, int] = {}
     create: list[str] = []
@@ -153,6 +172,20 @@ def policy_import_preview_page(request: AuthedRequest) -> HttpResponse:
     # The unknown units are listed as they are before any choice, so every one keeps its row.
     preview = policy_import_preview(**arguments)
     return render(request, "policy/import_preview.html", _preview_context(request, preview, aliases, create, errors))
+
+
+def _still_parsing(request: AuthedRequest) -> HttpResponse:
+    """The worker has not read the table yet: a page that asks again every second (htmx) and, when
+    the worker seems gone, says so and offers to queue the reading again."""
+    meta = request.session[SESSION_KEY]
+    waited = staged_age(meta["token"])
+    if request.method == "POST" and request.POST.get("retry"):
+        _queue_parse(meta["token"], meta["filename"])
+        return redirect("policy:import_preview")
+    context = {"filename": meta["filename"], "stalled": waited > PARSE_PATIENCE_SECONDS}
+    if request.headers.get("HX-Request"):
+        return render(request, "policy/_import_parsing.html", context)
+    return render(request, "policy/import_parsing.html", context)
 
 
 def _preview_context(

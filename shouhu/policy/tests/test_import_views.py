@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import zipfile
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from shouhu.accounts.models import Department
 from shouhu.core.models import AuditEvent
 from shouhu.core.testing import hostile_files
+from shouhu.core.testing.worker import run_worker
 from shouhu.policy.importing import policy_import_commit
 from shouhu.policy.importing.views import SESSION_KEY
 from shouhu.policy.models import PolicyDocument, PolicyTask, UnitAlias
@@ -34,8 +36,12 @@ def media(settings: Any, tmp_path: Path) -> Path:
     return tmp_path / "policy-uploads"
 
 
-def upload(client: Any, data: bytes, filename: str, **fields: str) -> Any:
-    return client.post(reverse("policy:import"), {"file": SimpleUploadedFile(filename, data), **fields})
+def upload(client: Any, data: bytes, filename: str, *, read: bool = True, **fields: str) -> Any:
+    """Upload a table; with `read`, then let the real worker read it (the request only stores it)."""
+    response = client.post(reverse("policy:import"), {"file": SimpleUploadedFile(filename, data), **fields})
+    if read:
+        run_worker(loops=1)
+    return response
 
 
 def test_upload_preview_confirm(login: Any, personas: dict[str, Any], media: Path) -> None:
@@ -217,16 +223,43 @@ def test_a_hostile_table_is_refused_in_the_preview_with_its_reason(
 def test_a_table_that_explodes_in_the_parser_fails_its_preview_not_the_web_process(
     login: Any, settings: Any, tmp_path: Path
 ) -> None:
-    # Parsed in a child process (core.sandbox): with the table's rows raised to 200,000, A1 and
-    # AX200000 pass the checks and calamine allocates the whole range (10 million cells, ~320 MB)
-    # — more than the 64 MB allowed here. The preview says so; this process carries on.
+    # Parsed by the worker in a child process (core.sandbox): with the table's rows raised to
+    # 200,000, A1 and AX200000 pass the checks and calamine allocates the whole range (10 million
+    # cells, ~320 MB) — more than the 64 MB allowed here. The preview says so; the worker carries on.
     settings.SHOUHU_TABLE_MAX_ROWS = 200_000
+    settings.SHOUHU_PARSE_MEMORY_MB = 64
     client = login("admin")
     data = hostile_files.far_cell(tmp_path / "sparse.xlsx", "AX200000").read_bytes()
     assert upload(client, data, "sparse.xlsx").status_code == 302
-    settings.SHOUHU_PARSE_MEMORY_MB = 64
     body = client.get(reverse("policy:import_preview")).content.decode()
     assert "文件过大或格式异常：读取时内存超出 64 MB 上限" in body
     settings.SHOUHU_TABLE_MAX_ROWS = 5_000
+    assert upload(client, data, "sparse.xlsx").status_code == 302
     body = client.get(reverse("policy:import_preview")).content.decode()
     assert "工作表的单元格 AX200000 超出分工表允许的 50 列 × 5000 行" in body
+
+
+def test_the_web_request_never_reads_the_table_the_worker_does(login: Any, media: Path) -> None:
+    """Until the worker has read the upload the preview page only waits (and polls); then it shows
+    what the worker found. A worker that never comes is said plainly, with a way to queue it again."""
+    client = login("admin")
+    assert upload(client, source_bytes(), SOURCE.name, read=False).status_code == 302
+    token = client.session[SESSION_KEY]["token"]
+    waiting = client.get(reverse("policy:import_preview"))
+    body = waiting.content.decode()
+    assert waiting.status_code == 200 and "正在读取" in body and 'hx-trigger="every 1s"' in body
+    assert "确认导入" not in body and not (media / f"{token}.parsed.json").exists()
+    assert client.post(reverse("policy:import_preview"), {"confirm": "1"}).status_code == 200
+    assert not PolicyDocument.objects.exists()  # nothing confirmed before it was read
+
+    old = time.time() - 3600
+    os.utime(media / f"{token}.upload", (old, old))
+    stalled = client.get(reverse("policy:import_preview")).content.decode()
+    assert "可能后台服务（shouhu worker）没有运行" in stalled and "hx-trigger" not in stalled
+    assert client.post(reverse("policy:import_preview"), {"retry": "1"}).status_code == 302
+
+    run_worker(loops=1)
+    assert (media / f"{token}.parsed.json").exists()
+    poll = client.get(reverse("policy:import_preview"), HTTP_HX_REQUEST="true")
+    assert poll["HX-Refresh"] == "true"
+    assert "确认导入为第 1 版" in client.get(reverse("policy:import_preview")).content.decode()

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import TOWNSHIP_A
 from shouhu.core.models import Notification
 from shouhu.core.periodic import registered_jobs
+from shouhu.core.testing.worker import worker_inside_the_test_transaction
 from shouhu.policy.models import PolicyDocument
 from shouhu.policy.supervision.periods import parse_period
 from shouhu.policy.supervision.selectors import obligations_for_period
@@ -109,20 +107,6 @@ def test_inactive_officers_are_not_reminded(table: PolicyDocument, personas: dic
     User.objects.filter(pk=personas["officer_b"].pk).update(is_active=False)
     run(today="2026-11-28")
     assert not Notification.objects.filter(recipient=personas["officer_b"]).exists()
-
-
-@contextmanager
-def worker_inside_the_test_transaction() -> Iterator[None]:
-    """The worker calls `close_old_connections()` each loop, which drops a connection whose
-    autocommit differs from its settings — always so inside the test's transaction (PostgreSQL
-    then loses the test's data; SQLite's in-memory database ignores the close). Make the test
-    connection look as configured while the real worker runs, then put everything back."""
-    saved = connection.settings_dict["AUTOCOMMIT"], connection.close_at
-    connection.settings_dict["AUTOCOMMIT"], connection.close_at = connection.get_autocommit(), None
-    try:
-        yield
-    finally:
-        connection.settings_dict["AUTOCOMMIT"], connection.close_at = saved
 
 
 def run_worker_once() -> None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import io
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from stdnum.cn import ric
 
@@ -100,22 +96,3 @@ def varied_lines(count: int, *, start: datetime.date = datetime.date(2009, 1, 1)
     for i in range(count):
         number, birth, sex, name = varied_child(i, start)
         yield template.replace("@ID@", number).replace("@BIRTH@", birth).replace("@SEX@", sex).replace("@NAME@", name)
-
-
-@contextmanager
-def worker_inside_the_test_transaction() -> Iterator[None]:
-    """The worker calls `close_old_connections()` each loop, which drops a connection whose
-    autocommit differs from its settings — always so inside the test's transaction. Make the test
-    connection look as configured while the real worker runs, then put everything back."""
-    saved = connection.settings_dict["AUTOCOMMIT"], connection.close_at
-    connection.settings_dict["AUTOCOMMIT"], connection.close_at = connection.get_autocommit(), None
-    try:
-        yield
-    finally:
-        connection.settings_dict["AUTOCOMMIT"], connection.close_at = saved
-
-
-def run_worker(loops: int = 2) -> None:
-    """The real worker command (`shouhu worker`), inside the test's transaction."""
-    with worker_inside_the_test_transaction():
-        call_command("worker", loops=loops, interval=0, stdout=io.StringIO())

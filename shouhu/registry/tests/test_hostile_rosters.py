@@ -15,10 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shouhu.core.testing import hostile_files
+from shouhu.core.testing.worker import run_worker
 from shouhu.registry.exchange import xlsx_reader
 from shouhu.registry.models import Child, ImportRun, ImportState
-
-from .io_helpers import run_worker
 
 pytestmark = pytest.mark.django_db
 MB = 1024 * 1024

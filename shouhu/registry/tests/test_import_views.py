@@ -16,13 +16,14 @@ from python_calamine import CalamineWorkbook
 
 from shouhu.accounts.models import User
 from shouhu.core.models import AuditEvent
+from shouhu.core.testing.worker import run_worker
 from shouhu.registry import services
 from shouhu.registry.exchange import layout, layout_writing
 from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.models import Child, ImportRun, ImportState
 
 from .example import EXAMPLE, example
-from .io_helpers import register, run_worker, varied_children
+from .io_helpers import register, varied_children
 
 pytestmark = pytest.mark.django_db
 
