@@ -23,8 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouhu.settings")
 
 PERSONAS = ["admin", "caseworker", "supervisor_a", "director_a", "officer_a", "officer_m", "leader"]
-# Personas whose roles sign in with a code (the demo authenticator: README, "Demo").
-WITH_CODE = {"admin", "caseworker"}
 PASSWORD = "shouhu-demo-2026"  # noqa: S105  (the demo personas' password)
 WIDTHS = (1280, 375)
 
@@ -42,7 +40,9 @@ def sign_in(page: object, base: str, persona: str) -> None:
     page.fill("input[name=username]", persona)  # type: ignore[attr-defined]
     page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
-    if persona in WITH_CODE:
+    from shouhu.accounts.personas import signs_in_with_code
+
+    if signs_in_with_code(persona):
         page.wait_for_url(f"{base}/login/code/")  # type: ignore[attr-defined]
         page.fill("input[name=code]", demo_code())  # type: ignore[attr-defined]
         page.click("button[type=submit]")  # type: ignore[attr-defined]

@@ -60,6 +60,14 @@ PERSONAS = [
 PERSONA_KEYS = [p.key for p in PERSONAS]
 
 
+def signs_in_with_code(key: str) -> bool:
+    """Does this persona's role sign in with two-factor on a new installation (the demo and the
+    tests)? Such personas carry the demo authenticator (README, "Demo")."""
+    from .signin.two_factor import DEFAULT_REQUIRED_ROLES
+
+    return any(p.key == key and p.role in DEFAULT_REQUIRED_ROLES for p in PERSONAS)
+
+
 def ensure_demo_villages() -> None:
     for township_code, villages in DEMO_VILLAGES.items():
         township = Region.objects.get(code=township_code)
@@ -100,8 +108,8 @@ def ensure_personas(password: str = DEMO_PASSWORD) -> dict[str, User]:
         User.objects.filter(pk=user.pk).update(is_demo=True)
         user.is_demo = True
         users[persona.key] = user
-    # The demo administrator and caseworker (roles that must use two-factor) get the demo
-    # authenticator key, so the demo and the tests can sign in as them (README, "Demo").
+    # The demo users of roles that must use two-factor get the demo authenticator key, so the demo
+    # and the tests can sign in as them (README, "Demo").
     from .signin.two_factor import demo_authenticator, required_roles
 
     required = required_roles()

@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from shouhu.accounts.personas import PERSONA_KEYS, signs_in_with_code
 from shouhu.core.testing.processes import free_port, scratch_database, shouhu_process, shouhu_run
 
 from .a11y import CheckedBrowser, check_a11y
@@ -219,7 +220,7 @@ def screenshot(page: Any, name: str) -> Path:
 # The demo personas whose roles must sign in with two-factor, and the last TOTP period each used:
 # django-otp takes a period's code once, and the one of the next period too, so a third sign-in
 # within one period waits for the next (demo_code).
-TWO_FACTOR_PERSONAS = {"admin", "caseworker"}
+TWO_FACTOR_PERSONAS = {key for key in PERSONA_KEYS if signs_in_with_code(key)}
 _LAST_PERIOD: dict[str, int] = {}
 
 

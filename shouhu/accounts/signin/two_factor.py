@@ -31,6 +31,13 @@ DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105  (the same key in base32)
 
 
+# The roles that must use two-factor on a new installation (migrations 0005 and 0008): those who
+# see and change every child's record, and everyone who opens safety cases. Data from then on.
+DEFAULT_REQUIRED_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.CASEWORKER, Role.TOWNSHIP_SUPERVISOR, Role.DEPARTMENT_OFFICER}
+)
+
+
 def required_roles() -> frozenset[str]:
     return frozenset(TwoFactorRole.objects.values_list("role", flat=True))
 

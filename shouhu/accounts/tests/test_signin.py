@@ -208,6 +208,23 @@ def test_a_required_role_without_an_authenticator_must_enrol_before_anything_els
     assert signed.post("/login/code/", {"code": code_for(device, ahead=1)}).status_code == 302
 
 
+def test_everyone_who_opens_safety_cases_must_use_two_factor_by_default(
+    personas: dict[str, User], demo_password: str
+) -> None:
+    """Migrations alone make the county roles and the safety-case handlers (township supervisors,
+    department officers: the police lead a case) sign in with a code; the demo personas of those
+    roles carry the demo authenticator, the others do not."""
+    assert two_factor.required_roles() == two_factor.DEFAULT_REQUIRED_ROLES
+    assert {Role.TOWNSHIP_SUPERVISOR, Role.DEPARTMENT_OFFICER} <= two_factor.required_roles()
+    for key in ("supervisor_a", "officer_p"):
+        response = post_login(Client(REMOTE_ADDR="10.2.1.1"), key, demo_password)
+        assert response["Location"] == "/login/code/", key
+    for key in ("director_a", "leader", "reporter_a"):
+        response = post_login(Client(REMOTE_ADDR="10.2.1.2"), key, demo_password)
+        assert response["Location"] == "/", key
+        assert two_factor.authenticator_of(personas[key]) is None
+
+
 def test_a_session_that_skipped_the_code_is_sent_to_sign_in(personas: dict[str, User]) -> None:
     client = Client()
     client.force_login(personas["admin"])  # has the demo authenticator, no code given

@@ -25,15 +25,15 @@ def test_audit_log_is_append_only(personas: dict[str, User]) -> None:
 
 
 def test_logins_and_failures_are_audited_with_the_address(personas: dict[str, User], demo_password: str) -> None:
-    # A township supervisor signs in with a password alone (two-factor sign-in: accounts' test_signin).
+    # A village director signs in with a password alone (two-factor sign-in: accounts' test_signin).
     client = Client(REMOTE_ADDR="10.1.2.3")
-    client.post("/login/", {"username": "supervisor_a", "password": "wrong"})
+    client.post("/login/", {"username": "director_a", "password": "wrong"})
     failed = AuditEvent.objects.filter(action="login_failed").latest("id")
-    assert failed.detail == {"username": "supervisor_a"} and failed.ip_address == "10.1.2.3"
-    response = client.post("/login/", {"username": "supervisor_a", "password": demo_password})
+    assert failed.detail == {"username": "director_a"} and failed.ip_address == "10.1.2.3"
+    response = client.post("/login/", {"username": "director_a", "password": demo_password})
     assert response.status_code == 302
     ok = AuditEvent.objects.filter(action="login").latest("id")
-    assert ok.actor == personas["supervisor_a"] and ok.ip_address == "10.1.2.3"
+    assert ok.actor == personas["director_a"] and ok.ip_address == "10.1.2.3"
 
 
 def test_failed_login_page_explains_in_chinese() -> None:

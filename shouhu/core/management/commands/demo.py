@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from shouhu.accounts.personas import DEMO_PASSWORD, PERSONAS, ensure_personas
+from shouhu.accounts.personas import DEMO_PASSWORD, PERSONAS, ensure_personas, signs_in_with_code
 from shouhu.accounts.signin.two_factor import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from shouhu.core.demo import demo_loaders
 
@@ -44,8 +44,9 @@ class Command(BaseCommand):
                 else (user.department.official_name if user.department else (user.organisation or "全县"))
             )
             self.stdout.write(f"  {persona.key:<14} {user.get_role_display()}（{scope}）")
+        with_code = "、".join(p.key for p in PERSONAS if signs_in_with_code(p.key))
         self.stdout.write(
-            f"须两步验证的演示账号（admin、caseworker）登录时还要输入验证码：在身份验证器中添加密钥 "
+            f"须两步验证的演示账号（{with_code}）登录时还要输入验证码：在身份验证器中添加密钥 "
             f"{DEMO_TOTP_SECRET}，或运行 shouhu demo code 查看当前验证码。"
         )
 
