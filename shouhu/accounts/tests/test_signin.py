@@ -159,6 +159,11 @@ def test_enrol_then_sign_in_with_the_authenticator_and_a_recovery_code_once(
     assert client.get("/").status_code == 200
     assert client.session[two_factor.SESSION_KEY] == two_factor.VERIFIED
 
+    # Only a keyed hash of each code is stored: a dump of the table signs nobody in.
+    stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(stored) == 10 and not stored & {two_factor.normalise_code(code) for code in codes}
+    assert two_factor.recovery_code_digest(codes[1]) in stored
+
     # A recovery code works once (with a dash or without, in capitals or not).
     client = sign_in_with_password("supervisor_b", demo_password)
     assert client.post("/login/code/", {"code": codes[0].upper()}).status_code == 302
