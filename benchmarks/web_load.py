@@ -107,6 +107,10 @@ end
 """
 
 
+# Two years of a million-child county's safety reports (about 1 in 100 children a year).
+SAFETY_CASES = 20_000
+
+
 def load1() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -155,8 +159,9 @@ def ensure_database(name: str, template: str) -> None:
 # -- targets -----------------------------------------------------------------------------------
 
 
-def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
-    """Real targets from the data (read-only), through Django and the product's selectors."""
+def pick_targets(database_url: str, data_dir: Path, *, safety_cases: int = SAFETY_CASES) -> dict[str, Any]:
+    """Real targets from the data, through Django and the product's selectors (read-only but for
+    the safety cases filed first when fewer than `safety_cases` are there: `safety_load.py`)."""
     os.environ["SHOUHU_DATABASE_URL"] = database_url
     os.environ["SHOUHU_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouhu.settings")
@@ -173,6 +178,14 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
     from shouhu.regions.models import Region
     from shouhu.registry.models import Child, ChildStatus
 
+    from safety_load import ensure_safety_cases
+
+    filed = ensure_safety_cases(safety_cases)
+    if filed:
+        print(f"filed {filed} safety reports (safety_load.py)", flush=True)
+    from shouhu.safeguarding.models import SafetyCase
+
+    open_case = SafetyCase.objects.exclude(state="closed").order_by("-opened_at").values("pk", "township__code").first()
     children = Child.objects.count()
     initials = (
         Child.objects.filter(status=ChildStatus.ACTIVE, name_initials__regex=r"^[a-z]{3}$")
@@ -214,6 +227,9 @@ def pick_targets(database_url: str, data_dir: Path) -> dict[str, Any]:
         "child_id": first_page[0],
         "floor_ids": first_page,
         "pending": PendingFacts.objects.count(),  # children waiting for facts (the worklist's rows)
+        "safety_cases": SafetyCase.objects.count(),
+        "safety_case": open_case["pk"] if open_case else None,
+        "safety_township": open_case["township__code"] if open_case else township.code,
     }
 
 
@@ -275,6 +291,24 @@ def pages_for(t: dict[str, Any]) -> list[dict[str, str]]:
             "title": "安全个案, county, open",
             "persona": "caseworker",
             "path": "/safety/cases/?state=open",
+        },
+        {
+            "name": "safety_cases_all",
+            "title": f"安全个案, county, all ({t.get('safety_cases', '?')}), page 1",
+            "persona": "caseworker",
+            "path": "/safety/cases/",
+        },
+        {
+            "name": "safety_cases_township",
+            "title": "安全个案, a township supervisor's",
+            "persona": "supervisor_a",
+            "path": "/safety/cases/",
+        },
+        {
+            "name": "safety_case",
+            "title": "a safety case's page",
+            "persona": "caseworker",
+            "path": f"/safety/cases/{t.get('safety_case')}/",
         },
         {
             "name": "my_safety_reports",
@@ -555,13 +589,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--only", default="", help="comma-separated page names (floor is always run)")
     parser.add_argument("--output", default="", help="results file stem (default web-<children>)")
+    parser.add_argument("--safety-cases", type=int, default=SAFETY_CASES, help="safety reports filed first if fewer")
     args = parser.parse_args()
 
     wrk = ensure_wrk()
     ensure_database(args.database, args.template)
     database_url = f"{PG}/{args.database}"
     data_dir = Path(tempfile.mkdtemp(prefix="shouhu-web-bench-"))
-    targets = pick_targets(database_url, data_dir)
+    targets = pick_targets(database_url, data_dir, safety_cases=args.safety_cases)
     print(json.dumps({k: v for k, v in targets.items() if k != "floor_ids"}, ensure_ascii=False), flush=True)
     if targets["deep_page"] != PAGE:
         print(f"注意：列表只有 {targets['list_pages']} 页，没有第 {PAGE} 页，测的是最后一页", flush=True)
