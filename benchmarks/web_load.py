@@ -171,14 +171,13 @@ def pick_targets(database_url: str, data_dir: Path, *, safety_cases: int = SAFET
     django.setup()
     from django.db import connection
     from django.db.models import Count
+    from safety_load import ensure_safety_cases
 
     from shouhu.accounts.models import User
     from shouhu.eligibility import selectors as es
     from shouhu.eligibility.models import PendingFacts, Rule, RuleKind
     from shouhu.regions.models import Region
     from shouhu.registry.models import Child, ChildStatus
-
-    from safety_load import ensure_safety_cases
 
     filed = ensure_safety_cases(safety_cases)
     if filed:
