@@ -123,7 +123,7 @@ def test_a_reporter_attaches_a_photo_and_answers_the_polices_question(
     phone.goto(f"{served_app}/")
     waiting = phone.get_by_role("link", name=re.compile(re.escape(reference.group(0)) + ".*提出"))
     waiting.click()
-    phone.wait_for_url(re.compile(r".*/safety/reports/\d+/#question-\d+$"))
+    phone.wait_for_url(re.compile(re.escape(report_url) + r"#question-\d+$"))
     assert QUESTION in phone.locator("[data-testid=questions]").inner_text()
     assert "魏公安" not in phone.content() and "县公安局" not in phone.content()
     answer = phone.locator("[data-testid=answer-form] textarea")

@@ -22,7 +22,6 @@ from shouhu.safeguarding.models import ReportAttachment, ReportSource, SafetyRep
 
 from .factories import file_report
 
-
 WALK_ATTACHMENT = "safety/walk-sample.pdf"
 PDF_BYTES = b"%PDF-1.4\n%walk sample\n"
 
