@@ -55,6 +55,7 @@ READS: dict[str, tuple[str, ...]] = {
     "safety:report": ("reporter_a", "safety.report_view"),
     "safety:cases": ("caseworker", "safety.case_list"),
     "safety:case": ("supervisor_a", "safety.case_view"),
+    "safety:attachment": ("reporter_a", "safety.attachment_download"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -99,6 +100,8 @@ NOT_READS: dict[str, str] = {
     "eligibility:counts_export": "counts",
     "safety:report_new": "an empty form (the filed report is audited as safety.report_file)",
     "safety:report_supplement": "POST only; audited",
+    "safety:question_answer": "POST only; audited as safety.question_answer",
+    "safety:case_ask": "POST only; audited as safety.question_ask",
     "safety:case_act": "POST only; audited",
     "safety:clocks": "the county's clock parameters",
     "safety:clock_set": "POST only; audited",

@@ -89,7 +89,9 @@ from .regions import (
 )
 from .rules import PUBLIC, AuthedRequest, access_rule, api_access, api_public, mark_public, request_user
 from .safeguarding import (
+    access_own_safety_question,
     access_own_safety_report,
+    access_safety_attachment,
     access_safety_case,
     access_safety_report,
     county_leaders,
@@ -97,6 +99,7 @@ from .safeguarding import (
     may_handle_safety_case,
     safety_case_notices_visible_to,
     safety_cases_visible_to,
+    safety_questions_for,
     safety_reports_filed_by,
     safety_unit_people,
 )
@@ -142,6 +145,7 @@ __all__ = [
     "access_import_run",
     "access_intake",
     "access_own_api_token",
+    "access_own_safety_question",
     "access_own_safety_report",
     "access_progress_report",
     "access_referral",
@@ -149,6 +153,7 @@ __all__ = [
     "access_region",
     "access_rule",
     "access_run",
+    "access_safety_attachment",
     "access_safety_case",
     "access_safety_report",
     "access_saved_filter",
@@ -215,6 +220,7 @@ __all__ = [
     "runs_visible_to",
     "safety_case_notices_visible_to",
     "safety_cases_visible_to",
+    "safety_questions_for",
     "safety_reports_filed_by",
     "safety_unit_people",
     "saved_filters_visible_to",

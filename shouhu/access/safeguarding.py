@@ -1,7 +1,10 @@
 """Child safety: who sees a mandatory report and the safety case it opened, who acts on a case,
 and who hears when a clock escalates.
 
-- A reporter sees their own reports, and of the case only the status (已接收 / 处理中 / 已结案).
+- A reporter sees their own reports, and of the case only the status (已接收 / 处理中 / 已结案),
+  their own attachments, and the follow-up questions put to them (not who asked).
+- A report's attachments are seen by its reporter and by whoever sees the case
+  (`access_safety_attachment`).
 - A case is seen by county civil affairs (the administrator and the caseworkers: all of them),
   the officers of the units it was routed to (`SafetyCaseUnit`), and the supervisor of the
   child's township (by the code of where the child is). It is acted on by the same people except
@@ -26,7 +29,7 @@ from .regions import in_subtree, region_prefix
 
 if TYPE_CHECKING:
     from shouhu.accounts.models import Department
-    from shouhu.safeguarding.models import SafetyCase, SafetyReport
+    from shouhu.safeguarding.models import FollowUpQuestion, ReportAttachment, SafetyCase, SafetyReport
 
 R = Role
 CASE_RELATED = ("township", "report")
@@ -104,6 +107,40 @@ def access_safety_report(user: User, report_id: int) -> tuple[SafetyReport, bool
     if report is not None and can(user, Capability.FOLLOW_SAFETY_REPORTS) and report.reported_by_id == user.pk:
         return report, False
     raise Http404("报告不存在或您无权查看")
+
+
+def access_safety_attachment(user: User, attachment_id: int) -> ReportAttachment:
+    """An attachment its report's reporter, or whoever sees the case, may download (404 otherwise)."""
+    from shouhu.safeguarding.models import ReportAttachment
+
+    if not can(user, Capability.READ_SAFETY_REPORTS):
+        raise Http404("附件不存在或您无权查看")
+    visible = Q(report__in=safety_reports_filed_by(user).values("pk")) | Q(
+        report__case__in=safety_cases_visible_to(user).values("pk")
+    )
+    try:
+        return ReportAttachment.objects.select_related("report").filter(visible).get(pk=attachment_id)
+    except ReportAttachment.DoesNotExist:
+        raise Http404("附件不存在或您无权查看") from None
+
+
+def safety_questions_for(user: User) -> QuerySet[FollowUpQuestion]:
+    """The follow-up questions put to a reporter about their own reports."""
+    from shouhu.safeguarding.models import FollowUpQuestion
+
+    return FollowUpQuestion.objects.filter(report__in=safety_reports_filed_by(user).values("pk"))
+
+
+def access_own_safety_question(user: User, report: SafetyReport, question_id: int) -> FollowUpQuestion:
+    """A question on the reporter's own report (`report`, already checked), 404 otherwise."""
+    from shouhu.safeguarding.models import FollowUpQuestion
+
+    try:
+        question = safety_questions_for(user).get(pk=question_id, report=report)
+    except FollowUpQuestion.DoesNotExist:
+        raise Http404("追问不存在") from None
+    question.report = report
+    return question
 
 
 def safety_case_notices_visible_to(user: User) -> QuerySet[SafetyCase]:

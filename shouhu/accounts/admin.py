@@ -14,7 +14,10 @@ class ShouhuUserAdmin(UserAdmin):
     list_filter = ("role", "is_active")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("守护", {"fields": ("full_name", "role", "region", "department", "organisation", "phone")}),
+        (
+            "守护",
+            {"fields": ("full_name", "role", "region", "department", "organisation", "organisation_kind", "phone")},
+        ),
     )  # type: ignore[misc]
 
 

@@ -7,7 +7,7 @@ from django import forms
 from shouhu.core.input_text import person_name_validator
 from shouhu.regions.models import Level, Region
 
-from .models import Department, Role, User
+from .models import Department, OrganisationKind, Role, User
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -41,6 +41,12 @@ class UserForm(forms.Form):
     )
     organisation = forms.CharField(
         label="所在机构", required=False, max_length=100, help_text="社会组织、学校、医院等（志愿者与强制报告单位填写）"
+    )
+    organisation_kind = forms.ChoiceField(
+        label="机构类别",
+        required=False,
+        choices=[("", "（不是强制报告责任单位）"), *OrganisationKind.choices],
+        help_text="强制报告责任单位必填：报告按机构类别分派给主管部门（学校、幼儿园→教育局，医疗机构、托儿所→卫健局，福利、救助机构→民政局）",
     )
     phone = forms.RegexField(
         label="联系电话", required=False, regex=r"^[0-9+\- ]{5,20}$", error_messages={"invalid": "请输入有效的电话号码"}

@@ -20,6 +20,18 @@ class Role(models.TextChoices):
     MANDATORY_REPORTER = "mandatory_reporter", "强制报告责任单位"
 
 
+class OrganisationKind(models.TextChoices):
+    """The kinds of institution task 28 names as mandatory reporters. A reporter's kind says which
+    county unit supervises their reports by duty (shouhu/safeguarding/routing.py)."""
+
+    SCHOOL = "school", "中小学校"
+    KINDERGARTEN = "kindergarten", "幼儿园"
+    NURSERY = "nursery", "托儿所"
+    MEDICAL = "medical", "医疗卫生机构"
+    WELFARE = "welfare", "社会福利机构"
+    RESCUE = "rescue", "救助保护机构"
+
+
 class DepartmentKind(models.TextChoices):
     GOVERNMENT = "government", "政府部门"
     JUDICIAL = "judicial", "司法机关"
@@ -72,6 +84,10 @@ class User(AbstractUser):
         Department, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     organisation = models.CharField("所在机构", max_length=100, blank=True, help_text="社会组织、学校、医院等")
+    # Only for mandatory reporters (required for them): which kind of institution they report for.
+    organisation_kind = models.CharField(
+        "机构类别", max_length=20, choices=OrganisationKind.choices, blank=True, default=""
+    )
     phone = models.CharField("联系电话", max_length=20, blank=True)
     is_demo = models.BooleanField("演示账号", default=False)
 

@@ -1,5 +1,6 @@
 """A fixed cast of users: one per role, in two townships (A: 桓仁镇, B: 普乐堡镇) and two
-departments (县教育局, 县卫健局), an officer of 县医保局 (the unit the 2019 reform created, which
+departments (县教育局, 县卫健局), two mandatory reporters (a school in 桓仁镇, a health centre in
+普乐堡镇), an officer of 县医保局 (the unit the 2019 reform created, which
 handles 医疗救助 referrals since) and one of 县公安局 (who leads a safety case). Tests use them so
 "can X see Y?" is one line; the demo uses the same cast so what a tester sees is what the tests
 check."""
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from shouhu.regions.models import Region
 
-from .models import Department, Role, User
+from .models import Department, OrganisationKind, Role, User
 
 TOWNSHIP_A = "210522100000"  # 桓仁镇
 TOWNSHIP_B = "210522101000"  # 普乐堡镇
@@ -40,6 +41,7 @@ class Persona:
     region: str | None = None
     department: str | None = None
     organisation: str = ""
+    organisation_kind: str = ""
 
 
 PERSONAS = [
@@ -55,7 +57,21 @@ PERSONAS = [
     Persona("director_b", Role.VILLAGE_DIRECTOR, "郑主任", region=VILLAGE_B),
     Persona("leader", Role.LEADER, "冯县长"),
     Persona("community_a", Role.COMMUNITY_WORKER, "陈志愿", organisation="桓仁县爱心志愿者协会"),
-    Persona("reporter_a", Role.MANDATORY_REPORTER, "褚校医", organisation="桓仁县第一小学"),
+    # Two mandatory reporters of different kinds, in the two townships: each sees only their own reports.
+    Persona(
+        "reporter_a",
+        Role.MANDATORY_REPORTER,
+        "褚校医",
+        organisation="桓仁县第一小学",
+        organisation_kind=OrganisationKind.SCHOOL,
+    ),
+    Persona(
+        "reporter_b",
+        Role.MANDATORY_REPORTER,
+        "蒋医生",
+        organisation="普乐堡镇中心卫生院",
+        organisation_kind=OrganisationKind.MEDICAL,
+    ),
 ]
 PERSONA_KEYS = [p.key for p in PERSONAS]
 
@@ -103,6 +119,7 @@ def ensure_personas(password: str = DEMO_PASSWORD) -> dict[str, User]:
             region=Region.objects.get(code=persona.region) if persona.region else None,
             department=Department.objects.get(name=persona.department) if persona.department else None,
             organisation=persona.organisation,
+            organisation_kind=persona.organisation_kind,
             check_password=False,
         )
         User.objects.filter(pk=user.pk).update(is_demo=True)

@@ -16,14 +16,17 @@ from shouhu.core.dates import today
 from shouhu.regions.models import Level, Region
 from shouhu.web.caching import POLICY, bump
 
-from .models import ApiToken, Department, Role, User
+from .models import ApiToken, Department, OrganisationKind, Role, User
 
 REGION_LEVEL_BY_ROLE = {Role.TOWNSHIP_SUPERVISOR: Level.TOWNSHIP, Role.VILLAGE_DIRECTOR: Level.VILLAGE}
 
 
-def validate_assignment(*, role: str, region: Region | None, department: Department | None) -> None:
+def validate_assignment(
+    *, role: str, region: Region | None, department: Department | None, organisation_kind: str = ""
+) -> None:
     """A role's scope must be complete: supervisors need a township, directors a village,
-    department officers a department (not 各乡镇（街道）)."""
+    department officers a department (not 各乡镇（街道）), mandatory reporters the kind of their
+    institution (it routes their reports by duty)."""
     errors: dict[str, str] = {}
     if role not in Role.values:
         errors["role"] = "「角色」无效"
@@ -32,6 +35,12 @@ def validate_assignment(*, role: str, region: Region | None, department: Departm
         errors["region"] = f"「辖区」：{Role(role).label}必须指定一个{Level(level).label}"
     if role == Role.DEPARTMENT_OFFICER and (department is None or department.is_townships):
         errors["department"] = "「所属单位」：部门经办人必须指定所属单位"
+    if organisation_kind and organisation_kind not in OrganisationKind.values:
+        errors["organisation_kind"] = "「机构类别」无效"
+    elif role == Role.MANDATORY_REPORTER and not organisation_kind:
+        errors["organisation_kind"] = (
+            "「机构类别」：强制报告责任单位必须选择机构类别（中小学校、幼儿园、托儿所、医疗卫生机构、社会福利机构或救助保护机构）"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -47,13 +56,14 @@ def user_create(
     region: Region | None = None,
     department: Department | None = None,
     organisation: str = "",
+    organisation_kind: str = "",
     phone: str = "",
     check_password: bool = True,
 ) -> User:
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"「用户名」：{username} 已被使用"})
-    validate_assignment(role=role, region=region, department=department)
+    validate_assignment(role=role, region=region, department=department, organisation_kind=organisation_kind)
     user = User(
         username=username,
         full_name=full_name.strip(),
@@ -61,6 +71,7 @@ def user_create(
         region=region,
         department=department,
         organisation=organisation.strip(),
+        organisation_kind=organisation_kind if role == Role.MANDATORY_REPORTER else "",
         phone=phone.strip(),
     )
     if check_password:
@@ -91,12 +102,14 @@ def user_update(
     region: Region | None,
     department: Department | None,
     organisation: str = "",
+    organisation_kind: str = "",
     phone: str = "",
 ) -> User:
-    validate_assignment(role=role, region=region, department=department)
+    validate_assignment(role=role, region=region, department=department, organisation_kind=organisation_kind)
     before = {"role": user.role, "region": user.region_id, "department": user.department_id}
     user.full_name, user.role, user.region, user.department = full_name.strip(), role, region, department
     user.organisation, user.phone = organisation.strip(), phone.strip()
+    user.organisation_kind = organisation_kind if role == Role.MANDATORY_REPORTER else ""
     user.save()
     audit.record(
         actor=actor,

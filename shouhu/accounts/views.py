@@ -70,6 +70,7 @@ def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
         "region": target.region_id,
         "department": target.department_id,
         "organisation": target.organisation,
+        "organisation_kind": target.organisation_kind,
         "phone": target.phone,
     }
     form = UserForm(request.POST or None, initial=initial, editing=target)

@@ -3,7 +3,8 @@ role finds the safety pages in use and every state of a case is there:
 
 - an urgent report by the demo school doctor (reporter_a) on an unregistered girl outside 东关村's
   shop, just received: its clocks are running (acknowledge 1 h, see the child 2 h);
-- one acknowledged by the police (officer_p), waiting for someone to see the child;
+- one acknowledged by the police (officer_p), waiting for someone to see the child, with a
+  follow-up question the police asked the school doctor, not answered yet (her home page shows it);
 - a 12345 call the county caseworker entered about a boy in 普乐堡村, the child seen;
 - a closed one;
 - one received four hours ago that nobody acknowledged: its clocks have escalated, to 县公安局,
@@ -51,6 +52,7 @@ def load_demo_safety_cases(users: dict[str, Any]) -> str | None:
          location="东关村小卖部门口", urgent=True)  # fmt: skip
     acknowledged = file(reporter, 2, "关小雨", "abuse", "学生手臂和背部有多处淤青，说是父亲打的。", age=9)
     services.case_transition(actor=police, case=acknowledged, action="acknowledge", expected_version=1)
+    services.question_ask(actor=police, case=acknowledged, text="学生今天是否到校？家长的联系电话是多少？", now=now)
     seen = file(caseworker, 6, "马小军", "domestic_violence", "邻居来电：夜里听到孩子哭喊和打骂声。", age=11,
                 region=VILLAGE_B, source=ReportSource.HOTLINE_12345, caller="邻居 刘女士")  # fmt: skip
     services.case_transition(actor=caseworker, case=seen, action="acknowledge", expected_version=1)

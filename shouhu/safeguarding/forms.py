@@ -1,5 +1,6 @@
-"""The report form (a reporter's, and the county's for a report taken by telephone), a case
-step's form and the clock parameter form. Business rules are the services'; a form reads and
+"""The report form (a reporter's, and the county's for a report taken by telephone, each with
+attachments), the supplement, follow-up question and answer forms, a case step's form and the
+clock parameter form. Business rules are the services'; a form reads and
 types the fields, and shows the services' refusals at their fields (`FIELD_NAMES`)."""
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from shouhu.casework.forms import MultipleFileField
 from shouhu.regions.models import Level, Region
 
 from .clocks import MAX_HOURS
 from .models import CaseState, ClockParameter, ReportKind, ReportSource
-from .services import ReportInput
+from .services import MAX_ATTACHMENTS, ReportInput
+from .services.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_MB
 
 # The services' field names (the API's) → the form's.
 FIELD_NAMES = {
@@ -30,7 +33,16 @@ FIELD_NAMES = {
     "description": "description",
     "source": "source",
     "caller": "caller",
+    "attachments": "attachments",
 }
+ATTACHMENT_HELP = (
+    f"照片、PDF 或 Word 文件（{'、'.join(ATTACHMENT_TYPES)}），最多 {MAX_ATTACHMENTS} 个，"
+    f"每个不超过 {MAX_ATTACHMENT_MB} MB；可以不传"
+)
+
+
+def attachments_field() -> MultipleFileField:
+    return MultipleFileField(label="附件", required=False, help_text=ATTACHMENT_HELP)
 
 
 def as_form_errors(error: ValidationError) -> ValidationError:
@@ -81,6 +93,7 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         label="情况描述", widget=forms.Textarea(attrs={"rows": 5}), max_length=4000, help_text="看到或听到了什么"
     )
+    attachments = attachments_field()
 
     def __init__(self, *args: Any, by_phone: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,7 +130,22 @@ class ReportForm(forms.Form):
 
 
 class SupplementForm(forms.Form):
-    text = forms.CharField(label="补充内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    # Text, files or both: the service refuses a supplement with neither.
+    text = forms.CharField(label="补充内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
+    attachments = attachments_field()
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label="追问内容",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text="报告人在“我的报告”中看到并回答；报告人看不到个案的其他情况",
+    )
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(label="您的回答", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
 
 class StepForm(forms.Form):

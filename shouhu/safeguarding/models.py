@@ -8,6 +8,10 @@ Each clock escalates at fixed shares of its time (`ClockEscalation`, at most onc
 level, enforced by a unique constraint). How many hours each step gets is county data with its
 history (`ClockSetting`, effective-dated rows). A case's steps are `SafetyCaseEvent`s: its
 timeline.
+
+A report carries checked files (`ReportAttachment`: with the filing or with a supplement), and a
+handler may ask its reporter a question (`FollowUpQuestion`, 追问), which the reporter answers on
+their report's page.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from shouhu.accounts.models import Department
+from shouhu.accounts.models import Department, OrganisationKind
 from shouhu.core.fields import EncryptedTextField
+from shouhu.core.models import StoredUpload
 from shouhu.regions.models import Region
 
 
@@ -77,6 +82,9 @@ class UnitRole(models.TextChoices):
     LEAD = "lead", "牵头"
     COOPERATING = "cooperating", "配合"
     TOWNSHIP = "township", "属地乡镇（街道）"
+    # Task 28: the county unit whose duty covers the reporter's kind of institution (a school's
+    # report → 县教育局): it supervises the institutions' mandatory reporting and follows the case.
+    DUTY = "duty", "强制报告主管（按职责）"
 
 
 class SafetyReport(models.Model):
@@ -86,6 +94,10 @@ class SafetyReport(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT, related_name="safety_reports"
     )
     organisation = models.CharField("报告单位", max_length=100, blank=True)
+    # The reporter's kind of institution when they filed (their account's may change later).
+    organisation_kind = models.CharField(
+        "报告单位类别", max_length=20, choices=OrganisationKind.choices, blank=True, default=""
+    )
     caller = models.CharField("来电人及联系方式", max_length=100, blank=True)
     # The child as the reporter described them; `child` is set only when the ID number is on record.
     child = models.ForeignKey(
@@ -127,6 +139,47 @@ class ReportSupplement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.added_at}"
+
+
+def attachment_path(instance: ReportAttachment, filename: str) -> str:
+    return f"safety/{instance.report_id}/{filename}"
+
+
+class ReportAttachment(StoredUpload):
+    """A file filed with a report or a supplement (a photo, a PDF, a Word document), checked by
+    `shouhu.core.uploads` and served only through the access-checked, audited download view."""
+
+    report = models.ForeignKey(SafetyReport, on_delete=models.CASCADE, related_name="attachments")
+    supplement = models.ForeignKey(
+        ReportSupplement, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to=attachment_path)
+
+    class Meta:
+        verbose_name = "报告附件"
+        verbose_name_plural = "报告附件"
+        ordering = ["report", "created_at", "id"]
+
+
+class FollowUpQuestion(models.Model):
+    """A handler's question to the report's reporter (追问) and the reporter's answer. The
+    reporter sees the question, never who asked or anything else of the case."""
+
+    report = models.ForeignKey(SafetyReport, on_delete=models.CASCADE, related_name="questions")
+    text = EncryptedTextField("追问内容")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField("追问时间")
+    answer = EncryptedTextField("回答", blank=True, default="")
+    answered_at = models.DateTimeField("回答时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "追问"
+        verbose_name_plural = "追问"
+        ordering = ["report", "asked_at", "id"]
+        indexes = [models.Index(fields=["report", "answered_at"], name="safety_question_open")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.asked_at}"
 
 
 class SafetyCase(models.Model):

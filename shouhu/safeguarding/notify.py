@@ -17,6 +17,7 @@ from .models import (
     ClockEscalation,
     ClockStep,
     EscalationLevel,
+    FollowUpQuestion,
     ReportKind,
     SafetyCase,
     SafetyClock,
@@ -77,6 +78,34 @@ def notify_reporter(case_id: int) -> None:
         kind="safety.report_status",
         link=reverse("safety:report", args=[report.pk]),
         title=f"您的强制报告 {report.reference}：{report_status(case.state).label}",
+    )
+
+
+def notify_question(question_id: int) -> None:
+    """The reporter is asked: the question's text is on their report page, not in the bell."""
+    question = FollowUpQuestion.objects.select_related("report__reported_by").get(pk=question_id)
+    report = question.report
+    notify(
+        recipients=[report.reported_by],
+        kind="safety.question",
+        link=reverse("safety:report", args=[report.pk]) + f"#question-{question.pk}",
+        title=f"您的强制报告 {report.reference}：处理单位有问题需要您回答",
+        dedupe_key=f"safety.question:{question.pk}",
+    )
+
+
+def notify_answer(question_id: int) -> None:
+    """The handlers (and whoever asked) hear that the reporter answered."""
+    question = FollowUpQuestion.objects.select_related("report__case__township", "asked_by").get(pk=question_id)
+    case = question.report.case
+    recipients = {u.pk: u for u in _handlers(case)}
+    recipients.setdefault(question.asked_by.pk, question.asked_by)
+    notify(
+        recipients=recipients.values(),
+        kind="safety.answer",
+        link=_case_link(case),
+        title=f"安全个案 {case.reference}：报告人回答了追问",
+        dedupe_key=f"safety.answer:{question.pk}",
     )
 
 

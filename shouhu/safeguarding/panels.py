@@ -1,10 +1,12 @@
-"""What safeguarding shows on the home page (found by autodiscovery): a reporter's reports and
-the way to file one; open and overdue cases for those who handle them; for a village director
-that cases exist for their village's children; for the leader the county's counts only."""
+"""What safeguarding shows on the home page (found by autodiscovery): a reporter's reports, the
+way to file one and the follow-up questions waiting for their answer; open and overdue cases for
+those who handle them; for a village director that cases exist for their village's children; for the
+leader the county's counts only."""
 
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
 from shouhu.access import Capability, can
 from shouhu.accounts.models import Role, User
@@ -18,6 +20,22 @@ from .models import CaseState
 def safety_panels(user: User) -> list[Panel]:
     panels = []
     if can(user, Capability.FOLLOW_SAFETY_REPORTS):
+        questions = selectors.open_questions(user)
+        if questions:
+            panels.append(
+                Panel(
+                    title="待回答的追问",
+                    stat=len(questions),
+                    text=f"处理单位就您的报告提出了 {len(questions)} 个问题，请尽快回答：",
+                    items=[
+                        (
+                            f"{q.report.reference}（{timezone.localtime(q.asked_at):%m-%d %H:%M} 提出）",
+                            reverse("safety:report", args=[q.report_id]) + f"#question-{q.pk}",
+                        )
+                        for q in questions
+                    ],
+                )
+            )
         reports = list(selectors.my_reports(user)[:5])
         items = [
             (

@@ -4,20 +4,42 @@ day the report arrives (reorganisations and transfers of a function applied, thr
 `responsible_on`), and the child's township (各乡镇（街道）, answered by its supervisor).
 
 Without a table (a fresh install), or a table without the task, county civil affairs leads: a
-report is never left without someone to answer it, and the case says why it went there."""
+report is never left without someone to answer it, and the case says why it went there.
+
+Task 28 (`DUTY_TASK`: 县民政局、县教育局、县卫计局、县公安局 按职责分别指导落实) makes the units that
+supervise the reporting institutions answer for them "by duty". A reporter's report also goes to
+the unit whose duty covers their kind of institution (`DUTY_BY_KIND`, keyed by the name the table
+writes, so a renamed or merged unit is followed through `responsible_on`): schools and
+kindergartens → 县教育局; nurseries (托育 has been the health commission's since 2019) and medical
+institutions → 县卫计局 (now 县卫健局); welfare and rescue institutions → 县民政局. It is added with
+the role `UnitRole.DUTY` (强制报告主管), unless the unit is on the case already. A telephone report
+has no reporting institution and gets no duty unit."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from shouhu.accounts.models import Department, DepartmentKind
+from shouhu.accounts.models import Department, DepartmentKind, OrganisationKind
 from shouhu.core.dates import today
 from shouhu.policy.selectors import current_document, responsible_on
 
 from .models import UnitRole
 
 SAFETY_TASK = 17
+DUTY_TASK = 28
 FALLBACK_UNIT = "县民政局"
+K = OrganisationKind
+# The unit (as task 28 writes it) whose duty covers each kind of reporting institution.
+DUTY_BY_KIND: dict[str, str] = {
+    K.SCHOOL: "县教育局",
+    K.KINDERGARTEN: "县教育局",
+    K.NURSERY: "县卫计局",
+    K.MEDICAL: "县卫计局",
+    K.WELFARE: "县民政局",
+    K.RESCUE: "县民政局",
+}
 
 
 @dataclass(frozen=True)
@@ -34,14 +56,22 @@ class CaseRoute:
         return next(d for d, role in self.units if role == UnitRole.TOWNSHIP)
 
 
-def route_case() -> CaseRoute:
+def route_case(organisation_kind: str = "") -> CaseRoute:
+    """The units of a new case; `organisation_kind` is the reporting institution's (empty for a
+    telephone report)."""
     on = today()
     document = current_document()
-    task = (
-        document.tasks.prefetch_related("responsibilities__department").filter(number=SAFETY_TASK).first()
+    tasks = (
+        {
+            t.number: t
+            for t in document.tasks.prefetch_related("responsibilities__department").filter(
+                number__in=(SAFETY_TASK, DUTY_TASK)
+            )
+        }
         if document is not None
-        else None
+        else {}
     )
+    task = tasks.get(SAFETY_TASK)
     units: list[tuple[Department, str]] = []
     if task is not None:
         for responsible in responsible_on(task, on):
@@ -53,8 +83,29 @@ def route_case() -> CaseRoute:
     else:
         units = [(Department.objects.get(name=FALLBACK_UNIT), UnitRole.LEAD)]
         note = f"任务分工表未导入或没有第 {SAFETY_TASK} 项：由{FALLBACK_UNIT}牵头"
+    duty = _duty_unit(tasks.get(DUTY_TASK), organisation_kind, on) if organisation_kind else None
+    if duty is not None:
+        kind = OrganisationKind(organisation_kind).label
+        if any(d.pk == duty.pk for d, _ in units):
+            note += f"；报告单位为{kind}，按第 {DUTY_TASK} 项由{duty.name}按职责督促指导（已在承办单位中）"
+        else:
+            units.append((duty, UnitRole.DUTY))
+            note += f"；报告单位为{kind}，按第 {DUTY_TASK} 项由{duty.name}按职责督促指导"
     townships = Department.objects.filter(kind=DepartmentKind.TOWNSHIPS).order_by("pk").first()
     if townships is None:
         raise Department.DoesNotExist("缺少“各乡镇（街道）”单位")
     units.append((townships, UnitRole.TOWNSHIP))
     return CaseRoute(units, note)
+
+
+def _duty_unit(task: Any, organisation_kind: str, on: datetime.date) -> Department | None:
+    """The unit task 28 gives the reporter's kind of institution, as of `on` (a renamed or merged
+    unit followed); without the task in the table, the unit of that name if it still exists."""
+    written = DUTY_BY_KIND.get(organisation_kind)
+    if written is None:
+        return None
+    if task is not None:
+        for responsible in responsible_on(task, on):
+            if responsible.as_written == written and not responsible.department.is_townships:
+                return responsible.department
+    return Department.objects.filter(name=written, dissolved_on__isnull=True).first()

@@ -13,13 +13,23 @@ from shouhu.access import (
     access_safety_case,
     safety_case_notices_visible_to,
     safety_cases_visible_to,
+    safety_questions_for,
     safety_reports_filed_by,
 )
 from shouhu.accounts.models import User
 from shouhu.regions.models import Level, Region
 
 from .clocks import DEFAULT_HOURS, hours_in_force
-from .models import CaseState, ClockParameter, ClockSetting, SafetyCase, SafetyClock, SafetyReport
+from .models import (
+    CaseState,
+    ClockParameter,
+    ClockSetting,
+    FollowUpQuestion,
+    ReportAttachment,
+    SafetyCase,
+    SafetyClock,
+    SafetyReport,
+)
 from .transitions import OPEN_STATES
 
 CASE_PREFETCH = ("units__department", "clocks__department", "clocks__escalations", "events__actor")
@@ -92,6 +102,31 @@ def notices_for(user: User) -> list[str]:
 
 def my_reports(user: User) -> QuerySet[SafetyReport]:
     return safety_reports_filed_by(user).select_related("case").order_by("-received_at", "-id")
+
+
+def report_attachments(report: SafetyReport, *, with_supplements: bool = False) -> list[ReportAttachment]:
+    """The files filed with the report itself (and with its supplements when asked: the case
+    page lists them all; the reporter's page shows a supplement's with it). The caller has checked
+    that the report or its case may be seen."""
+    files = report.attachments.all() if with_supplements else report.attachments.filter(supplement__isnull=True)
+    return list(files.order_by("created_at", "id"))
+
+
+def report_questions(report: SafetyReport, *, with_asker: bool = False) -> list[FollowUpQuestion]:
+    """The follow-up questions on a report, oldest first (the caller has checked access; who
+    asked is loaded for the case page only: a reporter is never shown it)."""
+    questions = report.questions.order_by("asked_at", "id")
+    return list(questions.select_related("asked_by") if with_asker else questions)
+
+
+def open_questions(user: User) -> list[FollowUpQuestion]:
+    """A reporter's unanswered questions, oldest first, with their reports (for the home panel)."""
+    return list(
+        safety_questions_for(user)
+        .filter(answered_at__isnull=True)
+        .select_related("report")
+        .order_by("asked_at", "id")[:20]
+    )
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,24 @@
-"""The safety screens: a reporter's form, their reports and one report (status only, and their
-supplements); the county's case list and a case with its clocks, timeline and steps; the clock
-parameters. Thin: parse, call a selector or service, render."""
+"""The safety screens: a reporter's form, their reports and one report (status only, their
+supplements and attachments, the questions put to them with the answer forms); the county's case
+list and a case with its clocks, attachments, questions, timeline and steps; an attachment's
+download (access-checked, audited); the clock parameters. Thin: parse, call a selector or
+service, render."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shouhu.access import (
     AuthedRequest,
     Capability,
+    access_own_safety_question,
     access_own_safety_report,
     access_rule,
+    access_safety_attachment,
     access_safety_case,
     can,
     may_handle_safety_case,
@@ -26,19 +28,31 @@ from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
-from .forms import CaseFilterForm, ClockSettingForm, ReportForm, StepForm, SupplementForm, as_form_errors
-from .models import SafetyCase
+from .forms import (
+    AnswerForm,
+    CaseFilterForm,
+    ClockSettingForm,
+    QuestionForm,
+    ReportForm,
+    StepForm,
+    SupplementForm,
+    as_form_errors,
+)
+from .models import ReportSource, SafetyCase, SafetyReport
 from .notify import unit_name
-from .transitions import TRANSITIONS, allowed_from, report_status
+from .transitions import OPEN_STATES, TRANSITIONS, allowed_from, report_status
 
 
 @access_rule(Capability.FILE_SAFETY_REPORTS)
 def report_new(request: AuthedRequest) -> HttpResponse:
     by_phone = request.user.role != Role.MANDATORY_REPORTER
-    form = ReportForm(request.POST if request.method == "POST" else None, by_phone=by_phone)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ReportForm(request.POST if posted else None, request.FILES if posted else None, by_phone=by_phone)
+    if posted and form.is_valid():
         try:
-            report = services.report_file(actor=request.user, data=form.report_input())
+            report = services.report_file(
+                actor=request.user, data=form.report_input(), attachments=form.cleaned_data["attachments"]
+            )
         except ValidationError as e:
             add_validation_errors(form, as_form_errors(e))
         else:
@@ -65,12 +79,23 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
     return _report_page(request, report, SupplementForm())
 
 
-def _report_page(request: AuthedRequest, report: Any, form: SupplementForm, status: int = 200) -> HttpResponse:
+def _report_page(
+    request: AuthedRequest,
+    report: SafetyReport,
+    form: SupplementForm,
+    status: int = 200,
+    answer_forms: dict[int, AnswerForm] | None = None,
+) -> HttpResponse:
     services.report_viewed(actor=request.user, report=report)
+    questions = selectors.report_questions(report)
+    for question in questions:
+        question.form = (answer_forms or {}).get(question.pk) or AnswerForm(prefix=f"q{question.pk}")  # type: ignore[attr-defined]
     context = {
         "report": report,
         "status": report_status(report.case.state),
-        "supplements": list(report.supplements.order_by("added_at", "id")),
+        "attachments": selectors.report_attachments(report),
+        "supplements": list(report.supplements.prefetch_related("attachments").order_by("added_at", "id")),
+        "questions": questions,
         "form": form,
     }
     return render(request, "safeguarding/report_detail.html", context, status=status)
@@ -80,16 +105,54 @@ def _report_page(request: AuthedRequest, report: Any, form: SupplementForm, stat
 @require_POST
 def report_supplement(request: AuthedRequest, report_id: int) -> HttpResponse:
     report = access_own_safety_report(request.user, report_id)
-    form = SupplementForm(request.POST)
+    form = SupplementForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.report_supplement(actor=request.user, report=report, text=form.cleaned_data["text"])
+            services.report_supplement(
+                actor=request.user,
+                report=report,
+                text=form.cleaned_data["text"],
+                attachments=form.cleaned_data["attachments"],
+            )
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
             messages.success(request, "补充内容已提交")
             return redirect("safety:report", report_id=report.pk)
     return _report_page(request, report, form)
+
+
+@access_rule(Capability.FOLLOW_SAFETY_REPORTS)
+@require_POST
+def question_answer(request: AuthedRequest, report_id: int, question_id: int) -> HttpResponse:
+    report = access_own_safety_report(request.user, report_id)
+    question = access_own_safety_question(request.user, report, question_id)
+    form = AnswerForm(request.POST, prefix=f"q{question.pk}")
+    if form.is_valid():
+        try:
+            services.question_answer(actor=request.user, question=question, text=form.cleaned_data["text"])
+        except services.QuestionAnsweredError as e:
+            messages.error(request, str(e))
+            return redirect("safety:report", report_id=report.pk)
+        except ValidationError as e:
+            add_validation_errors(form, e)
+        else:
+            messages.success(request, "回答已提交，处理单位已收到")
+            return redirect("safety:report", report_id=report.pk)
+    return _report_page(request, report, SupplementForm(), answer_forms={question.pk: form})
+
+
+@access_rule(Capability.READ_SAFETY_REPORTS)
+def attachment_download(request: AuthedRequest, attachment_id: int) -> HttpResponse:
+    attachment = access_safety_attachment(request.user, attachment_id)
+    try:
+        handle = services.attachment_open(actor=request.user, attachment=attachment)
+    except FileNotFoundError:
+        raise Http404("文件不存在") from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["Content-Type"] = attachment.content_type
+    response["Cache-Control"] = "private, no-store"
+    return response  # type: ignore[return-value]  # streamed; access_rule types plain responses
 
 
 @access_rule(Capability.VIEW_SAFETY_CASES)
@@ -118,6 +181,7 @@ def _case_page(
     case: SafetyCase,
     *,
     forms: dict[str, StepForm] | None = None,
+    question_form: QuestionForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -143,6 +207,12 @@ def _case_page(
         "steps": steps,
         "error": error,
         "status_for_reporter": report_status(case.state),
+        "attachments": selectors.report_attachments(case.report, with_supplements=True),
+        "questions": selectors.report_questions(case.report, with_asker=True),
+        # A handler asks a reporter with an account (not a telephone report's caller) while the case is open.
+        "question_form": (question_form or QuestionForm())
+        if may_act and case.report.source == ReportSource.REPORTER and case.state in OPEN_STATES
+        else None,
     }
     return render(request, "safeguarding/case_detail.html", context, status=status)
 
@@ -180,6 +250,22 @@ def case_act(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
             messages.success(request, f"已记录：{step.label}")
             return redirect("safety:case", case_id=case.pk)
     return _case_page(request, selectors.case_detail(request.user, case_id), forms={action: form})
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def case_ask(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_ask(actor=request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as e:
+            add_validation_errors(form, e)
+        else:
+            messages.success(request, "追问已发给报告人")
+            return redirect("safety:case", case_id=case.pk)
+    return _case_page(request, selectors.case_detail(request.user, case_id), question_form=form)
 
 
 def _clocks_page(request: AuthedRequest, form: ClockSettingForm | None = None) -> HttpResponse:

@@ -1,7 +1,8 @@
-"""A mandatory report, end to end: the school doctor (reporter_a), on a phone, files an urgent
+"""Mandatory reports, end to end. The school doctor (reporter_a), on a phone, files an urgent
 report on a girl the registry does not know; the county caseworker finds it in the case list with
 a 2-hour clock to see the child, acknowledges it and records the child seen; the reporter then sees
-处理中 and nothing of the handling. Writes only its own report (its own child's name)."""
+处理中 and nothing of the handling. Then she files another with a photo, the police officer asks
+her a question and she answers it. Each writes only its own report (its own child's name)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,66 @@ def test_a_report_reaches_the_county_and_the_reporter_sees_only_the_status(
     assert reference.group(0) in phone.locator("[data-testid=my-reports]").inner_text()
     assert_fits(phone)
     screenshot(phone, "safeguarding-4-handling-phone")
+
+
+PHOTO_NAME = "浏览器伤情照片.png"
+QUESTION = "孩子现在在哪里？有没有家人陪着？"
+ANSWER = "在学校医务室，班主任陪着她"
+
+
+def test_a_reporter_attaches_a_photo_and_answers_the_polices_question(
+    phone: Any, page: Any, served_app: str, tmp_path: Any
+) -> None:
+    """On a phone the school doctor files with a photo; the police officer on the case sees the
+    photo and asks her a question; she finds it on her home page, answers it, and the answer is
+    on the case's timeline. Writes only its own report (its own child's name)."""
+    photo = tmp_path / PHOTO_NAME
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    log_in(phone, served_app, "reporter_a")
+    phone.goto(f"{served_app}/safety/report/")
+    observed = datetime.datetime.now(ZoneInfo("Asia/Shanghai")) - datetime.timedelta(minutes=30)
+    phone.fill("[name=child_name]", "浏览器蓝衣男孩")
+    phone.fill("[name=approx_age]", "8")
+    phone.select_option("[name=region]", "210522100201")
+    phone.select_option("[name=kind]", "neglect")
+    phone.fill("[name=observed_at]", observed.strftime("%Y-%m-%dT%H:%M"))
+    phone.fill("[name=description]", "男孩连续几天穿同一件衣服，饿得在课上发抖。")
+    phone.set_input_files("[name=attachments]", str(photo))
+    assert_fits(phone)
+    phone.click("[data-testid=report-submit]")
+    phone.wait_for_url(re.compile(r".*/safety/reports/\d+/$"))
+    report_url = phone.url
+    reference = re.search(r"AQ\d{3}-\d{4}-\d{5}", phone.locator("h1").inner_text())
+    assert reference is not None
+    assert PHOTO_NAME in phone.locator("[data-testid=attachments]").inner_text()
+    assert_fits(phone)
+
+    # The police officer (县公安局 leads every case) sees the photo and asks.
+    log_in(page, served_app, "officer_p")
+    page.goto(f"{served_app}/safety/cases/?state=open")
+    page.get_by_role("link", name=reference.group(0)).click()
+    page.wait_for_url(re.compile(r".*/safety/cases/\d+/$"))
+    assert PHOTO_NAME in page.locator("[data-testid=attachments]").inner_text()
+    page.fill("[data-testid=question-form] [name=text]", QUESTION)
+    page.click("[data-testid=ask-submit]")
+    page.wait_for_load_state()
+    assert QUESTION in page.locator("[data-testid=case-questions]").inner_text()
+
+    # The reporter finds the question on her home page and answers it, by keyboard.
+    phone.goto(f"{served_app}/")
+    waiting = phone.get_by_role("link", name=re.compile(re.escape(reference.group(0)) + ".*提出"))
+    waiting.click()
+    phone.wait_for_url(re.compile(re.escape(report_url) + r"#question-\d+$"))
+    assert QUESTION in phone.locator("[data-testid=questions]").inner_text()
+    assert "魏公安" not in phone.content() and "县公安局" not in phone.content()
+    answer = phone.locator("[data-testid=answer-form] textarea")
+    answer.focus()
+    phone.keyboard.type(ANSWER)
+    phone.keyboard.press("Tab")
+    with phone.expect_navigation():
+        phone.keyboard.press("Enter")
+    assert ANSWER in phone.locator("[data-testid=answer]").inner_text()
+    assert_fits(phone)
+
+    page.reload()
+    assert ANSWER in page.locator("[data-testid=case-timeline]").inner_text()

@@ -1,26 +1,35 @@
 """Every write in safeguarding, one module per concern: `reports` (filing a report opens its case
 at once; a reporter's supplement), `cases` (a case's transitions, through the one table in
 `transitions.py`, with optimistic locking), `clocks` (the county's clock parameters, with history),
-`escalation` (a clock's levels as they fall due, each exactly once), `reads` (audit rows for reads).
+`escalation` (a clock's levels as they fall due, each exactly once), `reads` (audit rows for reads),
+`attachments` (a report's checked files and their audited download), `questions` (a handler's
+follow-up question to the reporter, and the answer).
 
 Services are keyword-only and atomic, check who may act through `shouhu.access`, and write their
 audit row in the same transaction. Callers import from this package."""
 
+from .attachments import MAX_ATTACHMENTS, attachment_open
 from .cases import SafetyCaseChangedError, case_transition
 from .clocks import clock_setting_set
 from .escalation import escalate_clock, escalate_due
+from .questions import QuestionAnsweredError, question_answer, question_ask
 from .reads import case_viewed, cases_listed, report_viewed, reports_listed
 from .reports import ReportInput, report_file, report_supplement
 
 __all__ = [
+    "MAX_ATTACHMENTS",
+    "QuestionAnsweredError",
     "ReportInput",
     "SafetyCaseChangedError",
+    "attachment_open",
     "case_transition",
     "case_viewed",
     "cases_listed",
     "clock_setting_set",
     "escalate_clock",
     "escalate_due",
+    "question_answer",
+    "question_ask",
     "report_file",
     "report_supplement",
     "report_viewed",

@@ -1,12 +1,15 @@
 """Filing a mandatory report, which opens its safety case in the same transaction, and a
-reporter's supplement to it. A report is never withdrawn: there is no service for it."""
+reporter's supplement to it, each with checked attachments (`attachments`). A report is never
+withdrawn: there is no service for it."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +35,7 @@ from ..models import (
 )
 from ..notify import notify_new_case, notify_supplement
 from ..routing import route_case
+from .attachments import attach_files, attachment_problems
 
 MAX_DESCRIPTION = 4000
 MAX_AGE = 17
@@ -50,6 +54,7 @@ FIELD_LABELS = {
     "description": "情况描述",
     "source": "来源",
     "caller": "来电人及联系方式",
+    "attachments": "附件",
 }
 
 
@@ -137,14 +142,25 @@ def next_reference(township: Region, on: datetime.date) -> str:
 
 
 @transaction.atomic
-def report_file(*, actor: User, data: ReportInput, now: datetime.datetime | None = None) -> SafetyReport:
-    """File a report and open its case at once: routed to the units of the table's safety task
-    and the child's township, with its clocks running from now. The child is linked to the
-    registry only when the ID number is on record (the reporter is never told whether it is)."""
+def report_file(
+    *,
+    actor: User,
+    data: ReportInput,
+    attachments: Sequence[UploadedFile] = (),
+    now: datetime.datetime | None = None,
+) -> SafetyReport:
+    """File a report and open its case at once: routed to the units of the table's safety task,
+    the unit that supervises the reporter's kind of institution (task 28) and the child's
+    township, with its clocks running from now. The child is linked to the registry only when
+    the ID number is on record (the reporter is never told whether it is). Every attachment is
+    checked before anything is written: one bad file refuses the whole report, naming the file."""
     if not can(actor, Capability.FILE_SAFETY_REPORTS):
         raise PermissionDenied("您没有提交强制报告的权限")
     now = now or timezone.now()
     problems = _problems(data, actor, now)
+    file_problems = attachment_problems(attachments)
+    if file_problems:
+        problems["attachments"] = file_problems
     if problems:
         raise ValidationError(problems)
     region = _region(data.region_code)
@@ -155,11 +171,13 @@ def report_file(*, actor: User, data: ReportInput, now: datetime.datetime | None
     child = find_by_id_number(id_number) if id_number else None
     name = data.child_name.strip() or (child.name if child is not None else "")
     reference = next_reference(township, timezone.localdate(now))
+    by_reporter = actor.role == Role.MANDATORY_REPORTER
     report = SafetyReport.objects.create(
         reference=reference,
         source=data.source,
         reported_by=actor,
-        organisation=actor.organisation if actor.role == Role.MANDATORY_REPORTER else "",
+        organisation=actor.organisation if by_reporter else "",
+        organisation_kind=actor.organisation_kind if by_reporter else "",
         caller=data.caller.strip(),
         child=child,
         child_name=name,
@@ -174,19 +192,26 @@ def report_file(*, actor: User, data: ReportInput, now: datetime.datetime | None
         received_at=now,
     )
     case = _open_case(report, township, now)
+    files = attach_files(actor=actor, report=report, uploads=attachments)
     audit.record(
         actor=actor,
         action="safety.report_file",
         target=report,
         summary=f"强制报告 {reference}：{ReportKind(data.kind).label}{'（紧急）' if data.urgent else ''}",
-        detail={"source": data.source, "urgent": data.urgent, "case": case.reference, "linked": child is not None},
+        detail={
+            "source": data.source,
+            "urgent": data.urgent,
+            "case": case.reference,
+            "linked": child is not None,
+            "attachments": [f.pk for f in files],
+        },
     )
     transaction.on_commit(lambda: notify_new_case(case.pk))
     return report
 
 
 def _open_case(report: SafetyReport, township: Region, now: datetime.datetime) -> SafetyCase:
-    route = route_case()
+    route = route_case(report.organisation_kind)
     case = SafetyCase.objects.create(
         report=report,
         reference=report.reference,
@@ -217,24 +242,39 @@ def _open_case(report: SafetyReport, township: Region, now: datetime.datetime) -
 
 
 @transaction.atomic
-def report_supplement(*, actor: User, report: SafetyReport, text: str) -> ReportSupplement:
-    """A reporter adds to their own report (answers a question, something seen since)."""
+def report_supplement(
+    *, actor: User, report: SafetyReport, text: str, attachments: Sequence[UploadedFile] = ()
+) -> ReportSupplement:
+    """A reporter adds to their own report (something seen since, a photo): text, files or both."""
     if not safety_reports_filed_by(actor).filter(pk=report.pk).exists():
         raise PermissionDenied("只能补充本人提交的报告")
     text = text.strip()
     problem = text_problem(text)
-    if not text:
-        raise ValidationError({"text": ["「补充内容」不能为空"]})
-    if problem:
-        raise ValidationError({"text": [f"「补充内容」{problem}"]})
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError({"text": [f"「补充内容」最多 {MAX_DESCRIPTION} 个字"]})
+    problems: dict[str, list[str]] = {}
+    if not text and not attachments:
+        problems["text"] = ["「补充内容」不能为空：请写明补充的情况，或上传附件"]
+    elif problem:
+        problems["text"] = [f"「补充内容」{problem}"]
+    elif len(text) > MAX_DESCRIPTION:
+        problems["text"] = [f"「补充内容」最多 {MAX_DESCRIPTION} 个字"]
+    file_problems = attachment_problems(attachments)
+    if file_problems:
+        problems["attachments"] = file_problems
+    if problems:
+        raise ValidationError(problems)
     now = timezone.now()
     supplement = ReportSupplement.objects.create(report=report, text=text, added_by=actor, added_at=now)
+    files = attach_files(actor=actor, report=report, uploads=attachments, supplement=supplement)
     case = SafetyCase.objects.get(report=report)
-    SafetyCaseEvent.objects.create(case=case, at=now, actor=actor, action="supplemented", note=text)
+    names = "、".join(f"「{f.original_name}」" for f in files)
+    note = "\n".join(part for part in (text, f"附件：{names}" if files else "") if part)
+    SafetyCaseEvent.objects.create(case=case, at=now, actor=actor, action="supplemented", note=note)
     audit.record(
-        actor=actor, action="safety.report_supplement", target=report, summary=f"补充强制报告 {report.reference}"
+        actor=actor,
+        action="safety.report_supplement",
+        target=report,
+        summary=f"补充强制报告 {report.reference}",
+        detail={"attachments": [f.pk for f in files]},
     )
     transaction.on_commit(lambda: notify_supplement(case.pk))
     return supplement

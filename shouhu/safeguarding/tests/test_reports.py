@@ -42,6 +42,9 @@ def test_a_report_opens_a_case_routed_by_the_table_with_clocks_in_hours(personas
     cooperating = {name for name, role in units if role == UnitRole.COOPERATING}
     assert cooperating == {"县民政局", "县司法局", "县法院", "县检察院"}
     assert ("各乡镇（街道）", UnitRole.TOWNSHIP) in units
+    # Task 28: a school's report is also 县教育局's by duty.
+    assert ("县教育局", UnitRole.DUTY) in units and report.organisation_kind == "school"
+    assert "按职责督促指导" in case.routing_note
     clocks = {c.step: c for c in case.clocks.select_related("department")}
     assert clocks["acknowledge"].due_at == now + datetime.timedelta(hours=1)
     assert clocks["acknowledge"].department.name == "县公安局"
@@ -123,9 +126,9 @@ def test_a_reporter_sees_only_their_own_reports_and_only_the_status(personas: di
 
 def test_who_sees_a_case(personas: dict[str, User]) -> None:
     import_table()
-    case = file_report(personas["reporter_a"]).case  # 东关村, 桓仁镇
+    case = file_report(personas["reporter_a"]).case  # 东关村, 桓仁镇; a school's report (县教育局 by duty)
     seeing = {key for key, user in personas.items() if safety_cases_visible_to(user).filter(pk=case.pk).exists()}
-    assert seeing == {"admin", "caseworker", "officer_p", "supervisor_a"}
+    assert seeing == {"admin", "caseworker", "officer_p", "officer_a", "supervisor_a"}
     noticing = {key for key, user in personas.items() if safety_case_notices_visible_to(user).exists()}
     assert noticing == {"director_a"}
 
@@ -164,7 +167,7 @@ def test_a_stale_step_answers_with_both_values_and_changes_nothing(personas: dic
 def test_only_those_who_handle_the_case_act_on_it(personas: dict[str, User]) -> None:
     import_table()
     case = file_report(personas["reporter_a"]).case
-    for key in ("officer_a", "supervisor_b", "admin", "reporter_a", "director_a"):
+    for key in ("officer_b", "supervisor_b", "admin", "reporter_a", "director_a"):
         with pytest.raises(PermissionDenied):
             services.case_transition(actor=personas[key], case=case, action="acknowledge", expected_version=1)
     services.case_transition(actor=personas["officer_p"], case=case, action="acknowledge", expected_version=1)

@@ -1,37 +1,75 @@
 """Persona-walk samples for the safety screens and API. The setup files a report by reporter_a
-on an unregistered child in 东关村 (桓仁镇: 县公安局 leads by the table, supervisor_a is the
-township's) and a 110 call the county caseworker entered about a child in 普乐堡村 (普乐堡镇)."""
+(a school) on an unregistered child in 东关村 (桓仁镇: 县公安局 leads by the table, 县教育局 by
+duty, supervisor_a is the township's), with an attachment and a question put to the reporter; a
+110 call the county caseworker entered about a child in 普乐堡村 (普乐堡镇); and a report by
+reporter_b (a health centre: 县卫健局 by duty) on a child in 普乐堡村, with its own attachment."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from shouhu.accounts.models import User
 from shouhu.accounts.personas import VILLAGE_A, VILLAGE_B
 from shouhu.casework.tests.helpers import import_table
 from shouhu.core.testing.walk import Sample
-from shouhu.safeguarding.models import ReportSource
+from shouhu.safeguarding import services
+from shouhu.safeguarding.models import ReportAttachment, ReportSource, SafetyReport
 
 from .factories import file_report
+
+WALK_ATTACHMENT = "safety/walk-sample.pdf"
+PDF_BYTES = b"%PDF-1.4\n%walk sample\n"
+
+
+def _attachment(report: SafetyReport) -> ReportAttachment:
+    if not default_storage.exists(WALK_ATTACHMENT):
+        default_storage.save(WALK_ATTACHMENT, ContentFile(PDF_BYTES))
+    return ReportAttachment.objects.create(
+        report=report,
+        file=WALK_ATTACHMENT,
+        original_name="伤情照片说明.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        uploaded_by=report.reported_by,
+    )
 
 
 def setup(personas: dict[str, User]) -> dict[str, Any]:
     import_table()
     a = file_report(personas["reporter_a"], urgent=True)
     b = file_report(personas["caseworker"], region_code=VILLAGE_B, source=ReportSource.POLICE_110)
-    return {"sg_report_a": a.pk, "sg_case_a": a.case.pk, "sg_report_b": b.pk, "sg_case_b": b.case.pk}
+    c = file_report(personas["reporter_b"], region_code=VILLAGE_B)
+    question = services.question_ask(actor=personas["officer_p"], case=a.case, text="孩子现在在学校吗？")
+    return {
+        "sg_report_a": a.pk,
+        "sg_case_a": a.case.pk,
+        "sg_report_b": b.pk,
+        "sg_case_b": b.case.pk,
+        "sg_report_c": c.pk,
+        "sg_case_c": c.case.pk,
+        "sg_question_a": question.pk,
+        "sg_attachment_a": _attachment(a).pk,
+        "sg_attachment_c": _attachment(c).pk,
+    }
 
 
-CASE_A = frozenset({"admin", "caseworker", "officer_p", "supervisor_a"})
+CASE_A = frozenset({"admin", "caseworker", "officer_p", "officer_a", "supervisor_a"})  # 县教育局 by duty
 CASE_B = frozenset({"admin", "caseworker", "officer_p", "supervisor_b"})
+CASE_C = frozenset({"admin", "caseworker", "officer_p", "officer_b", "supervisor_b"})  # 县卫健局 by duty
 HANDLE_A = CASE_A - {"admin"}
 
 
 def _kw(name: str, key: str) -> Any:
     return lambda ctx: {name: ctx[key]}
+
+
+def _answer(report: str, question: str) -> Any:
+    return lambda ctx: {"report_id": ctx[report], "question_id": ctx[question]}
 
 
 def _act(key: str, action: str) -> Any:
@@ -64,6 +102,25 @@ SAMPLES = {
     "safety:report": [
         Sample(kwargs=_kw("report_id", "sg_report_a"), ok=frozenset({"reporter_a"})),
         Sample(kwargs=_kw("report_id", "sg_report_b"), ok=frozenset()),
+        Sample(kwargs=_kw("report_id", "sg_report_c"), ok=frozenset({"reporter_b"})),
+    ],
+    "safety:question_answer": [
+        Sample(
+            kwargs=_answer("sg_report_a", "sg_question_a"),
+            ok=frozenset({"reporter_a"}),
+            method="post",
+            data=lambda ctx: {f"q{ctx['sg_question_a']}-text": "在，班主任陪着她"},
+            success=(302,),
+        ),
+        # Empty: the page again, with the error at the answer.
+        Sample(kwargs=_answer("sg_report_a", "sg_question_a"), ok=frozenset({"reporter_a"}), method="post", data={}),
+        # Another reporter's report, or a question that is not the report's.
+        Sample(kwargs=_answer("sg_report_c", "sg_question_a"), ok=frozenset(), method="post", data={}),
+    ],
+    "safety:attachment": [
+        Sample(kwargs=_kw("attachment_id", "sg_attachment_a"), ok=CASE_A | {"reporter_a"}),
+        Sample(kwargs=_kw("attachment_id", "sg_attachment_c"), ok=CASE_C | {"reporter_b"}),
+        Sample(kwargs={"attachment_id": 999999}, ok=frozenset()),
     ],
     "safety:report_supplement": [
         Sample(
@@ -83,7 +140,20 @@ SAMPLES = {
     "safety:case": [
         Sample(kwargs=_kw("case_id", "sg_case_a"), ok=CASE_A),
         Sample(kwargs=_kw("case_id", "sg_case_b"), ok=CASE_B),
+        Sample(kwargs=_kw("case_id", "sg_case_c"), ok=CASE_C),
         Sample(kwargs={"case_id": 999999}, ok=frozenset()),
+    ],
+    "safety:case_ask": [
+        Sample(
+            kwargs=_kw("case_id", "sg_case_a"),
+            ok=HANDLE_A,
+            method="post",
+            data={"text": "孩子身上的伤是什么时候发现的？"},
+            success=(302,),
+        ),
+        Sample(kwargs=_kw("case_id", "sg_case_a"), ok=HANDLE_A, method="post", data={}),  # the page, with the error
+        # A telephone report has no reporter account to ask: the page again, saying so.
+        Sample(kwargs=_kw("case_id", "sg_case_b"), ok=CASE_B - {"admin"}, method="post", data={"text": "几岁？"}),
     ],
     "safety:case_act": [
         Sample(
@@ -124,6 +194,7 @@ API_SAMPLES = {
     "/safety/reports/{report_id}": [
         Sample(kwargs=_kw("report_id", "sg_report_a"), ok=CASE_A | {"reporter_a"}),
         Sample(kwargs=_kw("report_id", "sg_report_b"), ok=CASE_B),
+        Sample(kwargs=_kw("report_id", "sg_report_c"), ok=CASE_C | {"reporter_b"}),
         Sample(kwargs={"report_id": 999999}, ok=frozenset()),
     ],
 }
