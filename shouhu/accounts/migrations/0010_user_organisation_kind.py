@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_api_token_issuers_from_audit'),
+        ('accounts', '0009_hash_recovery_codes'),
     ]
 
     operations = [
