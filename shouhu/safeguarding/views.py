@@ -26,6 +26,7 @@ from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
+from .case_page import case_sections
 from .forms import CaseFilterForm, ClockSettingForm, ReportForm, StepForm, SupplementForm, as_form_errors
 from .models import SafetyCase
 from .notify import unit_name
@@ -143,6 +144,7 @@ def _case_page(
         "steps": steps,
         "error": error,
         "status_for_reporter": report_status(case.state),
+        "sections": case_sections(request.user, case),
     }
     return render(request, "safeguarding/case_detail.html", context, status=status)
 
