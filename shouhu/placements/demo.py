@@ -140,7 +140,7 @@ def load_demo_placements(users: dict[str, Any]) -> str | None:
     family("孙家", "assessed")
     family("钱家", "suspended")
 
-    common = {"decided_by_unit": unit, "decided_by_person": "李科长"}
+    common: dict[str, Any] = {"decided_by_unit": unit, "decided_by_person": "李科长"}
     # 邵小安: a safety case on their ID number, then temporary care at the rescue centre.
     report = safety.ReportInput(
         child_name="",

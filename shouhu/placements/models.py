@@ -302,7 +302,7 @@ class Placement(models.Model):
     @property
     def caregiver(self) -> str:
         """Who cares for the child, in words."""
-        if self.family_id is not None:
+        if self.family is not None:
             return self.family.name
         if self.caregiver_relationship:
             return f"{self.caregiver_name}（{self.caregiver_relationship}）"

@@ -135,7 +135,7 @@ def match_families(user: User, child: Child, filters: MatchFilters, on: datetime
         families = families.filter(region_code__startswith=child.region_code[:9])
     if filters.q:
         families = families.filter(name__icontains=filters.q)
-    rows = list(families[:200])
+    rows: list[Family] = list(families[:200])
     township = child.region_code[:9]
     rows.sort(key=lambda f: (not f.region_code.startswith(township), -f.free, f.region_code, f.name, f.pk))  # type: ignore[attr-defined]
     return rows
