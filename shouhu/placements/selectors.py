@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from shouhu.access import (
     access_family,
     families_visible_to,
+    may_manage_families,
     may_see_family_address,
     placements_visible_to,
 )
@@ -161,14 +162,17 @@ class CountyWork:
 
 
 def county_work(user: User, on: datetime.date | None = None) -> CountyWork:
-    """The caseworker's panel: families awaiting assessment or approval, reviews due, and the
-    placements ending soon (planned end within 30 days, or the child turning 18 within 60)."""
+    """The home panel: families awaiting assessment or approval and reviews due (for those who keep
+    the register: one aggregate), and the placements ending soon in scope (planned end within 30
+    days, or the child turning 18 within 60: one query)."""
     on = on or today()
-    families = families_visible_to(user).aggregate(
-        applied=Count("pk", filter=Q(state=FamilyState.APPLIED)),
-        assessed=Count("pk", filter=Q(state=FamilyState.ASSESSED)),
-        reviews_due=Count("pk", filter=Q(state=FamilyState.APPROVED, next_review_on__lte=on + ENDING_SOON)),
-    )
+    families = {"applied": 0, "assessed": 0, "reviews_due": 0}
+    if may_manage_families(user):
+        families = families_visible_to(user).aggregate(
+            applied=Count("pk", filter=Q(state=FamilyState.APPLIED)),
+            assessed=Count("pk", filter=Q(state=FamilyState.ASSESSED)),
+            reviews_due=Count("pk", filter=Q(state=FamilyState.APPROVED, next_review_on__lte=on + ENDING_SOON)),
+        )
     adult_born_by = datetime.date(on.year - 18, on.month, min(on.day, 28)) + COMING_OF_AGE
     ending = list(
         placements_visible_to(user)
