@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,10 @@ def written_actions() -> set[str]:
                     if keyword.arg == "action":
                         if isinstance(keyword.value, ast.JoinedStr):
                             prefix = _strings(keyword.value.values[0])[0] if keyword.value.values else ""
-                            tables = {"safety.case_": SAFETY_TRANSITIONS, "placements.family_": FAMILY_STEPS}
+                            tables: dict[str, Iterable[str]] = {
+                                "safety.case_": SAFETY_TRANSITIONS,
+                                "placements.family_": FAMILY_STEPS,
+                            }
                             table = tables.get(prefix, TRANSITIONS)
                             found |= {f"{prefix}{name}" for name in table}
                         found |= set(_strings(keyword.value))
