@@ -454,6 +454,53 @@ class World:
         self.add_safety_cases(n)
         return ""
 
+    def add_families(self, n: int) -> str:
+        """n families on the register, in turn applied, approved and approved with a child placed."""
+        from shouhu.placements.models import PlacementKind
+        from shouhu.placements.tests.factories import family, place
+
+        last = ""
+        for _ in range(n):
+            i = self._next()
+            made = family(self.personas["caseworker"], state="applied" if i % 3 == 0 else "approved", name=f"计{i}家")
+            if i % 3 == 2:
+                place(self.personas["caseworker"], self.child(), kind=PlacementKind.FOSTER, family=made)
+            last = made.reference
+        return last
+
+    def add_placements(self, n: int) -> str:
+        """n more placements of one child of 东关村, one after the other, each ended with its outcome."""
+        from shouhu.placements import services as placements
+        from shouhu.placements.models import Outcome, PlacementKind
+        from shouhu.placements.tests.factories import family, place
+
+        if "placed_child" not in self.ctx:
+            self.ctx["placed_child"] = self.child(birth=datetime.date(2010, 1, 1))
+            self.ctx["placed_family"] = family(self.personas["caseworker"], capacity=6, name="计寄养家")
+            self.ctx["placements"] = 0
+        last = ""
+        for _ in range(n):
+            k = self.ctx["placements"] = self.ctx["placements"] + 1
+            start = today() - datetime.timedelta(days=2000 - 10 * k)
+            kind = PlacementKind.FOSTER if k % 2 else PlacementKind.KINSHIP
+            made = place(
+                self.personas["caseworker"],
+                self.ctx["placed_child"],
+                kind=kind,
+                family=self.ctx["placed_family"] if k % 2 else None,
+                valid_from=start,
+                caregiver_name=f"计亲属{k}",
+            )
+            placements.placement_end(
+                actor=self.personas["caseworker"],
+                placement=made,
+                valid_to=start + datetime.timedelta(days=5),
+                outcome=Outcome.MOVED,
+                expected_version=made.version,
+            )
+            last = made.caregiver
+        return last
+
     def add_safety_cases(self, n: int) -> str:
         """n reports by reporter_a on children of 东关村 (桓仁镇) and 普乐堡村, in every state: each
         with its units, clocks, events, and some with an overdue clock and an escalation."""
@@ -703,6 +750,10 @@ def _run_url(world: World) -> str:
     return f"/eligibility/runs/{world.ctx['run']}/"
 
 
+def _placements_url(world: World) -> str:
+    return f"/placements/children/{world.ctx['placed_child'].pk}/"
+
+
 def _timeline_url(world: World) -> str:
     return f"/referrals/children/{world.ctx['timeline_child'].pk}/timeline/"
 
@@ -768,6 +819,9 @@ CASES = [
         shows_last=False,
     ),
     Case("my safety reports", "reporter_a", "/safety/reports/", _grow("add_safety_reports"), 5 + READ),
+    # placements
+    Case("family register", "caseworker", "/placements/families/", _grow("add_families"), 6 + READ),
+    Case("a child's placements", "supervisor_a", _placements_url, _grow("add_placements"), 8 + READ),
     # eligibility
     Case("screening runs", "admin", "/eligibility/", _grow("add_runs"), 10),
     Case("screening run results", "admin", _run_url, _grow("add_screened"), 15),
@@ -1039,11 +1093,14 @@ def test_list_page_queries_do_not_grow(family: str, personas: dict[str, User], l
 # Each role but the community worker has one more for its safety panel (safeguarding/panels.py):
 # open and overdue cases in one aggregate; a director's village's references; the leader's county
 # counts; a reporter's last reports, and one more for the follow-up questions waiting for their answer.
+# Those who record placements one more for the placements panel
+# (placements/panels.py: the placements ending soon), and the caseworker another (the family
+# register's counts in one aggregate).
 HOME_CEILINGS = {
     "admin": 18,
-    "caseworker": 22,  # 转介待办 for 县民政局 (the unit, the working calendar, the counts); transfers to decide
+    "caseworker": 24,  # 转介待办 for 县民政局 (the unit, the working calendar, the counts); transfers to decide
     "officer_a": 20,  # 本期 and the earlier periods still owed: two reads of the reports
-    "supervisor_a": 31,  # transfers to decide; the measures that reach the township and its tasks link
+    "supervisor_a": 32,  # transfers to decide; the measures that reach the township and its tasks link
     "director_a": 24,  # 辖区儿童的转介: one aggregate
     "leader": 21,  # the periods due and the current one
     "community_a": 3,

@@ -20,7 +20,7 @@ from shouhu.core.testing.walk import collect_samples, iter_routes
 from .test_persona_walk import Walk, walk  # noqa: F401  (the walk's objects and logged-in clients)
 
 SAMPLES = collect_samples("SAMPLES")
-APPS = ("registry", "intake", "referrals", "eligibility", "safety")
+APPS = ("registry", "intake", "referrals", "eligibility", "safety", "placements")
 
 LIST, VIEW = "children.list", "children.view"
 # name: (persona, the action of the row the request leaves[, the sample's query when not the first])
@@ -56,6 +56,10 @@ READS: dict[str, tuple[str, ...]] = {
     "safety:cases": ("caseworker", "safety.case_list"),
     "safety:case": ("supervisor_a", "safety.case_view"),
     "safety:attachment": ("reporter_a", "safety.attachment_download"),
+    "placements:families": ("caseworker", "placements.family_list"),
+    "placements:family": ("caseworker", "placements.family_view"),
+    "placements:child": ("supervisor_a", "placements.child_view"),
+    "placements:match": ("supervisor_a", "placements.match"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -105,6 +109,14 @@ NOT_READS: dict[str, str] = {
     "safety:case_act": "POST only; audited",
     "safety:clocks": "the county's clock parameters",
     "safety:clock_set": "POST only; audited",
+    "placements:family_new": "an empty form (the application is audited as placements.family_apply)",
+    "placements:family_act": "POST only; audited",
+    "placements:family_training": "POST only; audited",
+    "placements:family_review": "POST only; audited",
+    "placements:placement_new": "a form naming the child, reached from its audited placements page",
+    "placements:adoptive_assessment": "a form naming the child, reached from its audited placements page",
+    "placements:end": "a form naming the child and the placement, reached from its audited placements page",
+    "placements:temporary_care": "POST only; audited as placements.start",
 }
 
 

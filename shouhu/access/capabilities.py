@@ -46,6 +46,10 @@ class Capability(StrEnum):
     VIEW_SAFETY_CASES = "view_safety_cases"
     HANDLE_SAFETY_CASES = "handle_safety_cases"
     MANAGE_SAFETY_CLOCKS = "manage_safety_clocks"
+    VIEW_PLACEMENTS = "view_placements"
+    MANAGE_PLACEMENTS = "manage_placements"
+    VIEW_FAMILIES = "view_families"
+    MANAGE_FAMILIES = "manage_families"
 
 
 R = Role
@@ -117,6 +121,14 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.READ_SAFETY_REPORTS: SAFETY_CASE_ROLES | {R.MANDATORY_REPORTER},
     Capability.HANDLE_SAFETY_CASES: frozenset({R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
     Capability.MANAGE_SAFETY_CLOCKS: frozenset({R.COUNTY_ADMIN}),
+    # Placements and the family register (shouhu/access/placements.py): county civil affairs keeps
+    # the register and the placements (the administrator reads); a township supervisor sees and
+    # records the placements of their township's children and matches them to approved families;
+    # a village director sees their village's children's current placement only.
+    Capability.VIEW_PLACEMENTS: CHILD_NETWORK_ROLES,
+    Capability.MANAGE_PLACEMENTS: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.VIEW_FAMILIES: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
+    Capability.MANAGE_FAMILIES: frozenset({R.CASEWORKER}),
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 

@@ -113,6 +113,21 @@ ACTION_LABELS: dict[str, str] = {
     "safety.case_close": "安全个案结案",
     "safety.clock_escalate": "处置时限升级",
     "safety.clock_set": "修改处置时限",
+    "placements.start": "记录安置",
+    "placements.end": "结束安置",
+    "placements.adoptive_assessment": "记录收养能力评估",
+    "placements.child_view": "查看儿童安置",
+    "placements.match": "为儿童匹配爱心家庭",
+    "placements.family_list": "查看爱心家庭名册",
+    "placements.family_view": "查看爱心家庭",
+    "placements.family_apply": "登记爱心家庭申请",
+    "placements.family_assess": "记录爱心家庭评估",
+    "placements.family_approve": "批准爱心家庭",
+    "placements.family_suspend": "暂停爱心家庭",
+    "placements.family_reinstate": "恢复爱心家庭",
+    "placements.family_withdraw": "爱心家庭退出登记",
+    "placements.family_training": "记录爱心家庭培训",
+    "placements.family_review": "记录爱心家庭复核",
 }
 
 

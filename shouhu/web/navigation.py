@@ -27,6 +27,7 @@ NAV = [
     (_("转介督办"), "referrals:supervision", Capability.MANAGE_REFERRALS),
     (_("安全个案"), "safety:cases", Capability.VIEW_SAFETY_CASES),
     (_("我的报告"), "safety:my_reports", Capability.FOLLOW_SAFETY_REPORTS),
+    (_("爱心家庭"), "placements:families", Capability.VIEW_FAMILIES),
     (_("资格筛查"), "eligibility:runs", Capability.VIEW_ELIGIBILITY),
     (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),
     (_("督办"), "policy:supervision", Capability.VIEW_SUPERVISION),

@@ -88,7 +88,7 @@ def test_child_pages_are_tabs(page: Any, served_app: str) -> None:
     page.locator("table a[href^='/children/']").first.click()
     page.wait_for_selector("[data-testid=child-tabs]")
     tabs = page.locator("[data-testid=child-tabs] a")
-    assert tabs.all_inner_texts() == ["档案", "资格与措施", "时间线"]
+    assert tabs.all_inner_texts() == ["档案", "资格与措施", "时间线", "安置"]
     assert page.locator("[data-testid=child-tabs] a[aria-current=page]").inner_text() == "档案"
     screenshot(page, "child-tabs")
     page.click("[data-testid=child-tabs] >> text=资格与措施")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import shouhu
 from shouhu.casework.services.referrals import TRANSITIONS
 from shouhu.core.actions import ACTION_LABELS, action_label
 from shouhu.core.audit import record
+from shouhu.placements.transitions import STEPS as FAMILY_STEPS
 from shouhu.safeguarding.transitions import TRANSITIONS as SAFETY_TRANSITIONS
 
 ROOT = Path(shouhu.__file__).parent
@@ -29,7 +31,7 @@ def _strings(node: ast.AST) -> list[str]:
 def written_actions() -> set[str]:
     """The action strings production code hands to `audit.record` / `record_many`: given as
     `action=`, assigned to a name `action` (or an argument's default), or f"referral.{…}" and
-    f"safety.case_{…}" (each transition of their table)."""
+    f"safety.case_{…}" and f"placements.family_{…}" (each transition of their table)."""
     found: set[str] = set()
     for path in ROOT.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
@@ -44,7 +46,11 @@ def written_actions() -> set[str]:
                     if keyword.arg == "action":
                         if isinstance(keyword.value, ast.JoinedStr):
                             prefix = _strings(keyword.value.values[0])[0] if keyword.value.values else ""
-                            table = SAFETY_TRANSITIONS if prefix == "safety.case_" else TRANSITIONS
+                            tables: dict[str, Iterable[str]] = {
+                                "safety.case_": SAFETY_TRANSITIONS,
+                                "placements.family_": FAMILY_STEPS,
+                            }
+                            table = tables.get(prefix, TRANSITIONS)
                             found |= {f"{prefix}{name}" for name in table}
                         found |= set(_strings(keyword.value))
             elif isinstance(node, ast.Assign) and any(
