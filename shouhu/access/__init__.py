@@ -75,6 +75,14 @@ from .eligibility import (
     runs_visible_to,
     screening_regions_for,
 )
+from .guardianship import (
+    access_case_to_start,
+    access_intervention,
+    access_intervention_document,
+    interventions_visible_to,
+    may_start_intervention,
+    may_take_guardianship_step,
+)
 from .imports import access_import_run, import_runs_visible_to, may_handle_import_run
 from .regions import (
     access_region,
@@ -133,6 +141,7 @@ __all__ = [
     "AuthedRequest",
     "Capability",
     "access_api_token",
+    "access_case_to_start",
     "access_child",
     "access_counting_region",
     "access_department",
@@ -141,6 +150,8 @@ __all__ = [
     "access_handled_referral",
     "access_import_run",
     "access_intake",
+    "access_intervention",
+    "access_intervention_document",
     "access_own_api_token",
     "access_own_safety_report",
     "access_progress_report",
@@ -177,6 +188,7 @@ __all__ = [
     "import_runs_visible_to",
     "in_subtree",
     "intakes_visible_to",
+    "interventions_visible_to",
     "jurisdiction",
     "mark_public",
     "may_change_saved_filter",
@@ -194,6 +206,8 @@ __all__ = [
     "may_see_child",
     "may_see_intakes",
     "may_see_transfer_origin",
+    "may_start_intervention",
+    "may_take_guardianship_step",
     "may_take_intake",
     "may_transfer_referral",
     "own_api_tokens",

@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, str] = {
     "children.register": "登记儿童",
     "children.update": "记录儿童情况变化",
     "children.correct": "更正儿童情况",
+    "children.fact": "按其他业务记录儿童情况",
     "children.close": "销档",
     "children.reopen": "恢复档案",
     "children.view": "查看儿童档案",
@@ -113,6 +114,10 @@ ACTION_LABELS: dict[str, str] = {
     "safety.case_close": "安全个案结案",
     "safety.clock_escalate": "处置时限升级",
     "safety.clock_set": "修改处置时限",
+    "guardianship.open": "启动监护干预",
+    "guardianship.step": "记录监护干预步骤",
+    "guardianship.list": "查看监护干预列表",
+    "guardianship.document_download": "下载监护干预材料",
 }
 
 

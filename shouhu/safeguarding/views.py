@@ -29,6 +29,7 @@ from . import selectors, services
 from .forms import CaseFilterForm, ClockSettingForm, ReportForm, StepForm, SupplementForm, as_form_errors
 from .models import SafetyCase
 from .notify import unit_name
+from .sections import case_sections
 from .transitions import TRANSITIONS, allowed_from, report_status
 
 
@@ -143,6 +144,7 @@ def _case_page(
         "steps": steps,
         "error": error,
         "status_for_reporter": report_status(case.state),
+        "sections": case_sections(request, case),
     }
     return render(request, "safeguarding/case_detail.html", context, status=status)
 
