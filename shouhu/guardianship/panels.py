@@ -25,7 +25,7 @@ def guardianship_section(request: HttpRequest, case: SafetyCase) -> list[dict[st
     section: dict[str, Any] = {"template": "guardianship/_case_section.html", "intervention": intervention}
     if intervention is None:
         section["child_missing"] = case.child_id is None
-        section["may_start"] = selectors.may_start(user, case)
+        section["may_start"] = selectors.start_offered(user, case)
         return [section]
     steps = list(intervention.steps.all())
     for step in steps:

@@ -65,7 +65,7 @@ def steps_for(user: User, intervention: GuardianshipIntervention) -> list[Step]:
     return [s for s in allowed_from(intervention.state) if may_take_guardianship_step(user, intervention, s.party)]
 
 
-def may_start(user: User, case: SafetyCase) -> bool:
+def start_offered(user: User, case: SafetyCase) -> bool:
     return case.child_id is not None and may_start_intervention(user, case)
 
 
