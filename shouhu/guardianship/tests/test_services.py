@@ -104,7 +104,8 @@ def test_revocation_records_the_parents_status_from_the_decision_and_long_term_g
     current = in_force(mother, today())[Kind.MOTHER]
     assert current.status == "guardianship_revoked" and current.valid_from == decided.on
     assert current.source == f"safety_case:{intervention.case.reference}"
-    assert mother.first().valid_to == decided.on - datetime.timedelta(days=1)  # imprisoned until the day before
+    imprisoned = mother.first()
+    assert imprisoned is not None and imprisoned.valid_to == decided.on - datetime.timedelta(days=1)
     long_term = take(personas["caseworker"], intervention, "long_term", days_ago=1)
     assert long_term.unit.name == "县民政局" and "第 16 项" in long_term.unit_basis
     guardians = _guardian_rows(intervention.child_id)

@@ -53,7 +53,9 @@ def test_adjacent_periods_other_children_and_other_kinds_are_left_alone(personas
     _guardian(
         child.pk, current.valid_from - datetime.timedelta(days=10), current.valid_from - datetime.timedelta(days=1)
     )
-    other = register(personas["caseworker"], id_number="210522201601010024", birth_date="2016-01-01", sex="female", name="王小红")
+    other = register(
+        personas["caseworker"], id_number="210522201601010024", birth_date="2016-01-01", sex="female", name="王小红"
+    )
     _guardian(
         other.pk, current.valid_from - datetime.timedelta(days=5), current.valid_from - datetime.timedelta(days=1)
     )
