@@ -15,7 +15,7 @@ from shouhu.access import (
 )
 from shouhu.accounts.models import User
 from shouhu.core.dates import today
-from shouhu.safeguarding.models import SafetyCase
+from shouhu.safeguarding.models import CaseState, SafetyCase
 
 from .models import FollowUp, GuardianshipIntervention, InterventionState
 from .transitions import OPEN_STATES, Step, allowed_from
@@ -66,7 +66,8 @@ def steps_for(user: User, intervention: GuardianshipIntervention) -> list[Step]:
 
 
 def start_offered(user: User, case: SafetyCase) -> bool:
-    return case.child_id is not None and may_start_intervention(user, case)
+    """Whether the case page offers the start: a registered child, an open case, a starter."""
+    return case.child_id is not None and case.state != CaseState.CLOSED and may_start_intervention(user, case)
 
 
 def counts(user: User) -> dict[str, Any]:
