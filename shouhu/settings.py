@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shouhu.casework",
     "shouhu.safeguarding",
     "shouhu.placements",
+    "shouhu.guardianship",
     "shouhu.web",
     "shouhu.api",
 ]

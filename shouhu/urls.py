@@ -23,6 +23,7 @@ urlpatterns = [
     path("eligibility/", include("shouhu.eligibility.urls")),
     path("safety/", include("shouhu.safeguarding.urls")),
     path("placements/", include("shouhu.placements.urls")),
+    path("guardianship/", include("shouhu.guardianship.urls")),
 ]
 
 # Error pages in Chinese with the navigation and a way back (shouhu/web/errors.py); 500 is the

@@ -528,6 +528,42 @@ class World:
             last = report.reference
         return last
 
+    def add_interventions(self, n: int) -> str:
+        """n registered children of 东关村 and 普乐堡村, each with a safety case and a guardianship
+        intervention, some under temporary guardianship and some returned home with a visit due."""
+        from shouhu.guardianship import services as guardianship
+        from shouhu.safeguarding.tests.factories import file_report
+
+        import_table()
+        last = ""
+        for i in range(n):
+            region = VILLAGE_A if i % 2 == 0 else VILLAGE_B
+            child = self.child(region=region)
+            case = file_report(
+                self.personas["reporter_a"], id_number=child.id_number, approx_age=None, region_code=region
+            ).case
+            intervention = guardianship.intervention_open(actor=self.personas["caseworker"], case=case)
+            for step, (action, fields) in enumerate(
+                [
+                    ("temporary", {}),
+                    (
+                        "return_home",
+                        {"guardian": "grandparent", "follow_up_dates": (today() + datetime.timedelta(days=9),)},
+                    ),
+                ][: i % 3]
+            ):
+                guardianship.step_take(
+                    actor=self.personas["caseworker"],
+                    intervention=intervention,
+                    # A day apart: the registry keeps one guardian a day.
+                    data=guardianship.StepInput(
+                        action=action, on=today() - datetime.timedelta(days=2 - step), **fields
+                    ),
+                    expected_version=step + 1,
+                )
+            last = child.name
+        return last
+
     def add_safety_reports(self, n: int) -> str:
         return self.add_safety_cases(n)
 
@@ -822,6 +858,8 @@ CASES = [
     # placements
     Case("family register", "caseworker", "/placements/families/", _grow("add_families"), 6 + READ),
     Case("a child's placements", "supervisor_a", _placements_url, _grow("add_placements"), 8 + READ),
+    # guardianship
+    Case("guardianship interventions", "caseworker", "/guardianship/", _grow("add_interventions"), 6 + READ),
     # eligibility
     Case("screening runs", "admin", "/eligibility/", _grow("add_runs"), 10),
     Case("screening run results", "admin", _run_url, _grow("add_screened"), 15),

@@ -20,7 +20,7 @@ from shouhu.core.testing.walk import collect_samples, iter_routes
 from .test_persona_walk import Walk, walk  # noqa: F401  (the walk's objects and logged-in clients)
 
 SAMPLES = collect_samples("SAMPLES")
-APPS = ("registry", "intake", "referrals", "eligibility", "safety", "placements")
+APPS = ("registry", "intake", "referrals", "eligibility", "safety", "placements", "guardianship")
 
 LIST, VIEW = "children.list", "children.view"
 # name: (persona, the action of the row the request leaves[, the sample's query when not the first])
@@ -60,6 +60,8 @@ READS: dict[str, tuple[str, ...]] = {
     "placements:family": ("caseworker", "placements.family_view"),
     "placements:child": ("supervisor_a", "placements.child_view"),
     "placements:match": ("supervisor_a", "placements.match"),
+    "guardianship:list": ("caseworker", "guardianship.list"),
+    "guardianship:document": ("supervisor_b", "guardianship.document_download"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -117,6 +119,8 @@ NOT_READS: dict[str, str] = {
     "placements:adoptive_assessment": "a form naming the child, reached from its audited placements page",
     "placements:end": "a form naming the child and the placement, reached from its audited placements page",
     "placements:temporary_care": "POST only; audited as placements.start",
+    "guardianship:start": "POST only; audited as guardianship.open",
+    "guardianship:step": "POST only; audited as guardianship.step (a refused form shows the case reference, no child)",
 }
 
 

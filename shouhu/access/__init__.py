@@ -75,6 +75,14 @@ from .eligibility import (
     runs_visible_to,
     screening_regions_for,
 )
+from .guardianship import (
+    access_case_to_start,
+    access_intervention,
+    access_intervention_document,
+    interventions_visible_to,
+    may_start_intervention,
+    may_take_guardianship_step,
+)
 from .imports import access_import_run, import_runs_visible_to, may_handle_import_run
 from .placements import (
     access_family,
@@ -151,6 +159,7 @@ __all__ = [
     "AuthedRequest",
     "Capability",
     "access_api_token",
+    "access_case_to_start",
     "access_child",
     "access_counting_region",
     "access_department",
@@ -160,6 +169,8 @@ __all__ = [
     "access_handled_referral",
     "access_import_run",
     "access_intake",
+    "access_intervention",
+    "access_intervention_document",
     "access_own_api_token",
     "access_own_safety_question",
     "access_own_safety_report",
@@ -201,6 +212,7 @@ __all__ = [
     "import_runs_visible_to",
     "in_subtree",
     "intakes_visible_to",
+    "interventions_visible_to",
     "jurisdiction",
     "mark_public",
     "may_assess_adopters",
@@ -225,6 +237,8 @@ __all__ = [
     "may_see_placement_history",
     "may_see_temporary_care_of",
     "may_see_transfer_origin",
+    "may_start_intervention",
+    "may_take_guardianship_step",
     "may_take_intake",
     "may_transfer_referral",
     "own_api_tokens",

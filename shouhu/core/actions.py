@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, str] = {
     "children.register": "登记儿童",
     "children.update": "记录儿童情况变化",
     "children.correct": "更正儿童情况",
+    "children.fact": "按其他业务记录儿童情况",
     "children.close": "销档",
     "children.reopen": "恢复档案",
     "children.view": "查看儿童档案",
@@ -113,6 +114,9 @@ ACTION_LABELS: dict[str, str] = {
     "safety.case_close": "安全个案结案",
     "safety.clock_escalate": "处置时限升级",
     "safety.clock_set": "修改处置时限",
+    "safety.attachment_download": "下载强制报告附件",
+    "safety.question_ask": "追问报告人",
+    "safety.question_answer": "回答追问",
     "placements.start": "记录安置",
     "placements.end": "结束安置",
     "placements.adoptive_assessment": "记录收养能力评估",
@@ -128,6 +132,10 @@ ACTION_LABELS: dict[str, str] = {
     "placements.family_withdraw": "爱心家庭退出登记",
     "placements.family_training": "记录爱心家庭培训",
     "placements.family_review": "记录爱心家庭复核",
+    "guardianship.open": "启动监护干预",
+    "guardianship.step": "记录监护干预步骤",
+    "guardianship.list": "查看监护干预列表",
+    "guardianship.document_download": "下载监护干预材料",
 }
 
 

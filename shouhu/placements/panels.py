@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 
 from shouhu.access import (
@@ -16,8 +17,8 @@ from shouhu.access import (
     placements_visible_to,
 )
 from shouhu.accounts.models import User
-from shouhu.safeguarding.case_page import case_section
 from shouhu.safeguarding.models import SafetyCase
+from shouhu.safeguarding.sections import case_section
 from shouhu.web.home import Panel, home_contributor
 
 from . import selectors
@@ -61,7 +62,8 @@ def placement_panels(user: User) -> list[Panel]:
 
 
 @case_section
-def temporary_care_section(user: User, case: SafetyCase) -> list[dict[str, Any]]:
+def temporary_care_section(request: HttpRequest, case: SafetyCase) -> list[dict[str, Any]]:
+    user: User = request.user  # type: ignore[assignment]
     if not may_see_temporary_care_of(user, case):
         return []
     placements = []
@@ -75,7 +77,6 @@ def temporary_care_section(user: User, case: SafetyCase) -> list[dict[str, Any]]
     may_record = may_record_temporary_care(user, case)
     return [
         {
-            "title": "临时监护",
             "template": "placements/_case_section.html",
             "case": case,
             "registered": case.child_id is not None,

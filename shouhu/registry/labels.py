@@ -27,6 +27,8 @@ LIVING_LABELS = {
 RELATIONSHIP_LABELS = {
     "grandparent": "祖父母/外祖父母", "sibling": "兄弟姐妹", "relative": "其他亲属", "foster_parent": "寄养家庭",
     "institution": "福利机构", "parent": "父母", "other": "其他",
+    # County civil affairs as the guardian of record (临时监护 and 长期监护 by the state, 未保法 Art. 92/94).
+    "civil_affairs": "民政部门（国家监护）",
 }  # fmt: skip
 # What a kind with no row in force reads as (registry/facts.py): the default, or "未填写" for the
 # facts that can be not recorded.

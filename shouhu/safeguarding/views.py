@@ -28,7 +28,6 @@ from shouhu.web.forms import add_validation_errors
 from shouhu.web.pagination import paginate, query_without_page
 
 from . import selectors, services
-from .case_page import case_sections
 from .forms import (
     AnswerForm,
     CaseFilterForm,
@@ -41,6 +40,7 @@ from .forms import (
 )
 from .models import ReportSource, SafetyCase, SafetyReport
 from .notify import unit_name
+from .sections import case_sections
 from .transitions import OPEN_STATES, TRANSITIONS, allowed_from, report_status
 
 
@@ -214,7 +214,7 @@ def _case_page(
         "question_form": (question_form or QuestionForm())
         if may_act and case.report.source == ReportSource.REPORTER and case.state in OPEN_STATES
         else None,
-        "sections": case_sections(request.user, case),
+        "sections": case_sections(request, case),
     }
     return render(request, "safeguarding/case_detail.html", context, status=status)
 

@@ -26,6 +26,7 @@ NAV = [
     (_("辖区转介"), "referrals:children", Capability.VIEW_CHILDREN),
     (_("转介督办"), "referrals:supervision", Capability.MANAGE_REFERRALS),
     (_("安全个案"), "safety:cases", Capability.VIEW_SAFETY_CASES),
+    (_("监护干预"), "guardianship:list", Capability.VIEW_SAFETY_CASES),
     (_("我的报告"), "safety:my_reports", Capability.FOLLOW_SAFETY_REPORTS),
     (_("爱心家庭"), "placements:families", Capability.VIEW_FAMILIES),
     (_("资格筛查"), "eligibility:runs", Capability.VIEW_ELIGIBILITY),

@@ -118,10 +118,10 @@ def policy_import_commit(
         created = list(document.tasks.order_by("number"))
     by_number = {task.number: task for task in created}
     responsibilities = []
-    for parsed in preview.tasks:
+    for row in preview.tasks:
         for role, names in (
-            (ResponsibilityRole.LEAD, parsed.lead),
-            (ResponsibilityRole.COOPERATING, parsed.cooperating),
+            (ResponsibilityRole.LEAD, row.lead),
+            (ResponsibilityRole.COOPERATING, row.cooperating),
         ):
             seen: set[int] = set()
             for position, name in enumerate(names, start=1):
@@ -131,7 +131,7 @@ def policy_import_commit(
                 seen.add(department.pk)
                 responsibilities.append(
                     TaskResponsibility(
-                        task=by_number[parsed.number],
+                        task=by_number[row.number],
                         department=department,
                         role=role,
                         name_as_written=name,
