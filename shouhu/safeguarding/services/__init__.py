@@ -1,6 +1,8 @@
 """Every write in safeguarding, one module per concern: `reports` (filing a report opens its case
 at once; a reporter's supplement), `cases` (a case's transitions, through the one table in
-`transitions.py`, with optimistic locking), `clocks` (the county's clock parameters, with history),
+`transitions.py`, with optimistic locking, and the working-day clocks they start), `plans` (the
+risk assessment, the assistance plan whose actions become casework referrals, reviews, linking
+or registering the case's child), `clocks` (the county's clock parameters, with history),
 `escalation` (a clock's levels as they fall due, each exactly once), `reads` (audit rows for reads).
 
 Services are keyword-only and atomic, check who may act through `shouhu.access`, and write their
@@ -8,19 +10,35 @@ audit row in the same transaction. Callers import from this package."""
 
 from .cases import SafetyCaseChangedError, case_transition
 from .clocks import clock_setting_set
+from .plans import (
+    AssessmentChangedError,
+    assessment_record,
+    case_child_link,
+    case_child_register,
+    case_review,
+    measure_labels,
+    plan_action_add,
+)
 from .escalation import escalate_clock, escalate_due
 from .reads import case_viewed, cases_listed, report_viewed, reports_listed
 from .reports import ReportInput, report_file, report_supplement
 
 __all__ = [
+    "AssessmentChangedError",
     "ReportInput",
     "SafetyCaseChangedError",
+    "assessment_record",
+    "case_child_link",
+    "case_child_register",
+    "case_review",
     "case_transition",
     "case_viewed",
     "cases_listed",
     "clock_setting_set",
     "escalate_clock",
     "escalate_due",
+    "measure_labels",
+    "plan_action_add",
     "report_file",
     "report_supplement",
     "report_viewed",

@@ -62,7 +62,7 @@ def test_each_level_escalates_once_at_the_first_sweep_after_it_falls_due(
         for day in HOLIDAYS:
             CalendarDay.objects.get_or_create(date=day, defaults={"is_working": False, "note": "节假日"})
         ClockSetting.objects.create(
-            parameter="acknowledge", hours=hours, valid_from=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+            parameter="acknowledge", value=hours, valid_from=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
         )
         start = _start(start_minute)
         span = datetime.timedelta(hours=hours) * 3

@@ -113,8 +113,8 @@ SAMPLES = {
     ],
     "safety:clocks": [Sample()],
     "safety:clock_set": [
-        Sample(method="post", data={"parameter": "see_child", "hours": "12", "note": "县政府通知"}, success=(302,)),
-        Sample(method="post", data={"parameter": "see_child", "hours": "0"}),  # the page again, with the error
+        Sample(method="post", data={"parameter": "see_child", "value": "12", "note": "县政府通知"}, success=(302,)),
+        Sample(method="post", data={"parameter": "see_child", "value": "0"}),  # the page again, with the error
     ],
 }
 
