@@ -100,6 +100,11 @@ NOT_READS: dict[str, str] = {
     "safety:report_new": "an empty form (the filed report is audited as safety.report_file)",
     "safety:report_supplement": "POST only; audited",
     "safety:case_act": "POST only; audited",
+    "safety:case_assess": "POST only; audited (safety.assessment_record, safety.case_assess)",
+    "safety:case_review": "POST only; audited (safety.case_review)",
+    "safety:plan_action_add": "POST only; audited (safety.plan_action_add, intake.confirm)",
+    "safety:child_link": "POST only; audited (safety.case_child_link)",
+    "safety:child_register": "POST only; audited (children.register, safety.case_child_link)",
     "safety:clocks": "the county's clock parameters",
     "safety:clock_set": "POST only; audited",
 }

@@ -156,7 +156,9 @@ def _case_page(
     latest = assessments[0].number if assessments else 0
     seen = {"version": case.version, "assessment": latest}
     plan = selectors.plan_of(case)
+    labels = services.measure_labels() if plan else {}
     for action in plan:
+        action.code_label = labels.get(action.code, "")  # type: ignore[attr-defined]
         action.referral_rows = [  # type: ignore[attr-defined]
             (r, selectors.referral_unit(r)) for r in sorted(action.intake.referrals.all(), key=lambda r: r.pk)
         ]
