@@ -114,7 +114,12 @@ def _assessed_and_planned(file: Any, users: dict[str, Any], now: datetime.dateti
     )
     planned = file(reporter, 80, "陈小燕", "abuse", "学生头部有伤，说是被父亲用棍子打的，夜里不敢回家。",
                    age=9, location="东关村小学", urgent=True)  # fmt: skip
-    seen(planned, users["supervisor_a"], 79, "民警与乡镇督导员到校见到儿童，已送医检查，暂由县未成年人救助保护中心临时照料")
+    seen(
+        planned,
+        users["supervisor_a"],
+        79,
+        "民警与乡镇督导员到校见到儿童，已送医检查，暂由县未成年人救助保护中心临时照料",
+    )
     body = "210522" + "20170312" + "428"
     id_number = body + ric.calc_check_digit(body + "0")
     if find_by_id_number(id_number) is None:

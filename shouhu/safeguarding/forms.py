@@ -179,9 +179,7 @@ class ReviewForm(forms.Form):
     reassess = forms.BooleanField(
         label="重新评估风险", required=False, help_text="勾选后填写新的风险等级和因素；下次复查按新的等级计时"
     )
-    level = forms.ChoiceField(
-        label="新的风险等级", choices=RiskLevel.choices, widget=forms.RadioSelect, required=False
-    )
+    level = forms.ChoiceField(label="新的风险等级", choices=RiskLevel.choices, widget=forms.RadioSelect, required=False)
     factors = forms.MultipleChoiceField(
         label="风险因素", choices=RiskFactor.choices, widget=forms.CheckboxSelectMultiple, required=False
     )

@@ -166,9 +166,7 @@ def plan_of(case: SafetyCase) -> list[PlanAction]:
 
 
 def reviews_of(case: SafetyCase) -> list[CaseReview]:
-    return list(
-        CaseReview.objects.filter(case=case).select_related("reviewed_by", "assessment").order_by("-number")
-    )
+    return list(CaseReview.objects.filter(case=case).select_related("reviewed_by", "assessment").order_by("-number"))
 
 
 def referral_unit(referral: Any) -> str:

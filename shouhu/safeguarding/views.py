@@ -186,7 +186,9 @@ def _case_page(
         if editable and case.child_id
         else None,
         "link_form": (forms.get("link") or ChildLinkForm(prefix="link")) if editable and not case.child_id else None,
-        "register_form": (forms.get("register") or ChildRegisterForm(prefix="register", initial={"region": case.region_code}))
+        "register_form": (
+            forms.get("register") or ChildRegisterForm(prefix="register", initial={"region": case.region_code})
+        )
         if editable and not case.child_id and can(request.user, Capability.REGISTER_CHILDREN)
         else None,
     }
@@ -284,7 +286,9 @@ def case_review(request: AuthedRequest, case_id: int) -> HttpResponse:
             other_factors=data["other_factors"],
         )
 
-    return _handled(request, case, "review", ReviewForm(request.POST, prefix="review"), write, "复查已记录，复查时限重新起算")
+    return _handled(
+        request, case, "review", ReviewForm(request.POST, prefix="review"), write, "复查已记录，复查时限重新起算"
+    )
 
 
 @access_rule(Capability.HANDLE_SAFETY_CASES)

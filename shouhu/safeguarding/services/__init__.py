@@ -10,6 +10,7 @@ audit row in the same transaction. Callers import from this package."""
 
 from .cases import SafetyCaseChangedError, case_transition
 from .clocks import clock_setting_set
+from .escalation import escalate_clock, escalate_due
 from .plans import (
     AssessmentChangedError,
     assessment_record,
@@ -19,7 +20,6 @@ from .plans import (
     measure_labels,
     plan_action_add,
 )
-from .escalation import escalate_clock, escalate_due
 from .reads import case_viewed, cases_listed, report_viewed, reports_listed
 from .reports import ReportInput, report_file, report_supplement
 

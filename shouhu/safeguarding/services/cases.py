@@ -114,7 +114,7 @@ def case_transition(
 
 
 # Which parameter sets a working-day step's clock (a review's: by the case's latest risk level).
-STEP_PARAMETERS = {ClockStep.ASSESS: ClockParameter.ASSESS, ClockStep.PLAN: ClockParameter.PLAN}
+STEP_PARAMETERS: dict[str, str] = {ClockStep.ASSESS: ClockParameter.ASSESS, ClockStep.PLAN: ClockParameter.PLAN}
 
 
 def start_clock(*, case: SafetyCase, step: str, now: datetime.datetime) -> SafetyClock | None:

@@ -353,9 +353,7 @@ def case_child_link(*, actor: User, case: SafetyCase, id_number: str) -> SafetyC
         raise ValidationError({"id_number": [f"「身份证号」{p}" for p in problems]})
     child = find_by_id_number(number)
     if child is None:
-        raise ValidationError(
-            {"id_number": ["「身份证号」在儿童名册中没有找到：请核对号码，或在下方登记该儿童"]}
-        )
+        raise ValidationError({"id_number": ["「身份证号」在儿童名册中没有找到：请核对号码，或在下方登记该儿童"]})
     return _link(actor, case, child, "按身份证号关联儿童名册", timezone.now())
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from shouhu.accounts.models import User
+from shouhu.casework.models import Referral
 from shouhu.casework.tests.helpers import import_table
 from shouhu.safeguarding.demo import load_demo_safety_cases
-from shouhu.casework.models import Referral
 from shouhu.safeguarding.models import CaseReview, CaseState, ClockEscalation, PlanAction, SafetyCase
 
 pytestmark = pytest.mark.django_db

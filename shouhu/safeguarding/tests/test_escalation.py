@@ -205,7 +205,9 @@ def test_a_working_day_clock_escalates_once_per_level_on_working_time(
         )
         start = _start(start_minute)
         case = file_report(
-            personas["reporter_a"], now=start - datetime.timedelta(hours=2), observed_at=start - datetime.timedelta(hours=3)
+            personas["reporter_a"],
+            now=start - datetime.timedelta(hours=2),
+            observed_at=start - datetime.timedelta(hours=3),
         ).case
         caseworker = personas["caseworker"]
         services.case_transition(actor=caseworker, case=case, action="acknowledge", expected_version=1, now=start)

@@ -47,7 +47,11 @@ def test_a_handler_assesses_links_plans_and_reviews_on_the_case_page(login: Any,
     assert 'data-testid="assessment-form"' in page and "风险评估" in page
     assert "3 个工作日" in page  # the assessment clock
     refused = client.post(f"/safety/cases/{case.pk}/assessments/", _assessment_form(case, **{"assess-level": ""}))
-    assert refused.status_code == 200 and "风险等级" in refused.content.decode() and "error-summary" in refused.content.decode()
+    assert (
+        refused.status_code == 200
+        and "风险等级" in refused.content.decode()
+        and "error-summary" in refused.content.decode()
+    )
     stale = _assessment_form(case)
     assert client.post(f"/safety/cases/{case.pk}/assessments/", _assessment_form(case)).status_code == 302
     answer = client.post(f"/safety/cases/{case.pk}/assessments/", stale)
@@ -70,8 +74,8 @@ def test_a_handler_assesses_links_plans_and_reviews_on_the_case_page(login: Any,
     assert added.status_code == 302
     action = PlanAction.objects.get(case=case)
     page = client.get(f"/safety/cases/{case.pk}/").content.decode()
-    assert "县公安局" in page and f"/referrals/{action.intake.referrals.first().pk}/" in page
-    assert client.post(f"/safety/cases/{case.pk}/plan/", {"plan-version": str(case.version + 0)}).status_code == 302
+    assert "县公安局" in page and f"/referrals/{action.intake.referrals.get().pk}/" in page
+    assert client.post(f"/safety/cases/{case.pk}/plan/", {"plan-version": str(case.version)}).status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.PLANNED
     review = {"review-version": str(case.version), "review-assessment": "1", "review-note": "儿童已复学"}

@@ -69,9 +69,7 @@ def assess(actor: User, case: SafetyCase, level: str = "high", **more: Any) -> R
     latest = RiskAssessment.objects.filter(case=case).count()
     values: dict[str, Any] = {"factors": ["physical_harm", "guardianship"], "expected_assessment": latest}
     values.update(more)
-    return services.assessment_record(
-        actor=actor, case=case, expected_version=case.version, level=level, **values
-    )
+    return services.assessment_record(actor=actor, case=case, expected_version=case.version, level=level, **values)
 
 
 def test_working_day_clocks_skip_weekends_and_holidays_and_escalate_on_working_time(
@@ -166,7 +164,9 @@ def test_a_plan_needs_a_registered_child_and_an_action_which_becomes_a_referral_
     assert case.child == child
     assert AuditEvent.objects.filter(action="safety.case_child_link", object_id=str(case.pk)).exists()
 
-    action = services.plan_action_add(actor=personas["officer_p"], case=case, what="临时监护，追究监护人责任", code="T17")
+    action = services.plan_action_add(
+        actor=personas["officer_p"], case=case, what="临时监护，追究监护人责任", code="T17"
+    )
     referrals = list(Referral.objects.filter(intake=action.intake))
     expected = [t.department for t in route_for("T17").targets(child=child)]
     assert [r.department for r in referrals] == expected and expected[0].name == "县公安局"

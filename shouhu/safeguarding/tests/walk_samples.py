@@ -141,8 +141,12 @@ SAMPLES = {
             kwargs=_kw("case_id", "sg_seen"),
             ok=HANDLE_A,
             method="post",
-            data={"assess-version": "3", "assess-assessment": "0", "assess-level": "medium",
-                  "assess-factors": ["trauma", "schooling"]},  # fmt: skip
+            data={
+                "assess-version": "3",
+                "assess-assessment": "0",
+                "assess-level": "medium",
+                "assess-factors": ["trauma", "schooling"],
+            },
             success=(302,),
         ),
         # Someone assessed first: 409 with both values.
@@ -191,8 +195,13 @@ SAMPLES = {
             kwargs=_kw("case_id", "sg_assessed"),
             ok=HANDLE_A,
             method="post",
-            data={"register-name": "走访小明", "register-sex": "male", "register-birth_date": "2016-02-02",
-                  "register-no_id_reason": "尚未办理", "register-region": VILLAGE_A},  # fmt: skip
+            data={
+                "register-name": "走访小明",
+                "register-sex": "male",
+                "register-birth_date": "2016-02-02",
+                "register-no_id_reason": "尚未办理",
+                "register-region": VILLAGE_A,
+            },
             success=(200, 302),
         ),
     ],
