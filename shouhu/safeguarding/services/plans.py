@@ -70,6 +70,10 @@ def _check_handler(actor: User, case: SafetyCase) -> None:
         raise PermissionDenied(NOT_ALLOWED)
 
 
+def _lock(case: SafetyCase) -> None:
+    SafetyCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+
+
 def _latest(case: SafetyCase) -> RiskAssessment | None:
     return RiskAssessment.objects.filter(case=case).order_by("-number").first()
 
@@ -108,7 +112,7 @@ def _new_assessment(
 ) -> RiskAssessment:
     """The next assessment row, on the case's locked row: refused with both values if the latest
     is not the one the user saw (`expected_assessment`, its number; 0 for none)."""
-    SafetyCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").first()
+    _lock(case)
     latest = _latest(case)
     if (latest.number if latest else 0) != expected_assessment:
         seen = RiskAssessment.objects.filter(case=case, number=expected_assessment).first()
@@ -176,7 +180,7 @@ def assessment_record(
         case=case,
         action="assess",
         expected_version=expected_version,
-        expected_state=case.state if case.state in ASSESSABLE_STATES else None,
+        expected_state=case.state if case.state in ASSESSABLE_STATES else None,  # the message's "you saw"
         note=f"第 {assessment.number} 次评估：{_describe(assessment)}",
         now=now,
     )
@@ -213,6 +217,8 @@ def case_review(
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
+    # On the case's locked row: of two reviews at once, the second waits and is then refused (409).
+    _lock(case)
     assessment = None
     if reassess:
         assessment = _new_assessment(
