@@ -230,6 +230,10 @@ SAMPLES = {
             success=(409,),
         ),
         Sample(kwargs=_act("sg_case_a", "withdraw"), ok=frozenset(), method="post", data={}),
+        # A plan without actions: the table's guard, on the page.
+        Sample(kwargs=_act("sg_assessed", "plan"), ok=HANDLE_A, method="post", data={"plan-version": "4"}),
+        # A step with its own form has its own address only.
+        Sample(kwargs=_act("sg_planned", "review"), ok=frozenset(), method="post", data={"review-version": "5"}),
     ],
     "safety:clocks": [Sample()],
     "safety:clock_set": [
