@@ -4,7 +4,8 @@ mandatory report with a reporter's token (or session), and reads it back.
 Filing goes through the same service as the form (`services.report_file`): the case opens at once.
 Reading: the report's reporter gets its status only (已接收 / 处理中 / 已结案); whoever may see the
 case (county civil affairs, the handling units' officers, the child's township supervisor) gets
-the case with its units, clocks and steps; anyone else 404. Every read is audited. Bad input is
+the case with its units, clocks, steps, latest risk assessment and assistance plan (each action's
+referrals); anyone else 404. Every read is audited. Bad input is
 422 `{"errors": [{"field", "message"}]}`, each message in Chinese naming its field.
 
 No `from __future__ import annotations` here: ninja reads the operations' annotations through the
@@ -101,10 +102,39 @@ class SafetyReportCreatedOut(Schema):
 class SafetyClockOut(Schema):
     step: str
     step_label: str
+    round: int
     unit: str
-    hours: int
+    counts_in: str
+    hours: int | None
+    working_days: int | None
     due_at: datetime.datetime
     done_at: datetime.datetime | None
+
+
+class SafetyAssessmentOut(Schema):
+    number: int
+    level: str
+    level_label: str
+    factors: list[str]
+    factor_labels: list[str]
+    at: datetime.datetime
+
+
+class SafetyReferralOut(Schema):
+    id: int
+    unit: str
+    status: str
+    status_label: str
+    decide_due: datetime.date
+
+
+class SafetyPlanActionOut(Schema):
+    what: str
+    code: str
+    code_label: str
+    unit: str
+    due: datetime.date
+    referrals: list[SafetyReferralOut]
 
 
 class SafetyUnitOut(Schema):
@@ -137,6 +167,8 @@ class SafetyCaseOut(Schema):
     units: list[SafetyUnitOut]
     clocks: list[SafetyClockOut]
     steps: list[SafetyStepOut]
+    assessment: SafetyAssessmentOut | None = None
+    plan: list[SafetyPlanActionOut] = []
 
 
 class SafetyReportOut(Schema):
@@ -260,6 +292,8 @@ def _case(report: SafetyReport) -> dict[str, Any]:
             for u in case.units.all()
         ],
         "clocks": selectors.clocks_json(case),
+        "assessment": selectors.assessment_json(case),
+        "plan": selectors.plan_json(case),
         "steps": [
             {
                 "at": e.at,
@@ -278,7 +312,9 @@ def _case(report: SafetyReport) -> dict[str, Any]:
 @api_access(Capability.READ_SAFETY_REPORTS)
 def report_read(request: HttpRequest, report_id: int) -> dict[str, Any]:
     """报告人：只有状态（received 已接收 / handling 处理中 / closed 已结案）。县民政局、承办单位和属地乡镇：
-    另有个案（case），含承办单位、处置时限（clocks：step、unit、due_at、done_at）和处置记录（steps）。"""
+    另有个案（case），含承办单位、处置时限（clocks：step、unit、counts_in 为 hours 小时或 working_days
+    工作日、due_at、done_at）、处置记录（steps）、最新的风险评估（assessment：level、factors、at）和
+    帮扶计划（plan：每项措施的承办单位、完成期限和转介 referrals 的 id、状态）。"""
     user = request_user(request)
     report, full = access_safety_report(user, report_id)
     answer = _status(report)

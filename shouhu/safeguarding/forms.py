@@ -1,6 +1,7 @@
 """The report form (a reporter's, and the county's for a report taken by telephone, each with
-attachments), the supplement, follow-up question and answer forms, a case step's form and the
-clock parameter form. Business rules are the services'; a form reads and
+attachments), the supplement, follow-up question and answer forms, a case step's form, the risk
+assessment, review, plan action and link-or-register forms, and the clock parameter form.
+Business rules are the services'; a form reads and
 types the fields, and shows the services' refusals at their fields (`FIELD_NAMES`)."""
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from django.utils import timezone
 from shouhu.casework.forms import MultipleFileField
 from shouhu.regions.models import Level, Region
 
-from .clocks import MAX_HOURS
-from .models import CaseState, ClockParameter, ReportKind, ReportSource
+from .clocks import MAX_VALUE
+from .models import CaseState, ClockParameter, ClockUnit, ReportKind, ReportSource, RiskFactor, RiskLevel
 from .services import MAX_ATTACHMENTS, ReportInput
 from .services.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_MB
 
@@ -45,10 +46,10 @@ def attachments_field() -> MultipleFileField:
     return MultipleFileField(label="附件", required=False, help_text=ATTACHMENT_HELP)
 
 
-def as_form_errors(error: ValidationError) -> ValidationError:
+def as_form_errors(error: ValidationError, names: dict[str, str] = FIELD_NAMES) -> ValidationError:
     if not hasattr(error, "error_dict"):
         return error
-    return ValidationError({FIELD_NAMES.get(k, k): v for k, v in error.message_dict.items()})
+    return ValidationError({names.get(k, k): v for k, v in error.message_dict.items()})
 
 
 def region_choices() -> list[tuple[str, Any]]:
@@ -157,7 +158,12 @@ class StepForm(forms.Form):
 
 class ClockSettingForm(forms.Form):
     parameter = forms.ChoiceField(label="参数", choices=ClockParameter.choices)
-    hours = forms.IntegerField(label="时限（小时）", min_value=1, max_value=MAX_HOURS)
+    value = forms.IntegerField(
+        label="时限",
+        min_value=1,
+        max_value=MAX_VALUE[ClockUnit.HOURS],
+        help_text="响应和见到儿童按小时；风险评估、帮扶计划和复查按工作日",
+    )
     valid_on = forms.DateField(
         label="生效日期",
         required=False,
@@ -176,3 +182,66 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", "全部"), ("open", "未结案"), *CaseState.choices]  # type: ignore[attr-defined]
         self.fields["township"].choices = [("", "全部"), *[(t.code, t.name) for t in townships]]  # type: ignore[attr-defined]
+
+
+class AssessmentForm(forms.Form):
+    # What the user saw: the case's version and the number of its latest assessment (0: none).
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    assessment = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    level = forms.ChoiceField(label="风险等级", choices=RiskLevel.choices, widget=forms.RadioSelect)
+    factors = forms.MultipleChoiceField(
+        label="风险因素", choices=RiskFactor.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    other_factors = forms.CharField(label="其他风险因素", max_length=500, required=False)
+    summary = forms.CharField(
+        label="评估意见", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    assessment = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    note = forms.CharField(
+        label="复查情况（儿童现状、措施落实情况）", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    reassess = forms.BooleanField(
+        label="重新评估风险", required=False, help_text="勾选后填写新的风险等级和因素；下次复查按新的等级计时"
+    )
+    level = forms.ChoiceField(label="新的风险等级", choices=RiskLevel.choices, widget=forms.RadioSelect, required=False)
+    factors = forms.MultipleChoiceField(
+        label="风险因素", choices=RiskFactor.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    other_factors = forms.CharField(label="其他风险因素", max_length=500, required=False)
+
+
+class PlanActionForm(forms.Form):
+    what = forms.CharField(label="帮扶措施", max_length=200, help_text="要做什么，如：联系学校安排复学")
+    code = forms.ChoiceField(label="对应任务措施", help_text="按任务分工表转介给该措施的承办单位")
+    due = forms.DateField(
+        label="完成期限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填：按该措施的办结时限（工作日）",
+    )
+
+    def __init__(self, *args: Any, measures: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [("", "请选择"), *measures]  # type: ignore[attr-defined]
+
+
+class ChildLinkForm(forms.Form):
+    id_number = forms.CharField(label="儿童身份证号", max_length=30)
+
+
+class ChildRegisterForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    sex = forms.ChoiceField(label="性别", choices=[("", "请选择"), ("male", "男"), ("female", "女")])
+    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput(attrs={"type": "date"}))
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+    no_id_reason = forms.CharField(label="无身份证号的原因", max_length=100, required=False)
+    region = forms.ChoiceField(label="居住村（社区）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        villages = Region.objects.filter(level=Level.VILLAGE).order_by("code").values_list("code", "name")
+        self.fields["region"].choices = [("", "请选择"), *villages]  # type: ignore[attr-defined]

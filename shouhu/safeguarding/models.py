@@ -56,20 +56,61 @@ class CaseState(models.TextChoices):
     RECEIVED = "received", "待响应"
     ACKNOWLEDGED = "acknowledged", "已响应"
     CHILD_SEEN = "child_seen", "已见到儿童"
+    ASSESSED = "assessed", "评估完成"
+    PLANNED = "planned", "帮扶计划已制定"
     CLOSED = "closed", "已结案"
 
 
 class ClockStep(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", "响应（确认收到）"
     SEE_CHILD = "see_child", "见到儿童"
+    ASSESS = "assess", "风险评估"
+    PLAN = "plan", "制定帮扶计划"
+    REVIEW = "review", "复查"
+
+
+class ClockUnit(models.TextChoices):
+    """How a clock counts: hours around the clock, or the county's working days (`casework.calendar`)."""
+
+    HOURS = "hours", "小时"
+    WORKING_DAYS = "working_days", "工作日"
 
 
 class ClockParameter(models.TextChoices):
-    """The county parameters the clocks read: hours per step (an urgent report's own for seeing the child)."""
+    """The county parameters the clocks read: hours per emergency step (an urgent report's own for
+    seeing the child); working days for the assessment, the plan and the reviews (one per risk
+    level). Each parameter's unit is `clocks.PARAMETER_UNITS`."""
 
     ACKNOWLEDGE = "acknowledge", "响应时限"
     SEE_CHILD = "see_child", "见到儿童时限"
     SEE_CHILD_URGENT = "see_child_urgent", "见到儿童时限（紧急报告）"
+    ASSESS = "assess", "风险评估时限（见到儿童后）"
+    PLAN = "plan", "制定帮扶计划时限（评估后）"
+    REVIEW_URGENT = "review_urgent", "复查周期（紧急风险）"
+    REVIEW_HIGH = "review_high", "复查周期（高风险）"
+    REVIEW_MEDIUM = "review_medium", "复查周期（中风险）"
+    REVIEW_LOW = "review_low", "复查周期（低风险）"
+
+
+class RiskLevel(models.TextChoices):
+    """Four levels, lowest first (docs/safeguarding.md says what each means)."""
+
+    LOW = "low", "低"
+    MEDIUM = "medium", "中"
+    HIGH = "high", "高"
+    URGENT = "urgent", "紧急"
+
+
+class RiskFactor(models.TextChoices):
+    PHYSICAL_HARM = "physical_harm", "人身伤害"
+    GUARDIANSHIP = "guardianship", "监护缺失或不当"
+    NO_LIVELIHOOD = "no_livelihood", "生活无着"
+    SCHOOLING = "schooling", "就学中断"
+    TRAUMA = "trauma", "心理创伤"
+    REVICTIMISATION = "revictimisation", "再次受侵害风险"
+    HEALTH = "health", "疾病或残疾未得到救治"
+    SEXUAL_HARM = "sexual_harm", "性侵害"
+    HOUSING = "housing", "居住不安全"
 
 
 class EscalationLevel(models.TextChoices):
@@ -234,14 +275,17 @@ class SafetyCaseUnit(models.Model):
 
 
 class SafetyClock(models.Model):
-    """One step's clock: `hours` around the clock from `started_at` to `due_at`. `next_escalation_at`
-    is when the next level falls due (None once done or past the last level): the sweep reads
-    only the clocks whose time has come, through its index."""
+    """One step's clock: `hours` around the clock, or `working_days` on the county's calendar, from
+    `started_at` to `due_at`. `next_escalation_at` is when the next level falls due (None once
+    done or past the last level): the sweep reads only the clocks whose time has come, through its
+    index. Reviews repeat: each is its own clock, `round` 1, 2, …; every other step has round 1."""
 
     case = models.ForeignKey(SafetyCase, on_delete=models.CASCADE, related_name="clocks")
     step = models.CharField("环节", max_length=20, choices=ClockStep.choices)
     department = models.ForeignKey(Department, verbose_name="负责单位", on_delete=models.PROTECT, related_name="+")
-    hours = models.PositiveSmallIntegerField("时限（小时）")
+    hours = models.PositiveSmallIntegerField("时限（小时）", null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField("时限（工作日）", null=True, blank=True)
+    round = models.PositiveSmallIntegerField("轮次", default=1)
     started_at = models.DateTimeField("起算时间")
     due_at = models.DateTimeField("应完成时间")
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -254,11 +298,27 @@ class SafetyClock(models.Model):
         verbose_name = "处置时限"
         verbose_name_plural = "处置时限"
         ordering = ["case", "due_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "step"], name="safety_clock_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "step", "round"], name="safety_clock_once"),
+            # A clock counts in exactly one unit.
+            models.CheckConstraint(
+                condition=models.Q(hours__isnull=False, working_days__isnull=True)
+                | models.Q(hours__isnull=True, working_days__isnull=False),
+                name="safety_clock_one_unit",
+            ),
+        ]
         indexes = [models.Index(fields=["next_escalation_at"], name="safety_clock_sweep")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.step}"
+        return f"{self.case_id} {self.step} {self.round}"
+
+    @property
+    def unit(self) -> str:
+        return ClockUnit.WORKING_DAYS if self.working_days is not None else ClockUnit.HOURS
+
+    @property
+    def amount(self) -> int:
+        return self.working_days if self.working_days is not None else self.hours or 0
 
 
 class ClockEscalation(models.Model):
@@ -300,10 +360,11 @@ class SafetyCaseEvent(models.Model):
 
 class ClockSetting(models.Model):
     """A clock parameter's value from `valid_from` on (the row in force at a moment is the latest
-    one that started by then). Rows are never changed: a new value is a new row."""
+    one that started by then), in the parameter's unit (hours or working days,
+    `clocks.PARAMETER_UNITS`). Rows are never changed: a new value is a new row."""
 
     parameter = models.CharField("参数", max_length=20, choices=ClockParameter.choices)
-    hours = models.PositiveSmallIntegerField("时限（小时）")
+    value = models.PositiveSmallIntegerField("时限")
     valid_from = models.DateTimeField("生效时间")
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -316,8 +377,82 @@ class ClockSetting(models.Model):
         verbose_name_plural = "处置时限参数"
         ordering = ["parameter", "-valid_from", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hours__gte=1, hours__lte=720), name="clock_setting_hours_range")
+            models.CheckConstraint(condition=models.Q(value__gte=1, value__lte=720), name="clock_setting_value_range")
         ]
 
     def __str__(self) -> str:
-        return f"{self.parameter} {self.hours}h {self.valid_from}"
+        return f"{self.parameter} {self.value} {self.valid_from}"
+
+
+class RiskAssessment(models.Model):
+    """One structured risk assessment of a case: the level and the factors behind it. Versioned:
+    a new assessment is a new row (`number` 1, 2, …); the latest is the case's current one."""
+
+    case = models.ForeignKey(SafetyCase, on_delete=models.CASCADE, related_name="assessments")
+    number = models.PositiveSmallIntegerField("评估次序")
+    level = models.CharField("风险等级", max_length=10, choices=RiskLevel.choices)
+    factors = models.JSONField("风险因素", default=list)  # RiskFactor values, in the checklist's order
+    other_factors = EncryptedTextField("其他风险因素", blank=True, default="")
+    summary = EncryptedTextField("评估意见", blank=True, default="")
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("评估时间")
+
+    class Meta:
+        verbose_name = "风险评估"
+        verbose_name_plural = "风险评估"
+        ordering = ["case", "-number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="risk_assessment_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.number} {self.level}"
+
+    def factor_labels(self) -> list[str]:
+        labels = [RiskFactor(f).label for f in self.factors if f in RiskFactor.values]
+        return [*labels, self.other_factors] if self.other_factors else labels
+
+
+class PlanAction(models.Model):
+    """One action of a case's assistance plan (帮扶计划): what is to be done, the measure of the
+    task table it answers, its own deadline. It became a referral in casework at once: `intake`
+    (kind 转介) holds the referrals the table routed it to, with their units and states."""
+
+    case = models.ForeignKey(SafetyCase, on_delete=models.CASCADE, related_name="plan_actions")
+    what = models.CharField("帮扶措施", max_length=200)
+    code = models.CharField("对应任务措施", max_length=40)
+    due = models.DateField("完成期限")
+    intake = models.OneToOneField(
+        "casework.Intake", verbose_name="转介", on_delete=models.PROTECT, related_name="safety_plan_action"
+    )
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField("制定时间")
+
+    class Meta:
+        verbose_name = "帮扶措施"
+        verbose_name_plural = "帮扶措施"
+        ordering = ["case", "added_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.code}"
+
+
+class CaseReview(models.Model):
+    """A review (复查) of a planned case: what was found, a new assessment when the risk was
+    re-assessed, and when the next review is due (the review clock restarts)."""
+
+    case = models.ForeignKey(SafetyCase, on_delete=models.CASCADE, related_name="reviews")
+    number = models.PositiveSmallIntegerField("复查次序")
+    note = EncryptedTextField("复查情况")
+    assessment = models.OneToOneField(
+        RiskAssessment, verbose_name="重新评估", null=True, blank=True, on_delete=models.PROTECT, related_name="review"
+    )
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("复查时间")
+
+    class Meta:
+        verbose_name = "复查"
+        verbose_name_plural = "复查"
+        ordering = ["case", "-number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="case_review_number_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} review {self.number}"

@@ -14,6 +14,7 @@ from shouhu.web.home import Panel, home_contributor
 
 from . import selectors
 from .models import CaseState
+from .transitions import OPEN_STATES
 
 
 @home_contributor
@@ -82,14 +83,15 @@ def safety_panels(user: User) -> list[Panel]:
         )
     if user.role == Role.LEADER:
         counts = selectors.county_counts()
-        open_count = sum(counts[s] for s in (CaseState.RECEIVED, CaseState.ACKNOWLEDGED, CaseState.CHILD_SEEN))
+        open_count = sum(counts[s] for s in OPEN_STATES)
         panels.append(
             Panel(
                 title="全县儿童安全个案",
                 stat=open_count,
                 text=(
                     f"待响应 {counts[CaseState.RECEIVED]} 件，已响应 {counts[CaseState.ACKNOWLEDGED]} 件，"
-                    f"已见到儿童 {counts[CaseState.CHILD_SEEN]} 件，已结案 {counts[CaseState.CLOSED]} 件；"
+                    f"已见到儿童 {counts[CaseState.CHILD_SEEN]} 件，评估完成 {counts[CaseState.ASSESSED]} 件，"
+                    f"帮扶计划已制定 {counts[CaseState.PLANNED]} 件，已结案 {counts[CaseState.CLOSED]} 件；"
                     f"有环节超时的 {counts['overdue']} 件"
                 ),
             )

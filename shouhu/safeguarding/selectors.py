@@ -19,13 +19,17 @@ from shouhu.access import (
 from shouhu.accounts.models import User
 from shouhu.regions.models import Level, Region
 
-from .clocks import DEFAULT_HOURS, hours_in_force
+from .clocks import DEFAULTS, PARAMETER_UNITS, value_in_force
 from .models import (
+    CaseReview,
     CaseState,
     ClockParameter,
     ClockSetting,
+    ClockUnit,
     FollowUpQuestion,
+    PlanAction,
     ReportAttachment,
+    RiskAssessment,
     SafetyCase,
     SafetyClock,
     SafetyReport,
@@ -133,9 +137,14 @@ def open_questions(user: User) -> list[FollowUpQuestion]:
 class ParameterRow:
     parameter: str
     label: str
-    hours: int
+    value: int
+    unit: str  # a ClockUnit
     default: int
     history: list[ClockSetting]
+
+    @property
+    def unit_label(self) -> str:
+        return ClockUnit(self.unit).label
 
 
 def clock_parameters(now: datetime.datetime | None = None) -> list[ParameterRow]:
@@ -144,7 +153,8 @@ def clock_parameters(now: datetime.datetime | None = None) -> list[ParameterRow]
     for setting in ClockSetting.objects.select_related("set_by").order_by("parameter", "-valid_from", "-id"):
         rows.setdefault(setting.parameter, []).append(setting)
     return [
-        ParameterRow(p, label, hours_in_force(p, now), DEFAULT_HOURS[p], rows[p]) for p, label in ClockParameter.choices
+        ParameterRow(p, label, value_in_force(p, now), PARAMETER_UNITS[p], DEFAULTS[p], rows[p])
+        for p, label in ClockParameter.choices
     ]
 
 
@@ -156,13 +166,83 @@ def clocks_json(case: SafetyCase) -> list[dict[str, Any]]:
         {
             "step": clock.step,
             "step_label": clock.get_step_display(),
+            "round": clock.round,
             "unit": unit_name(clock),
+            "counts_in": clock.unit,
             "hours": clock.hours,
+            "working_days": clock.working_days,
             "due_at": clock.due_at,
             "done_at": clock.done_at,
         }
         for clock in sorted(case.clocks.all(), key=lambda c: (c.due_at, c.pk))
     ]
+
+
+def assessments_of(case: SafetyCase) -> list[RiskAssessment]:
+    """The case's risk assessments, the latest first."""
+    return list(RiskAssessment.objects.filter(case=case).select_related("assessed_by").order_by("-number"))
+
+
+def plan_of(case: SafetyCase) -> list[PlanAction]:
+    """The plan's actions with their referrals (unit, township, state), in the order added."""
+    return list(
+        PlanAction.objects.filter(case=case)
+        .select_related("intake", "added_by")
+        .prefetch_related("intake__referrals__department", "intake__referrals__township")
+        .order_by("added_at", "id")
+    )
+
+
+def reviews_of(case: SafetyCase) -> list[CaseReview]:
+    return list(CaseReview.objects.filter(case=case).select_related("reviewed_by", "assessment").order_by("-number"))
+
+
+def referral_unit(referral: Any) -> str:
+    return referral.township.name if referral.township_id else referral.department.name
+
+
+def plan_json(case: SafetyCase) -> list[dict[str, Any]]:
+    from shouhu.eligibility.models import Rule
+
+    actions = plan_of(case)
+    labels = dict(Rule.objects.filter(code__in={a.code for a in actions}).values_list("code", "label"))
+    answer = []
+    for action in actions:
+        referrals = sorted(action.intake.referrals.all(), key=lambda r: r.pk)
+        answer.append(
+            {
+                "what": action.what,
+                "code": action.code,
+                "code_label": labels.get(action.code, ""),
+                "unit": "、".join(dict.fromkeys(referral_unit(r) for r in referrals)),
+                "due": action.due,
+                "referrals": [
+                    {
+                        "id": r.pk,
+                        "unit": referral_unit(r),
+                        "status": r.state,
+                        "status_label": r.get_state_display(),
+                        "decide_due": r.decide_due,
+                    }
+                    for r in referrals
+                ],
+            }
+        )
+    return answer
+
+
+def assessment_json(case: SafetyCase) -> dict[str, Any] | None:
+    latest = RiskAssessment.objects.filter(case=case).order_by("-number").first()
+    if latest is None:
+        return None
+    return {
+        "number": latest.number,
+        "level": latest.level,
+        "level_label": latest.get_level_display(),
+        "factors": latest.factors,
+        "factor_labels": latest.factor_labels(),
+        "at": latest.at,
+    }
 
 
 def reporter_status_label(report: SafetyReport) -> str:

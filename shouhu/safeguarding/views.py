@@ -6,8 +6,10 @@ service, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -30,18 +32,30 @@ from shouhu.web.pagination import paginate, query_without_page
 from . import selectors, services
 from .forms import (
     AnswerForm,
+    AssessmentForm,
     CaseFilterForm,
+    ChildLinkForm,
+    ChildRegisterForm,
     ClockSettingForm,
+    PlanActionForm,
     QuestionForm,
     ReportForm,
+    ReviewForm,
     StepForm,
     SupplementForm,
     as_form_errors,
 )
-from .models import ReportSource, SafetyCase, SafetyReport
+from .models import CaseState, ReportSource, SafetyCase, SafetyReport
 from .notify import unit_name
 from .sections import case_sections
-from .transitions import OPEN_STATES, TRANSITIONS, allowed_from, report_status
+from .transitions import (
+    ASSESSABLE_STATES,
+    OPEN_STATES,
+    PLAN_EDITABLE_STATES,
+    TRANSITIONS,
+    allowed_from,
+    report_status,
+)
 
 
 @access_rule(Capability.FILE_SAFETY_REPORTS)
@@ -177,20 +191,26 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _measures() -> list[tuple[str, str]]:
+    return [(code, f"{code} {label}") for code, label in services.measure_labels().items()]
+
+
 def _case_page(
     request: AuthedRequest,
     case: SafetyCase,
     *,
-    forms: dict[str, StepForm] | None = None,
+    forms: dict[str, Any] | None = None,
     question_form: QuestionForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     services.case_viewed(actor=request.user, case=case)
+    forms = forms or {}
     may_act = may_handle_safety_case(request.user, case)
     steps = []
-    for step in allowed_from(case.state) if may_act else []:
-        form = (forms or {}).get(step.action) or StepForm(
+    # Steps with their own form (the assessment, the review) are drawn in their sections.
+    for step in [t for t in allowed_from(case.state) if not t.form] if may_act else []:
+        form = forms.get(step.action) or StepForm(
             prefix=step.action, initial={"version": case.version, "state": case.state}
         )
         form.fields["note"].label = step.note_label
@@ -198,7 +218,18 @@ def _case_page(
         steps.append((step, form))
     clocks = sorted(case.clocks.all(), key=lambda c: (c.due_at, c.pk))
     for clock in clocks:
-        clock.unit = unit_name(clock)  # type: ignore[attr-defined]
+        clock.unit_name = unit_name(clock)  # type: ignore[attr-defined]
+    assessments = selectors.assessments_of(case)
+    latest = assessments[0].number if assessments else 0
+    seen = {"version": case.version, "assessment": latest}
+    plan = selectors.plan_of(case)
+    labels = services.measure_labels() if plan else {}
+    for action in plan:
+        action.code_label = labels.get(action.code, "")  # type: ignore[attr-defined]
+        action.referral_rows = [  # type: ignore[attr-defined]
+            (r, selectors.referral_unit(r)) for r in sorted(action.intake.referrals.all(), key=lambda r: r.pk)
+        ]
+    editable = may_act and case.state in PLAN_EDITABLE_STATES
     context = {
         "case": case,
         "report": case.report,
@@ -215,6 +246,25 @@ def _case_page(
         if may_act and case.report.source == ReportSource.REPORTER and case.state in OPEN_STATES
         else None,
         "sections": case_sections(request, case),
+        "assessments": assessments,
+        "reviews": selectors.reviews_of(case),
+        "plan": plan,
+        "show_plan": case.state in (*PLAN_EDITABLE_STATES, CaseState.CLOSED) and (plan or editable),
+        "assessment_form": (forms.get("assess") or AssessmentForm(prefix="assess", initial=seen))
+        if may_act and case.state in ASSESSABLE_STATES
+        else None,
+        "review_form": (forms.get("review") or ReviewForm(prefix="review", initial=seen))
+        if may_act and case.state == CaseState.PLANNED
+        else None,
+        "action_form": (forms.get("action") or PlanActionForm(prefix="action", measures=_measures()))
+        if editable and case.child_id
+        else None,
+        "link_form": (forms.get("link") or ChildLinkForm(prefix="link")) if editable and not case.child_id else None,
+        "register_form": (
+            forms.get("register") or ChildRegisterForm(prefix="register", initial={"region": case.region_code})
+        )
+        if editable and not case.child_id and can(request.user, Capability.REGISTER_CHILDREN)
+        else None,
     }
     return render(request, "safeguarding/case_detail.html", context, status=status)
 
@@ -228,7 +278,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_act(request: AuthedRequest, case_id: int, action: str) -> HttpResponse:
     case = access_safety_case(request.user, case_id)
-    if action not in TRANSITIONS:
+    if action not in TRANSITIONS or TRANSITIONS[action].form:
         raise Http404("没有这个操作")
     step = TRANSITIONS[action]
     form = StepForm(request.POST, prefix=action)
@@ -270,6 +320,117 @@ def case_ask(request: AuthedRequest, case_id: int) -> HttpResponse:
     return _case_page(request, selectors.case_detail(request.user, case_id), question_form=form)
 
 
+def _handled(request: AuthedRequest, case: SafetyCase, key: str, form: Any, write: Any, done: str) -> HttpResponse:
+    """Run a case write from a valid form: a stale one answers 409 with both values, a refusal
+    shows at its fields, success goes back to the case."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except services.SafetyCaseChangedError as e:
+            return _case_page(request, selectors.case_detail(request.user, case.pk), error=str(e), status=409)
+        except ValidationError as e:
+            add_validation_errors(form, e)
+        except PermissionDenied as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, done)
+            return redirect("safety:case", case_id=case.pk)
+    return _case_page(request, selectors.case_detail(request.user, case.pk), forms={key: form})
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def case_assess(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+
+    def write(data: dict[str, Any]) -> None:
+        services.assessment_record(
+            actor=request.user,
+            case=case,
+            expected_version=data["version"],
+            expected_assessment=data["assessment"],
+            level=data["level"],
+            factors=data["factors"],
+            other_factors=data["other_factors"],
+            summary=data["summary"],
+        )
+
+    return _handled(request, case, "assess", AssessmentForm(request.POST, prefix="assess"), write, "风险评估已保存")
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def case_review(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+
+    def write(data: dict[str, Any]) -> None:
+        services.case_review(
+            actor=request.user,
+            case=case,
+            expected_version=data["version"],
+            note=data["note"],
+            reassess=data["reassess"],
+            expected_assessment=data["assessment"],
+            level=data["level"],
+            factors=data["factors"],
+            other_factors=data["other_factors"],
+        )
+
+    return _handled(
+        request, case, "review", ReviewForm(request.POST, prefix="review"), write, "复查已记录，复查时限重新起算"
+    )
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def plan_action_add(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+    form = PlanActionForm(request.POST, prefix="action", measures=_measures())
+
+    def write(data: dict[str, Any]) -> None:
+        services.plan_action_add(actor=request.user, case=case, what=data["what"], code=data["code"], due=data["due"])
+
+    return _handled(request, case, "action", form, write, "帮扶措施已添加，并已转介承办单位")
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def child_link(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+
+    def write(data: dict[str, Any]) -> None:
+        services.case_child_link(actor=request.user, case=case, id_number=data["id_number"])
+
+    return _handled(request, case, "link", ChildLinkForm(request.POST, prefix="link"), write, "已关联儿童名册")
+
+
+@access_rule(Capability.HANDLE_SAFETY_CASES)
+@require_POST
+def child_register(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access_safety_case(request.user, case_id)
+
+    def write(data: dict[str, Any]) -> None:
+        try:
+            _register(data)
+        except ValidationError as e:
+            raise as_form_errors(e, {"region_code": "region"}) from None
+
+    def _register(data: dict[str, Any]) -> None:
+        services.case_child_register(
+            actor=request.user,
+            case=case,
+            name=data["name"],
+            sex=data["sex"],
+            birth_date=data["birth_date"],
+            id_number=data["id_number"],
+            no_id_reason=data["no_id_reason"],
+            region_code=data["region"],
+        )
+
+    form = ChildRegisterForm(request.POST, prefix="register")
+    return _handled(request, case, "register", form, write, "儿童已登记到名册，并已关联本个案")
+
+
 def _clocks_page(request: AuthedRequest, form: ClockSettingForm | None = None) -> HttpResponse:
     may_set = can(request.user, Capability.MANAGE_SAFETY_CLOCKS)
     context = {
@@ -294,13 +455,13 @@ def clock_set(request: AuthedRequest) -> HttpResponse:
             services.clock_setting_set(
                 actor=request.user,
                 parameter=data["parameter"],
-                hours=data["hours"],
+                value=data["value"],
                 valid_on=data["valid_on"],
                 note=data["note"],
             )
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
-            messages.success(request, "处置时限已保存；已立案的个案仍按立案时的时限计算")
+            messages.success(request, "处置时限已保存；已开始计时的环节仍按开始时的时限计算")
             return redirect("safety:clocks")
     return _clocks_page(request, form)

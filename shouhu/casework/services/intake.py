@@ -108,10 +108,13 @@ def intake_create(
     applicant_phone: str = "",
     proposals: dict[str, str] | None = None,
     screening_run: object | None = None,
+    caller_checked: bool = False,
 ) -> Intake:
     """Open an intake for a child at the child's township window. `proposals` are the measures
-    screening proposes (code → explanation); the officer confirms them later."""
-    if actor is not None and not may_take_intake(actor, child):
+    screening proposes (code → explanation); the officer confirms them later. `caller_checked`:
+    another app's service has already decided, by its own access rule, that `actor` may refer
+    this child (`intake_refer`)."""
+    if actor is not None and not caller_checked and not may_take_intake(actor, child):
         raise PermissionDenied("您不能为辖区外的儿童受理")
     township = window_of(child)
     intake = Intake.objects.create(
@@ -161,6 +164,7 @@ def intake_confirm(
     intake: Intake,
     confirmed: Iterable[str],
     reasons: dict[str, str] | None = None,
+    caller_checked: bool = False,
 ) -> list[Referral]:
     """Confirm the measures to send. A proposed measure left out, or a measure added, needs a
     reason. Each confirmed measure becomes referrals routed by the table, and keeps the rules'
@@ -171,7 +175,7 @@ def intake_confirm(
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
     if intake.state != IntakeState.DRAFT:
         raise ValidationError(f"受理 {intake.reference} 已{intake.get_state_display()}，不能再次转办")
-    if not may_take_intake(actor, intake.child):
+    if not caller_checked and not may_take_intake(actor, intake.child):
         raise PermissionDenied("您不能为辖区外的儿童受理")
     proposed = {m.code: m for m in intake.measures.all()}
     errors = [
@@ -241,6 +245,19 @@ def intake_confirm(
     )
     transaction.on_commit(lambda: notify_new_referrals([r.pk for r in referrals]))
     return referrals
+
+
+@transaction.atomic
+def intake_refer(*, actor: User, child: Child, code: str, facts: str, reason: str) -> tuple[Intake, list[Referral]]:
+    """A referral (转介) another app's case makes for a registered child: one measure, opened at
+    the child's township window and confirmed at once, routed by the table like the window's
+    (its units, the working-day deadlines). The caller has checked who may act by its own access
+    rule (a safety case's handlers: `may_handle_safety_case`); this never widens the window's."""
+    intake = intake_create(
+        actor=actor, child=child, kind=IntakeKind.REFERRAL, facts=facts, proposals={code: reason}, caller_checked=True
+    )
+    referrals = intake_confirm(actor=actor, intake=intake, confirmed=[code], caller_checked=True)
+    return intake, referrals
 
 
 @transaction.atomic

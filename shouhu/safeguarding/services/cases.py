@@ -12,13 +12,25 @@ from django.db.models import F
 from django.utils import timezone
 
 from shouhu.access import may_handle_safety_case
-from shouhu.accounts.models import User
+from shouhu.accounts.models import Department, User
 from shouhu.core import audit
 from shouhu.core.input_text import text_problem
 
-from ..models import CaseState, SafetyCase, SafetyCaseEvent, SafetyClock
+from ..clocks import REVIEW_PARAMETERS, clock_next_level_at, value_in_force, working_moment
+from ..models import (
+    CaseState,
+    ClockParameter,
+    ClockStep,
+    RiskAssessment,
+    RiskLevel,
+    SafetyCase,
+    SafetyCaseEvent,
+    SafetyCaseUnit,
+    SafetyClock,
+)
 from ..notify import notify_reporter
-from ..transitions import REPORT_STATUS, transition
+from ..routing import FALLBACK_UNIT
+from ..transitions import REPORT_STATUS, guard_problem, transition
 
 MAX_NOTE = 2000
 
@@ -56,6 +68,9 @@ def case_transition(
         raise ValidationError({"note": [f"「{step.note_label}」不能为空：{step.label}须写明"]})
     if len(note) > MAX_NOTE:
         raise ValidationError({"note": [f"「{step.note_label}」最多 {MAX_NOTE} 个字"]})
+    guarded = guard_problem(step, case)
+    if guarded:
+        raise ValidationError({"__all__": [guarded]})
     now = now or timezone.now()
     fields: dict[str, object] = {"state": step.target, "version": F("version") + 1}
     if step.target == CaseState.CLOSED:
@@ -80,6 +95,8 @@ def case_transition(
     if step.target == CaseState.CLOSED:
         # Nothing is left to escalate on a closed case.
         SafetyClock.objects.filter(case=case).update(next_escalation_at=None)
+    elif step.starts:
+        start_clock(case=case, step=step.starts, now=now)
     case.refresh_from_db()
     SafetyCaseEvent.objects.create(
         case=case, at=now, actor=actor, action=action, from_state=before, to_state=step.target, note=note
@@ -94,3 +111,43 @@ def case_transition(
     if REPORT_STATUS[before] != REPORT_STATUS[step.target]:
         transaction.on_commit(lambda: notify_reporter(case.pk))
     return case
+
+
+# Which parameter sets a working-day step's clock (a review's: by the case's latest risk level).
+STEP_PARAMETERS: dict[str, str] = {ClockStep.ASSESS: ClockParameter.ASSESS, ClockStep.PLAN: ClockParameter.PLAN}
+
+
+def start_clock(*, case: SafetyCase, step: str, now: datetime.datetime) -> SafetyClock | None:
+    """Start a working-day clock for `step` from `now`, with the value in force now. The
+    assessment's and the plan's start once (a re-assessment does not restart the plan's); each
+    review starts the next round, its period by the latest assessment's risk level. County civil
+    affairs answers for these steps (the case's lead unit where it has none)."""
+    if step == ClockStep.REVIEW:
+        latest = RiskAssessment.objects.filter(case=case).order_by("-number").values_list("level", flat=True).first()
+        parameter = REVIEW_PARAMETERS[latest or RiskLevel.MEDIUM]
+        last = SafetyClock.objects.filter(case=case, step=step).order_by("-round").values_list("round", flat=True)
+        round_ = (last.first() or 0) + 1
+    else:
+        if SafetyClock.objects.filter(case=case, step=step).exists():
+            return None
+        parameter, round_ = STEP_PARAMETERS[step], 1
+    days = value_in_force(parameter, now)
+    clock = SafetyClock(
+        case=case,
+        step=step,
+        round=round_,
+        department=_working_day_unit(case),
+        working_days=days,
+        started_at=now,
+        due_at=working_moment(now, days, 100),
+    )
+    clock.next_escalation_at = clock_next_level_at(clock, now)
+    clock.save()
+    return clock
+
+
+def _working_day_unit(case: SafetyCase) -> Department:
+    unit = Department.objects.filter(name=FALLBACK_UNIT).first()
+    if unit is not None:
+        return unit
+    return SafetyCaseUnit.objects.select_related("department").filter(case=case).order_by("pk").first().department  # type: ignore[union-attr]

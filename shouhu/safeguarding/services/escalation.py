@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shouhu.core import audit
 
-from ..clocks import levels_due, next_level_at
+from ..clocks import clock_levels_due, clock_next_level_at
 from ..models import CaseState, ClockEscalation, ClockStep, EscalationLevel, SafetyCaseEvent, SafetyClock
 from ..notify import notify_escalation, unit_name
 
@@ -44,7 +44,7 @@ def escalate_clock(*, clock_id: int, now: datetime.datetime) -> int:
         SafetyClock.objects.filter(pk=clock.pk).update(next_escalation_at=None)
         return 0
     made = 0
-    for level, due_at in levels_due(clock.started_at, clock.due_at, now):
+    for level, due_at in clock_levels_due(clock, now):
         try:
             with transaction.atomic():
                 escalation = ClockEscalation.objects.create(clock=clock, level=level, at=now, due_at=due_at)
@@ -65,7 +65,5 @@ def escalate_clock(*, clock_id: int, now: datetime.datetime) -> int:
         )
         transaction.on_commit(lambda pk=escalation.pk: notify_escalation(pk))  # type: ignore[misc]
         made += 1
-    SafetyClock.objects.filter(pk=clock.pk).update(
-        next_escalation_at=next_level_at(clock.started_at, clock.due_at, now)
-    )
+    SafetyClock.objects.filter(pk=clock.pk).update(next_escalation_at=clock_next_level_at(clock, now))
     return made

@@ -150,7 +150,7 @@ def test_transitions_follow_the_table_and_complete_their_clocks(personas: dict[s
     assert case.state == CaseState.CLOSED and case.closed_at is not None
     assert report_status(case.state).label == "已结案"
     assert all(c.next_escalation_at is None for c in case.clocks.all())
-    assert set(TRANSITIONS) == {"acknowledge", "see_child", "close"}
+    assert set(TRANSITIONS) == {"acknowledge", "see_child", "assess", "plan", "review", "close"}
 
 
 def test_a_stale_step_answers_with_both_values_and_changes_nothing(personas: dict[str, User]) -> None:
@@ -188,19 +188,19 @@ def test_clock_parameters_are_data_with_history(personas: dict[str, User]) -> No
 
     now = timezone.now()
     assert hours_in_force("see_child", now) == 24
-    services.clock_setting_set(actor=personas["admin"], parameter="see_child", hours=12, note="县政府通知")
+    services.clock_setting_set(actor=personas["admin"], parameter="see_child", value=12, note="县政府通知")
     assert hours_in_force("see_child", timezone.now()) == 12
     assert hours_in_force("see_child", now - datetime.timedelta(days=1)) == 24  # the history holds
     later = timezone.localdate() + datetime.timedelta(days=3)
-    services.clock_setting_set(actor=personas["admin"], parameter="acknowledge", hours=3, valid_on=later)
+    services.clock_setting_set(actor=personas["admin"], parameter="acknowledge", value=3, valid_on=later)
     assert hours_in_force("acknowledge", timezone.now()) == 1
     case = file_report(personas["reporter_a"]).case
     assert case.clocks.get(step="see_child").hours == 12
     with pytest.raises(PermissionDenied):
-        services.clock_setting_set(actor=personas["caseworker"], parameter="see_child", hours=5)
+        services.clock_setting_set(actor=personas["caseworker"], parameter="see_child", value=5)
     with pytest.raises(ValidationError) as refused:
         services.clock_setting_set(
-            actor=personas["admin"], parameter="see_child", hours=0, valid_on=datetime.date(2020, 1, 1)
+            actor=personas["admin"], parameter="see_child", value=0, valid_on=datetime.date(2020, 1, 1)
         )
-    assert {"hours", "valid_on"} <= refused.value.message_dict.keys()
+    assert {"value", "valid_on"} <= refused.value.message_dict.keys()
     assert AuditEvent.objects.filter(action="safety.clock_set").count() == 2

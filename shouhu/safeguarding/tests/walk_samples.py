@@ -2,7 +2,9 @@
 (a school) on an unregistered child in 东关村 (桓仁镇: 县公安局 leads by the table, 县教育局 by
 duty, supervisor_a is the township's), with an attachment and a question put to the reporter; a
 110 call the county caseworker entered about a child in 普乐堡村 (普乐堡镇); and a report by
-reporter_b (a health centre: 县卫健局 by duty) on a child in 普乐堡村, with its own attachment."""
+reporter_b (a health centre: 县卫健局 by duty) on a child in 普乐堡村, with its own attachment;
+and three more 东关村 cases in the later states: the child seen, assessed, planned (with a
+referral)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,48 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
         "sg_question_a": question.pk,
         "sg_attachment_a": _attachment(a).pk,
         "sg_attachment_c": _attachment(c).pk,
+        **_later_states(personas),
     }
+
+
+def _later_states(personas: dict[str, User]) -> dict[str, Any]:
+    """Three more cases of 东关村's children: the child seen; assessed (not yet linked to the
+    registry); planned with one action (a referral), linked to a registered child."""
+    from stdnum.cn import ric
+
+    from shouhu.casework.tests.helpers import register
+    from shouhu.safeguarding import services
+
+    caseworker = personas["caseworker"]
+
+    def seen() -> Any:
+        case = file_report(personas["reporter_a"]).case
+        services.case_transition(actor=caseworker, case=case, action="acknowledge", expected_version=1)
+        services.case_transition(actor=caseworker, case=case, action="see_child", expected_version=2, note="见到")
+        return case
+
+    def assessed() -> Any:
+        case = seen()
+        services.assessment_record(
+            actor=caseworker, case=case, expected_version=3, expected_assessment=0, level="high", factors=["trauma"]
+        )
+        return case
+
+    seen_case, assessed_case, planned = seen(), assessed(), assessed()
+    body = "210522" + "20160101" + "246"
+    child = register(id_number=body + ric.calc_check_digit(body + "0"), name="走访小红", sex="female",
+                     birth_date="2016-01-01")  # fmt: skip
+    services.case_child_link(actor=caseworker, case=planned, id_number=child.id_number)
+    services.plan_action_add(actor=caseworker, case=planned, what="心理疏导", code="T17")
+    services.case_transition(actor=caseworker, case=planned, action="plan", expected_version=4)
+    return {"sg_seen": seen_case.pk, "sg_assessed": assessed_case.pk, "sg_planned": planned.pk, "sg_child_id": body}
+
+
+def _unknown_id(ctx: dict[str, Any]) -> dict[str, str]:
+    from stdnum.cn import ric
+
+    body = "210522" + "20160101" + "248"
+    return {"link-id_number": body + ric.calc_check_digit(body + "0")}
 
 
 CASE_A = frozenset({"admin", "caseworker", "officer_p", "officer_a", "supervisor_a"})  # 县教育局 by duty
@@ -142,6 +185,79 @@ SAMPLES = {
         Sample(kwargs=_kw("case_id", "sg_case_b"), ok=CASE_B),
         Sample(kwargs=_kw("case_id", "sg_case_c"), ok=CASE_C),
         Sample(kwargs={"case_id": 999999}, ok=frozenset()),
+        # The assessment form; the link-or-register step; the plan, its referral and the review form.
+        Sample(kwargs=_kw("case_id", "sg_seen"), ok=CASE_A),
+        Sample(kwargs=_kw("case_id", "sg_assessed"), ok=CASE_A),
+        Sample(kwargs=_kw("case_id", "sg_planned"), ok=CASE_A),
+    ],
+    "safety:case_assess": [
+        Sample(
+            kwargs=_kw("case_id", "sg_seen"),
+            ok=HANDLE_A,
+            method="post",
+            data={
+                "assess-version": "3",
+                "assess-assessment": "0",
+                "assess-level": "medium",
+                "assess-factors": ["trauma", "schooling"],
+            },
+            success=(302,),
+        ),
+        # Someone assessed first: 409 with both values.
+        Sample(
+            kwargs=_kw("case_id", "sg_assessed"),
+            ok=HANDLE_A,
+            method="post",
+            data={"assess-version": "4", "assess-assessment": "0", "assess-level": "low", "assess-factors": ["trauma"]},
+            success=(409,),
+        ),
+        Sample(kwargs=_kw("case_id", "sg_seen"), ok=HANDLE_A, method="post", data={}),  # the page, with errors
+    ],
+    "safety:case_review": [
+        Sample(
+            kwargs=_kw("case_id", "sg_planned"),
+            ok=HANDLE_A,
+            method="post",
+            data={"review-version": "5", "review-assessment": "1", "review-note": "儿童已复学"},
+            success=(302,),
+        ),
+        Sample(kwargs=_kw("case_id", "sg_planned"), ok=HANDLE_A, method="post", data={"review-version": "5"}),
+    ],
+    "safety:plan_action_add": [
+        Sample(
+            kwargs=_kw("case_id", "sg_planned"),
+            ok=HANDLE_A,
+            method="post",
+            data={"action-what": "申请临时救助", "action-code": "T03"},
+            success=(302,),
+        ),
+        # Not linked to the registry yet: refused on the page.
+        Sample(
+            kwargs=_kw("case_id", "sg_assessed"),
+            ok=HANDLE_A,
+            method="post",
+            data={"action-what": "申请临时救助", "action-code": "T03"},
+        ),
+    ],
+    "safety:child_link": [
+        Sample(kwargs=_kw("case_id", "sg_assessed"), ok=HANDLE_A, method="post", data=_unknown_id),
+    ],
+    "safety:child_register": [
+        # County caseworkers and the township's supervisor register; the police officer is told
+        # on the page that registering is theirs.
+        Sample(
+            kwargs=_kw("case_id", "sg_assessed"),
+            ok=HANDLE_A,
+            method="post",
+            data={
+                "register-name": "走访小明",
+                "register-sex": "male",
+                "register-birth_date": "2016-02-02",
+                "register-no_id_reason": "尚未办理",
+                "register-region": VILLAGE_A,
+            },
+            success=(200, 302),
+        ),
     ],
     "safety:case_ask": [
         Sample(
@@ -180,11 +296,15 @@ SAMPLES = {
             success=(409,),
         ),
         Sample(kwargs=_act("sg_case_a", "withdraw"), ok=frozenset(), method="post", data={}),
+        # A plan without actions: the table's guard, on the page.
+        Sample(kwargs=_act("sg_assessed", "plan"), ok=HANDLE_A, method="post", data={"plan-version": "4"}),
+        # A step with its own form has its own address only.
+        Sample(kwargs=_act("sg_planned", "review"), ok=frozenset(), method="post", data={"review-version": "5"}),
     ],
     "safety:clocks": [Sample()],
     "safety:clock_set": [
-        Sample(method="post", data={"parameter": "see_child", "hours": "12", "note": "县政府通知"}, success=(302,)),
-        Sample(method="post", data={"parameter": "see_child", "hours": "0"}),  # the page again, with the error
+        Sample(method="post", data={"parameter": "see_child", "value": "12", "note": "县政府通知"}, success=(302,)),
+        Sample(method="post", data={"parameter": "see_child", "value": "0"}),  # the page again, with the error
     ],
 }
 
