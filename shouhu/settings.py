@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "shouhu.eligibility",
     "shouhu.casework",
     "shouhu.safeguarding",
+    "shouhu.custody",
     "shouhu.web",
     "shouhu.api",
 ]

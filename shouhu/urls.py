@@ -22,6 +22,7 @@ urlpatterns = [
     path("referrals/", include(casework_urls.referral_patterns)),
     path("eligibility/", include("shouhu.eligibility.urls")),
     path("safety/", include("shouhu.safeguarding.urls")),
+    path("custody/", include("shouhu.custody.urls")),
 ]
 
 # Error pages in Chinese with the navigation and a way back (shouhu/web/errors.py); 500 is the

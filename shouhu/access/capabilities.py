@@ -46,6 +46,8 @@ class Capability(StrEnum):
     VIEW_SAFETY_CASES = "view_safety_cases"
     HANDLE_SAFETY_CASES = "handle_safety_cases"
     MANAGE_SAFETY_CLOCKS = "manage_safety_clocks"
+    RECORD_CUSTODY_NOTICES = "record_custody_notices"
+    VIEW_CUSTODY_NOTICES = "view_custody_notices"
 
 
 R = Role
@@ -117,6 +119,11 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.READ_SAFETY_REPORTS: SAFETY_CASE_ROLES | {R.MANDATORY_REPORTER},
     Capability.HANDLE_SAFETY_CASES: frozenset({R.CASEWORKER, R.DEPARTMENT_OFFICER, R.TOWNSHIP_SUPERVISOR}),
     Capability.MANAGE_SAFETY_CLOCKS: frozenset({R.COUNTY_ADMIN}),
+    # Detention and imprisonment notices (shouhu/access/custody.py): recorded by the officers of
+    # 县公安局 and 县司法局 (the unit is checked there); seen by the recording unit, county civil
+    # affairs and the township supervisor of a child the notice names.
+    Capability.RECORD_CUSTODY_NOTICES: frozenset({R.DEPARTMENT_OFFICER}),
+    Capability.VIEW_CUSTODY_NOTICES: SAFETY_CASE_ROLES,
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 

@@ -112,6 +112,11 @@ ACTION_LABELS: dict[str, str] = {
     "safety.case_see_child": "记录已见到儿童",
     "safety.case_close": "安全个案结案",
     "safety.clock_escalate": "处置时限升级",
+    "custody.notice_record": "登记拘留、服刑通知",
+    "custody.release_record": "登记释放（解除）",
+    "custody.release_remind": "释放前提醒乡镇",
+    "custody.notice_view": "查看拘留、服刑通知",
+    "custody.notice_list": "查看拘留、服刑通知列表",
     "safety.clock_set": "修改处置时限",
 }
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from shouhu.regions.models import Level, Region
 
 from .clocks import MAX_HOURS
-from .models import CaseState, ClockParameter, ReportKind, ReportSource
+from .models import FILED_KINDS, CaseState, ClockParameter, ReportKind, ReportSource
 from .services import ReportInput
 
 # The services' field names (the API's) → the form's.
@@ -69,7 +69,10 @@ class ReportForm(forms.Form):
     approx_age = forms.IntegerField(label="大约年龄（岁）", min_value=0, max_value=17, required=False)
     region = forms.ChoiceField(label="儿童所在村（社区）", choices=())
     location = forms.CharField(label="具体位置", max_length=200, required=False, help_text="如：学校门口、某某家中")
-    kind = forms.ChoiceField(label="发现的情况", choices=[("", "请选择"), *ReportKind.choices])
+    kind = forms.ChoiceField(
+        label="发现的情况",
+        choices=[("", "请选择"), *[(v, label) for v, label in ReportKind.choices if v in FILED_KINDS]],
+    )
     observed_at = forms.DateTimeField(
         label="发现时间",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -91,7 +94,11 @@ class ReportForm(forms.Form):
                 label="来源",
                 choices=[
                     ("", "请选择"),
-                    *[(v, label) for v, label in ReportSource.choices if v != ReportSource.REPORTER],
+                    *[
+                        (v, label)
+                        for v, label in ReportSource.choices
+                        if v not in (ReportSource.REPORTER, ReportSource.CUSTODY_NOTICE)
+                    ],
                 ],
             )
             self.fields["caller"] = forms.CharField(label="来电人及联系方式", max_length=100, required=False)

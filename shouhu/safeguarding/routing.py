@@ -34,11 +34,14 @@ class CaseRoute:
         return next(d for d, role in self.units if role == UnitRole.TOWNSHIP)
 
 
-def route_case() -> CaseRoute:
+def route_case(task_number: int = SAFETY_TASK, lead: str = "") -> CaseRoute:
+    """The units of `task_number` (task 17 unless told), the child's township last. `lead`: the unit
+    that must act leads whatever the table says (a detention notice's case: 县民政局 arranges the
+    care the police or the justice bureau asked for; the table's units cooperate)."""
     on = today()
     document = current_document()
     task = (
-        document.tasks.prefetch_related("responsibilities__department").filter(number=SAFETY_TASK).first()
+        document.tasks.prefetch_related("responsibilities__department").filter(number=task_number).first()
         if document is not None
         else None
     )
@@ -49,10 +52,15 @@ def route_case() -> CaseRoute:
                 continue
             units.append((responsible.department, UnitRole.LEAD if responsible.is_lead else UnitRole.COOPERATING))
     if units and units[0][1] == UnitRole.LEAD:
-        note = f"按任务分工表第 {SAFETY_TASK} 项（{document.title if document else ''}）分派"
+        note = f"按任务分工表第 {task_number} 项（{document.title if document else ''}）分派"
     else:
         units = [(Department.objects.get(name=FALLBACK_UNIT), UnitRole.LEAD)]
-        note = f"任务分工表未导入或没有第 {SAFETY_TASK} 项：由{FALLBACK_UNIT}牵头"
+        note = f"任务分工表未导入或没有第 {task_number} 项：由{FALLBACK_UNIT}牵头"
+    if lead and units[0][0].name != lead:
+        first = Department.objects.get(name=lead)
+        rest = [(d, UnitRole.COOPERATING) for d, _role in units if d.pk != first.pk]
+        units = [(first, UnitRole.LEAD), *rest]
+        note += f"；由{lead}牵头安排照料"
     townships = Department.objects.filter(kind=DepartmentKind.TOWNSHIPS).order_by("pk").first()
     if townships is None:
         raise Department.DoesNotExist("缺少“各乡镇（街道）”单位")
