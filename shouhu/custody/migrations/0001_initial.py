@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('accounts', '0007_api_token_issuers_from_audit'),
         ('regions', '0003_region_is_demo'),
         ('registry', '0010_circumstance_source'),
-        ('safeguarding', '0003_alter_safetycase_kind_alter_safetyreport_kind_and_more'),
+        ('safeguarding', '0002_default_clocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
