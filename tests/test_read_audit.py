@@ -20,7 +20,7 @@ from shouhu.core.testing.walk import collect_samples, iter_routes
 from .test_persona_walk import Walk, walk  # noqa: F401  (the walk's objects and logged-in clients)
 
 SAMPLES = collect_samples("SAMPLES")
-APPS = ("registry", "intake", "referrals", "eligibility", "safety")
+APPS = ("registry", "intake", "referrals", "eligibility", "safety", "custody")
 
 LIST, VIEW = "children.list", "children.view"
 # name: (persona, the action of the row the request leaves[, the sample's query when not the first])
@@ -55,6 +55,8 @@ READS: dict[str, tuple[str, ...]] = {
     "safety:report": ("reporter_a", "safety.report_view"),
     "safety:cases": ("caseworker", "safety.case_list"),
     "safety:case": ("supervisor_a", "safety.case_view"),
+    "custody:notices": ("caseworker", "custody.notice_list"),
+    "custody:notice": ("supervisor_a", "custody.notice_view"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -102,6 +104,8 @@ NOT_READS: dict[str, str] = {
     "safety:case_act": "POST only; audited",
     "safety:clocks": "the county's clock parameters",
     "safety:clock_set": "POST only; audited",
+    "custody:notice_new": "an empty form (the recorded notice is audited as custody.notice_record)",
+    "custody:notice_release": "POST only; audited",
 }
 
 

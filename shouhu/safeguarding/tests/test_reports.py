@@ -125,7 +125,7 @@ def test_who_sees_a_case(personas: dict[str, User]) -> None:
     import_table()
     case = file_report(personas["reporter_a"]).case  # 东关村, 桓仁镇
     seeing = {key for key, user in personas.items() if safety_cases_visible_to(user).filter(pk=case.pk).exists()}
-    assert seeing == {"admin", "caseworker", "officer_p", "supervisor_a"}
+    assert seeing == {"admin", "caseworker", "officer_p", "officer_j", "supervisor_a"}  # 县司法局 cooperates
     noticing = {key for key, user in personas.items() if safety_case_notices_visible_to(user).exists()}
     assert noticing == {"director_a"}
 

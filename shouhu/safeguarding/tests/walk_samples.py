@@ -25,8 +25,9 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     return {"sg_report_a": a.pk, "sg_case_a": a.case.pk, "sg_report_b": b.pk, "sg_case_b": b.case.pk}
 
 
-CASE_A = frozenset({"admin", "caseworker", "officer_p", "supervisor_a"})
-CASE_B = frozenset({"admin", "caseworker", "officer_p", "supervisor_b"})
+# 县公安局 leads task 17; 县司法局 (officer_j) cooperates.
+CASE_A = frozenset({"admin", "caseworker", "officer_p", "officer_j", "supervisor_a"})
+CASE_B = frozenset({"admin", "caseworker", "officer_p", "officer_j", "supervisor_b"})
 HANDLE_A = CASE_A - {"admin"}
 
 
