@@ -3,12 +3,13 @@
 month before a release), `reads` (audit rows for reads). Keyword-only, atomic, audited in the same
 transaction. Callers import from this package."""
 
-from .notices import ChildInput, NoticeInput, notice_record
+from .notices import MAX_CHILDREN, ChildInput, NoticeInput, notice_record
 from .reads import notice_viewed, notices_listed
 from .release import NoticeChangedError, release_record, restored_fact
 from .reminders import due_children, remind_releases
 
 __all__ = [
+    "MAX_CHILDREN",
     "ChildInput",
     "NoticeChangedError",
     "NoticeInput",

@@ -107,3 +107,8 @@ SAMPLES = {
         Sample(kwargs=_kw("cu_notice_b"), ok=frozenset({"officer_j"}), method="post", data={}),
     ],
 }
+
+API_SAMPLES = {
+    # The walk posts form data, not JSON: whoever may record gets 422.
+    "/custody/notices": [Sample(method="post", success=(422,))],
+}
