@@ -36,7 +36,7 @@ def custody_kinds_for(user: User) -> list[str]:
     """The notice kinds the user records: their unit's (none for other users)."""
     from shouhu.custody.models import UNIT_OF_KIND
 
-    if not can(user, Capability.RECORD_CUSTODY_NOTICES) or user.department_id is None:
+    if not can(user, Capability.RECORD_CUSTODY_NOTICES) or user.department is None:
         return []
     unit = user.department.name
     return [str(kind) for kind, name in UNIT_OF_KIND.items() if name == unit]
@@ -55,7 +55,7 @@ def custody_notices_visible_to(user: User) -> QuerySet[CustodyNotice]:
     if user.role in (R.COUNTY_ADMIN, R.CASEWORKER):
         return CustodyNotice.objects.all()
     if user.role == R.DEPARTMENT_OFFICER:
-        if not custody_kinds_for(user):
+        if not custody_kinds_for(user) or user.department_id is None:
             return CustodyNotice.objects.none()
         return CustodyNotice.objects.filter(department_id=user.department_id)
     prefix = region_prefix(user)

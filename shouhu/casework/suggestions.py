@@ -101,8 +101,8 @@ def create_suggestions(run: ScreeningRun, *, region_prefix: str = "") -> int:
     for start in range(0, len(child_ids), BATCH):
         batch = child_ids[start : start + BATCH]
         taken = _taken(batch)
-        for child_id, codes in handled_by_notice(batch, run.as_of).items():
-            taken[child_id] |= codes
+        for child_id, handled in handled_by_notice(batch, run.as_of).items():
+            taken[child_id] |= handled
         drafts: list[Suggestion] = []
         children = Child.objects.filter(pk__in=batch, status=ChildStatus.ACTIVE).select_related("region__parent")
         for child, record in situations(children, run.as_of, batch=BATCH):

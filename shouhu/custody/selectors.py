@@ -53,7 +53,10 @@ def notice_list(user: User, filters: NoticeFilters, on: datetime.date | None = N
 
 
 def notice_detail(user: User, notice_id: int) -> CustodyNotice:
-    return access_custody_notice(user, notice_id, prefetch=(_children(user),))
+    notice = access_custody_notice(user, notice_id)
+    rows = custody_children_visible_to(user).filter(notice=notice)
+    notice.shown_children = list(rows.select_related("child", "region", "safety_case").order_by("id"))  # type: ignore[attr-defined]
+    return notice
 
 
 def releases_due(user: User, on: datetime.date | None = None) -> QuerySet[CustodyNotice]:

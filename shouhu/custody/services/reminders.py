@@ -43,7 +43,9 @@ def remind_releases(*, on: datetime.date | None = None, now: datetime.datetime |
     for entry in due_children(on):
         try:
             with transaction.atomic():
-                ReleaseReminder.objects.create(notice_child=entry, release_on=entry.notice.until, sent_at=now)
+                release_on = entry.notice.until
+                assert release_on is not None  # filtered above
+                ReleaseReminder.objects.create(notice_child=entry, release_on=release_on, sent_at=now)
                 audit.record(
                     actor=None,
                     action="custody.release_remind",

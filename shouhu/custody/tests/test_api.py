@@ -61,7 +61,8 @@ def test_the_police_system_records_a_notice(personas: dict[str, User]) -> None:
     answer = response.json()
     notice = CustodyNotice.objects.get(pk=answer["id"])
     assert answer["reference"] == notice.reference and answer["kind_label"] == "刑事拘留"
-    assert answer["safety_cases"] == [notice.children.get().safety_case.reference]
+    case = notice.children.get().safety_case
+    assert case is not None and answer["safety_cases"] == [case.reference]
 
 
 def test_bad_input_is_422_naming_the_field(personas: dict[str, User]) -> None:

@@ -36,8 +36,9 @@ def test_a_fact_from_another_record_ends_the_old_one_and_names_its_source(person
     )
     assert change is not None and "被拘留" in change.after
     father = Circumstance.objects.filter(child=child, kind=Kind.FATHER).order_by("valid_from", "id")
-    assert father.last().source == "custody_notice:7" and father.last().valid_to is None
-    assert all(row.valid_to is not None and row.valid_to < on for row in father.exclude(pk=father.last().pk))
+    last = father.last()
+    assert last is not None and last.source == "custody_notice:7" and last.valid_to is None
+    assert all(row.valid_to is not None and row.valid_to < on for row in father.exclude(pk=last.pk))
     child.refresh_from_db()
     assert child.version == version + 1
     assert ScreeningRun.objects.filter(child=child).exists()  # screened at once

@@ -218,7 +218,7 @@ def report_from_notice(
         reference=next_reference(township, timezone.localdate(now)),
         source=ReportSource.CUSTODY_NOTICE,
         reported_by=actor,
-        organisation=actor.department.name if actor.department_id else "",
+        organisation=actor.department.name if actor.department is not None else "",
         child=child,
         child_name=child.name,
         child_id_number=child.id_number or "",
