@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 NAME = "浏览器韩小拘"  # used by no other journey
 
 
-def test_a_police_detention_notice_registers_the_child_and_opens_a_case(page: Any, served_app: str) -> None:
+def test_a_police_detention_notice_registers_the_child_and_opens_a_case(
+    page: Any, browser: Any, served_app: str
+) -> None:
     log_in(page, served_app, "officer_p")
     page.get_by_role("link", name="登记通知").first.click()
     page.wait_for_url(f"{served_app}/custody/notices/new/")
@@ -35,6 +37,10 @@ def test_a_police_detention_notice_registers_the_child_and_opens_a_case(page: An
     page.select_option("[name=child-0-sex]", "male")
     page.fill("[name=child-0-birth_date]", "2019-06-01")
     page.select_option("[name=child-0-region]", "210522100201")
+    # Forgot the arrangement: the form comes back (checked with axe) saying which child and field.
+    page.click("[data-testid=notice-submit]")
+    page.wait_for_load_state()
+    assert "第 1 名子女的「照料安排」不能为空" in page.locator("[data-testid=child-0]").inner_text()
     page.select_option("[name=child-0-arrangement]", "no_carer")
     screenshot(page, "custody-0-notice-form")
     page.click("[data-testid=notice-submit]")
@@ -54,9 +60,10 @@ def test_a_police_detention_notice_registers_the_child_and_opens_a_case(page: An
     assert "县民政局" in page.locator("[data-testid=case-units]").inner_text()
 
     # The township supervisor opens the boy's record from the notice: his father is detained.
-    log_in(page, served_app, "supervisor_a")
-    page.goto(notice_url)
-    page.get_by_role("link", name=NAME).click()
-    page.wait_for_url(re.compile(r".*/children/\d+/$"))
-    assert "被拘留或限制人身自由" in page.content()
-    screenshot(page, "custody-2-child-record")
+    township = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    log_in(township, served_app, "supervisor_a")
+    township.goto(notice_url)
+    township.get_by_role("link", name=NAME).click()
+    township.wait_for_url(re.compile(r".*/children/\d+/$"))
+    assert "被拘留或限制人身自由" in township.content()
+    screenshot(township, "custody-2-child-record")

@@ -150,7 +150,9 @@ def _check_child(problems: _Problems, i: int, c: ChildInput, since: datetime.dat
         problems.child(
             i, "region_code", f"{c.region_code or '（空）'} 不是本县的村（社区）代码，请选择到村（社区）一级"
         )
-    if c.arrangement not in Arrangement.values:
+    if not c.arrangement:
+        problems.child(i, "arrangement", "不能为空：请选择照料安排（无需安排的也请选择并写明原因）")
+    elif c.arrangement not in Arrangement.values:
         problems.child(
             i, "arrangement", "取值无效，应为：" + "、".join(f"{v}（{label}）" for v, label in Arrangement.choices)
         )
