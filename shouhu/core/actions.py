@@ -50,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
     "supervision.export_department": "导出单位督办报表",
     "children.register": "登记儿童",
     "children.update": "记录儿童情况变化",
+    "children.fact": "依其他记录更新儿童情况",
     "children.correct": "更正儿童情况",
     "children.close": "销档",
     "children.reopen": "恢复档案",
