@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shouhu.safeguarding",
     "shouhu.placements",
     "shouhu.guardianship",
+    "shouhu.custody",
     "shouhu.web",
     "shouhu.api",
 ]

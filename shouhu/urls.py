@@ -24,6 +24,7 @@ urlpatterns = [
     path("safety/", include("shouhu.safeguarding.urls")),
     path("placements/", include("shouhu.placements.urls")),
     path("guardianship/", include("shouhu.guardianship.urls")),
+    path("custody/", include("shouhu.custody.urls")),
 ]
 
 # Error pages in Chinese with the navigation and a way back (shouhu/web/errors.py); 500 is the

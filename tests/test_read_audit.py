@@ -20,7 +20,7 @@ from shouhu.core.testing.walk import collect_samples, iter_routes
 from .test_persona_walk import Walk, walk  # noqa: F401  (the walk's objects and logged-in clients)
 
 SAMPLES = collect_samples("SAMPLES")
-APPS = ("registry", "intake", "referrals", "eligibility", "safety", "placements", "guardianship")
+APPS = ("registry", "intake", "referrals", "eligibility", "safety", "placements", "guardianship", "custody")
 
 LIST, VIEW = "children.list", "children.view"
 # name: (persona, the action of the row the request leaves[, the sample's query when not the first])
@@ -62,6 +62,8 @@ READS: dict[str, tuple[str, ...]] = {
     "placements:match": ("supervisor_a", "placements.match"),
     "guardianship:list": ("caseworker", "guardianship.list"),
     "guardianship:document": ("supervisor_b", "guardianship.document_download"),
+    "custody:notices": ("caseworker", "custody.notice_list"),
+    "custody:notice": ("supervisor_a", "custody.notice_view"),
 }
 NOT_READS: dict[str, str] = {
     "registry:create": "an empty form (a child found by ID number is shown on registry:detail)",
@@ -126,6 +128,8 @@ NOT_READS: dict[str, str] = {
     "placements:temporary_care": "POST only; audited as placements.start",
     "guardianship:start": "POST only; audited as guardianship.open",
     "guardianship:step": "POST only; audited as guardianship.step (a refused form shows the case reference, no child)",
+    "custody:notice_new": "an empty form (the recorded notice is audited as custody.notice_record)",
+    "custody:notice_release": "POST only; audited",
 }
 
 

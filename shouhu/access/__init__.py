@@ -5,7 +5,7 @@ Two questions, answered here only:
   `capabilities.py`;
 - *which rows may this user see?* — `*_visible_to(user)` querysets and `access_*` loaders that
   raise 404 for anything outside the user's scope, one module per concern (`regions`, `accounts`,
-  `children`, `casework`, `supervision`, `safeguarding`, …). Scope is applied in the query, so lists, counts,
+  `children`, `casework`, `supervision`, `safeguarding`, `custody`, …). Scope is applied in the query, so lists, counts,
   dropdowns, exports, autocompletes and the API cannot leak.
 
 Every view and API operation declares its rule (`rules.access_rule`, `rules.api_access`), which
@@ -63,6 +63,17 @@ from .casework import (
     saved_filters_visible_to,
 )
 from .children import access_child, children_in_scope, children_visible_to, may_register_in, may_see_child
+from .custody import (
+    access_custody_notice,
+    custody_children_visible_to,
+    custody_kinds_for,
+    custody_notices_visible_to,
+    custody_township_people,
+    may_record_custody_notice,
+    may_record_custody_release,
+    may_see_custody_child,
+    may_see_custody_notices,
+)
 from .duplicates import access_duplicate, duplicates_visible_to
 from .eligibility import (
     access_counting_region,
@@ -162,6 +173,7 @@ __all__ = [
     "access_case_to_start",
     "access_child",
     "access_counting_region",
+    "access_custody_notice",
     "access_department",
     "access_duplicate",
     "access_evidence",
@@ -205,6 +217,10 @@ __all__ = [
     "counting_regions_visible_to",
     "county_leaders",
     "county_safety_staff",
+    "custody_children_visible_to",
+    "custody_kinds_for",
+    "custody_notices_visible_to",
+    "custody_township_people",
     "departments_visible_to",
     "duplicates_visible_to",
     "eligibility_prefix",
@@ -227,11 +243,15 @@ __all__ = [
     "may_issue_api_token",
     "may_manage_families",
     "may_manage_placements_of",
+    "may_record_custody_notice",
+    "may_record_custody_release",
     "may_record_temporary_care",
     "may_register_in",
     "may_request_transfer_to",
     "may_screen_region",
     "may_see_child",
+    "may_see_custody_child",
+    "may_see_custody_notices",
     "may_see_family_address",
     "may_see_intakes",
     "may_see_placement_history",

@@ -50,6 +50,8 @@ class Capability(StrEnum):
     MANAGE_PLACEMENTS = "manage_placements"
     VIEW_FAMILIES = "view_families"
     MANAGE_FAMILIES = "manage_families"
+    RECORD_CUSTODY_NOTICES = "record_custody_notices"
+    VIEW_CUSTODY_NOTICES = "view_custody_notices"
 
 
 R = Role
@@ -129,6 +131,11 @@ ROLES_BY_CAPABILITY: dict[Capability, frozenset[str]] = {
     Capability.MANAGE_PLACEMENTS: frozenset({R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
     Capability.VIEW_FAMILIES: frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.TOWNSHIP_SUPERVISOR}),
     Capability.MANAGE_FAMILIES: frozenset({R.CASEWORKER}),
+    # Detention and imprisonment notices (shouhu/access/custody.py): recorded by the officers of
+    # 县公安局 and 县司法局 (the unit is checked there); seen by the recording unit, county civil
+    # affairs and the township supervisor of a child the notice names.
+    Capability.RECORD_CUSTODY_NOTICES: frozenset({R.DEPARTMENT_OFFICER}),
+    Capability.VIEW_CUSTODY_NOTICES: SAFETY_CASE_ROLES,
 }
 COUNTY_WIDE_ROLES = frozenset({R.COUNTY_ADMIN, R.CASEWORKER, R.LEADER, R.DEPARTMENT_OFFICER})
 

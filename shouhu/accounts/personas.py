@@ -1,9 +1,9 @@
 """A fixed cast of users: one per role, in two townships (A: 桓仁镇, B: 普乐堡镇) and two
 departments (县教育局, 县卫健局), two mandatory reporters (a school in 桓仁镇, a health centre in
-普乐堡镇), an officer of 县医保局 (the unit the 2019 reform created, which
-handles 医疗救助 referrals since) and one of 县公安局 (who leads a safety case). Tests use them so
-"can X see Y?" is one line; the demo uses the same cast so what a tester sees is what the tests
-check."""
+普乐堡镇), an officer of 县医保局 (the unit the 2019 reform created, which handles 医疗救助
+referrals since), one of 县公安局 (who leads a safety case and records detention notices) and one
+of 县司法局 (who records imprisonment and drug rehabilitation notices). Tests use them so "can X
+see Y?" is one line; the demo uses the same cast so what a tester sees is what the tests check."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ DEPARTMENT_A = "县教育局"
 DEPARTMENT_B = "县卫健局"  # the 县卫计局 of the table, after the 2019 reform
 DEPARTMENT_M = "县医保局"  # took over 医疗救助 and 城乡居民医保 in the 2019 reform (functions transferred)
 DEPARTMENT_P = "县公安局"  # leads the emergency response to a child in danger (task 17; safeguarding)
+DEPARTMENT_J = "县司法局"  # records imprisonment and drug rehabilitation notices (task 19; custody)
 DEMO_PASSWORD = "shouhu-demo-2026"  # noqa: S105  (demo and test logins only)
 
 DEMO_VILLAGES = {
@@ -51,6 +52,7 @@ PERSONAS = [
     Persona("officer_b", Role.DEPARTMENT_OFFICER, "钱卫健", department=DEPARTMENT_B),
     Persona("officer_m", Role.DEPARTMENT_OFFICER, "林医保", department=DEPARTMENT_M),
     Persona("officer_p", Role.DEPARTMENT_OFFICER, "魏公安", department=DEPARTMENT_P),
+    Persona("officer_j", Role.DEPARTMENT_OFFICER, "蒋司法", department=DEPARTMENT_J),
     Persona("supervisor_a", Role.TOWNSHIP_SUPERVISOR, "孙督导", region=TOWNSHIP_A),
     Persona("supervisor_b", Role.TOWNSHIP_SUPERVISOR, "周督导", region=TOWNSHIP_B),
     Persona("director_a", Role.VILLAGE_DIRECTOR, "吴主任", region=VILLAGE_A),

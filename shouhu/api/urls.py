@@ -1,6 +1,7 @@
 from ninja import NinjaAPI
 
 from shouhu.casework.api import router as casework_router
+from shouhu.custody.api import router as custody_router
 from shouhu.registry.api import router as registry_router
 from shouhu.safeguarding.api import router as safeguarding_router
 
@@ -24,4 +25,5 @@ api.add_router("/", core_router, tags=["core"])
 api.add_router("/children", registry_router, tags=["children"])
 api.add_router("/referrals", casework_router, tags=["referrals"])
 api.add_router("/safety", safeguarding_router, tags=["safety"])
+api.add_router("/custody", custody_router, tags=["custody"])
 errors.install(api)

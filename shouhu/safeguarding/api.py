@@ -26,7 +26,7 @@ from shouhu.api.bodies import read_json
 from shouhu.api.schemas import errors_out, responses
 
 from . import selectors, services
-from .models import ReportKind, ReportSource, SafetyReport
+from .models import FILED_KINDS, FILED_SOURCES, ReportKind, ReportSource, SafetyReport
 from .services.reports import FIELD_LABELS
 from .transitions import report_status
 
@@ -58,15 +58,15 @@ _REPORT_BODY = {
                     },
                     "kind": {
                         "type": "string",
-                        "enum": ReportKind.values,
-                        "description": "、".join(f"{v} {label}" for v, label in ReportKind.choices),
+                        "enum": FILED_KINDS,
+                        "description": "、".join(f"{v} {label}" for v, label in ReportKind.choices if v in FILED_KINDS),
                     },
                     "urgent": {"type": "boolean", "description": "儿童现在就有危险（见到儿童的时限缩短）"},
                     "observed_at": {"type": "string", "format": "date-time", "description": "发现时间，不晚于现在"},
                     "description": {"type": "string", "description": "看到或听到的情况（至多 4000 字）"},
                     "source": {
                         "type": "string",
-                        "enum": ReportSource.values,
+                        "enum": FILED_SOURCES,
                         "description": "来源：强制报告责任单位为 reporter（默认）；县民政局登记来电时为 "
                         "hotline_12345、police_110 或 phone",
                     },

@@ -17,7 +17,16 @@ from shouhu.casework.forms import MultipleFileField
 from shouhu.regions.models import Level, Region
 
 from .clocks import MAX_VALUE
-from .models import CaseState, ClockParameter, ClockUnit, ReportKind, ReportSource, RiskFactor, RiskLevel
+from .models import (
+    FILED_KINDS,
+    CaseState,
+    ClockParameter,
+    ClockUnit,
+    ReportKind,
+    ReportSource,
+    RiskFactor,
+    RiskLevel,
+)
 from .services import MAX_ATTACHMENTS, ReportInput
 from .services.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_MB
 
@@ -82,7 +91,10 @@ class ReportForm(forms.Form):
     approx_age = forms.IntegerField(label="大约年龄（岁）", min_value=0, max_value=17, required=False)
     region = forms.ChoiceField(label="儿童所在村（社区）", choices=())
     location = forms.CharField(label="具体位置", max_length=200, required=False, help_text="如：学校门口、某某家中")
-    kind = forms.ChoiceField(label="发现的情况", choices=[("", "请选择"), *ReportKind.choices])
+    kind = forms.ChoiceField(
+        label="发现的情况",
+        choices=[("", "请选择"), *[(v, label) for v, label in ReportKind.choices if v in FILED_KINDS]],
+    )
     observed_at = forms.DateTimeField(
         label="发现时间",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -105,7 +117,11 @@ class ReportForm(forms.Form):
                 label="来源",
                 choices=[
                     ("", "请选择"),
-                    *[(v, label) for v, label in ReportSource.choices if v != ReportSource.REPORTER],
+                    *[
+                        (v, label)
+                        for v, label in ReportSource.choices
+                        if v not in (ReportSource.REPORTER, ReportSource.CUSTODY_NOTICE)
+                    ],
                 ],
             )
             self.fields["caller"] = forms.CharField(label="来电人及联系方式", max_length=100, required=False)

@@ -33,6 +33,8 @@ class ReportKind(models.TextChoices):
     SEXUAL_ABUSE = "sexual_abuse", "性侵害"
     MISSING = "missing", "失踪、走失"
     OTHER = "other", "其他侵害或危险"
+    # Opened by a detention or imprisonment notice (shouhu/custody): civil affairs must arrange care.
+    CARE_NEEDED = "care_needed", "父母被羁押、服刑或戒毒，子女需要照料"
 
 
 class ReportSource(models.TextChoices):
@@ -42,6 +44,13 @@ class ReportSource(models.TextChoices):
     HOTLINE_12345 = "hotline_12345", "12345 热线转来"
     POLICE_110 = "police_110", "110 转来"
     PHONE = "phone", "其他来电"
+    # Recorded by the police or the justice bureau at detention (shouhu/custody), never filed by hand.
+    CUSTODY_NOTICE = "custody_notice", "拘留、服刑通知"
+
+
+# The sources a person may file a report with (the form, the API); the others come from another record.
+FILED_SOURCES = [s for s in ReportSource.values if s != ReportSource.CUSTODY_NOTICE]
+FILED_KINDS = [k for k in ReportKind.values if k != ReportKind.CARE_NEEDED]
 
 
 class ReportStatus(models.TextChoices):

@@ -56,22 +56,25 @@ class CaseRoute:
         return next(d for d, role in self.units if role == UnitRole.TOWNSHIP)
 
 
-def route_case(organisation_kind: str = "") -> CaseRoute:
-    """The units of a new case; `organisation_kind` is the reporting institution's (empty for a
-    telephone report)."""
+def route_case(task_number: int = SAFETY_TASK, *, organisation_kind: str = "", lead: str = "") -> CaseRoute:
+    """The units of a new case: those of `task_number` (task 17 unless told), the duty unit of the
+    reporting institution's kind (`organisation_kind`, empty for a telephone report or a notice),
+    and the child's township last. `lead`: the unit that must act leads whatever the table says (a
+    detention notice's case: 县民政局 arranges the care the police or the justice bureau asked
+    for; the table's units cooperate)."""
     on = today()
     document = current_document()
     tasks = (
         {
             t.number: t
             for t in document.tasks.prefetch_related("responsibilities__department").filter(
-                number__in=(SAFETY_TASK, DUTY_TASK)
+                number__in=(task_number, DUTY_TASK)
             )
         }
         if document is not None
         else {}
     )
-    task = tasks.get(SAFETY_TASK)
+    task = tasks.get(task_number)
     units: list[tuple[Department, str]] = []
     if task is not None:
         for responsible in responsible_on(task, on):
@@ -79,10 +82,15 @@ def route_case(organisation_kind: str = "") -> CaseRoute:
                 continue
             units.append((responsible.department, UnitRole.LEAD if responsible.is_lead else UnitRole.COOPERATING))
     if units and units[0][1] == UnitRole.LEAD:
-        note = f"按任务分工表第 {SAFETY_TASK} 项（{document.title if document else ''}）分派"
+        note = f"按任务分工表第 {task_number} 项（{document.title if document else ''}）分派"
     else:
         units = [(Department.objects.get(name=FALLBACK_UNIT), UnitRole.LEAD)]
-        note = f"任务分工表未导入或没有第 {SAFETY_TASK} 项：由{FALLBACK_UNIT}牵头"
+        note = f"任务分工表未导入或没有第 {task_number} 项：由{FALLBACK_UNIT}牵头"
+    if lead and units[0][0].name != lead:
+        first = Department.objects.get(name=lead)
+        rest = [(d, UnitRole.COOPERATING) for d, _role in units if d.pk != first.pk]
+        units = [(first, UnitRole.LEAD), *rest]
+        note += f"；由{lead}牵头安排照料"
     duty = _duty_unit(tasks.get(DUTY_TASK), organisation_kind, on) if organisation_kind else None
     if duty is not None:
         kind = OrganisationKind(organisation_kind).label

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from shouhu.access import Capability, can
+from shouhu.access import Capability, can, may_see_custody_notices
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ NAV = [
     (_("监护干预"), "guardianship:list", Capability.VIEW_SAFETY_CASES),
     (_("我的报告"), "safety:my_reports", Capability.FOLLOW_SAFETY_REPORTS),
     (_("爱心家庭"), "placements:families", Capability.VIEW_FAMILIES),
+    # Not every officer: only 县公安局's and 县司法局's (and civil affairs, the township supervisors).
+    (_("拘留服刑通知"), "custody:notices", may_see_custody_notices),
     (_("资格筛查"), "eligibility:runs", Capability.VIEW_ELIGIBILITY),
     (_("任务分工"), "policy:tasks", Capability.VIEW_POLICY),
     (_("督办"), "policy:supervision", Capability.VIEW_SUPERVISION),
@@ -54,12 +56,19 @@ def _active_url(urls: list[str], path: str) -> str:
     return max(matching, key=len, default="")
 
 
-def _items(user: object, path: str, menu: list[tuple[Any, str, Capability | None]]) -> list[NavItem]:
+def _items(user: object, path: str, menu: list[tuple[Any, str, Any]]) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     entries = []
     for label, name, capability in menu:
-        if capability is not None and not can(user, capability):  # type: ignore[arg-type]
+        # An entry's rule: a capability, or the access layer's predicate when the role alone does not decide.
+        if capability is None:
+            allowed = True
+        elif callable(capability):
+            allowed = capability(user)
+        else:
+            allowed = can(user, capability)  # type: ignore[arg-type]
+        if not allowed:
             continue
         try:
             url = reverse(name)

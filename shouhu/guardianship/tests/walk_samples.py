@@ -52,8 +52,8 @@ def setup(personas: dict[str, User]) -> dict[str, Any]:
     }
 
 
-SEES_A = frozenset({"admin", "caseworker", "officer_p", "supervisor_a"})
-SEES_B = frozenset({"admin", "caseworker", "officer_p", "supervisor_b"})
+SEES_A = frozenset({"admin", "caseworker", "officer_p", "officer_j", "supervisor_a"})
+SEES_B = frozenset({"admin", "caseworker", "officer_p", "officer_j", "supervisor_b"})
 
 
 def _step(key: str, action: str) -> Any:

@@ -10,7 +10,9 @@ from .factories import load_table
 
 # The table is not personal data: county-wide roles and department officers open any
 # township's tasks; supervisors and village directors only their own.
-ANY_TOWNSHIP = frozenset({"admin", "caseworker", "leader", "officer_a", "officer_b", "officer_m", "officer_p"})
+ANY_TOWNSHIP = frozenset(
+    {"admin", "caseworker", "leader", "officer_a", "officer_b", "officer_m", "officer_p", "officer_j"}
+)
 
 
 def setup(personas: dict[str, User]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """Every write in safeguarding, one module per concern: `reports` (filing a report opens its case
-at once; a reporter's supplement), `cases` (a case's transitions, through the one table in
-`transitions.py`, with optimistic locking, and the working-day clocks they start), `plans` (the
-risk assessment, the assistance plan whose actions become casework referrals, reviews, linking
-or registering the case's child), `clocks` (the county's clock parameters, with history),
-`escalation` (a clock's levels as they fall due, each exactly once), `reads` (audit rows for reads),
-`attachments` (a report's checked files and their audited download), `questions` (a handler's
-follow-up question to the reporter, and the answer).
+at once; a reporter's supplement; the case a detention notice opens), `cases` (a case's
+transitions, through the one table in `transitions.py`, with optimistic locking, and the
+working-day clocks they start), `plans` (the risk assessment, the assistance plan whose actions
+become casework referrals, reviews, linking or registering the case's child), `clocks` (the
+county's clock parameters, with history), `escalation` (a clock's levels as they fall due, each
+exactly once), `reads` (audit rows for reads), `attachments` (a report's checked files and their
+audited download), `questions` (a handler's follow-up question to the reporter, and the answer).
 
 Services are keyword-only and atomic, check who may act through `shouhu.access`, and write their
 audit row in the same transaction. Callers import from this package."""
@@ -25,7 +25,7 @@ from .plans import (
 )
 from .questions import QuestionAnsweredError, question_answer, question_ask
 from .reads import case_viewed, cases_listed, report_viewed, reports_listed
-from .reports import ReportInput, report_file, report_supplement
+from .reports import ReportInput, report_file, report_from_notice, report_supplement
 
 __all__ = [
     "MAX_ATTACHMENTS",
@@ -49,6 +49,7 @@ __all__ = [
     "question_answer",
     "question_ask",
     "report_file",
+    "report_from_notice",
     "report_supplement",
     "report_viewed",
     "reports_listed",

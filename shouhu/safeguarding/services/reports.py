@@ -19,10 +19,13 @@ from shouhu.core import audit
 from shouhu.core.input_text import person_name_problem, text_problem
 from shouhu.regions.models import Level, Region
 from shouhu.registry.identity import id_number_errors, normalise_id_number
+from shouhu.registry.models import Child
 from shouhu.registry.services import find_by_id_number
 
 from ..clocks import hours_in_force, next_level_at, parameter_for
 from ..models import (
+    FILED_KINDS,
+    FILED_SOURCES,
     ClockStep,
     ReportKind,
     ReportSource,
@@ -34,7 +37,8 @@ from ..models import (
     SafetyReport,
 )
 from ..notify import notify_new_case, notify_supplement
-from ..routing import route_case
+from ..routing import FALLBACK_UNIT as CIVIL_AFFAIRS_UNIT
+from ..routing import CaseRoute, route_case
 from .attachments import attach_files, attachment_problems
 
 MAX_DESCRIPTION = 4000
@@ -103,8 +107,11 @@ def _problems(data: ReportInput, actor: User, now: datetime.datetime) -> dict[st
         add("child.approx_age", f"应为 0 到 {MAX_AGE} 之间的整数")
     if len(data.location) > 200:
         add("child.location", "最多 200 个字")
-    if data.kind not in ReportKind.values:
-        add("kind", "取值无效，应为：" + "、".join(f"{v}（{label}）" for v, label in ReportKind.choices))
+    if data.kind not in FILED_KINDS:
+        add(
+            "kind",
+            "取值无效，应为：" + "、".join(f"{v}（{label}）" for v, label in ReportKind.choices if v in FILED_KINDS),
+        )
     if data.observed_at is None:
         add("observed_at", "不能为空，应为日期时间，如 2026-05-12T08:30:00+08:00")
     elif data.observed_at > now + FUTURE_SKEW:
@@ -113,8 +120,12 @@ def _problems(data: ReportInput, actor: User, now: datetime.datetime) -> dict[st
         add("description", "不能为空：请写明看到或听到的情况")
     elif len(data.description) > MAX_DESCRIPTION:
         add("description", f"最多 {MAX_DESCRIPTION} 个字")
-    if data.source not in ReportSource.values:
-        add("source", "取值无效，应为：" + "、".join(f"{v}（{label}）" for v, label in ReportSource.choices))
+    if data.source not in FILED_SOURCES:
+        add(
+            "source",
+            "取值无效，应为："
+            + "、".join(f"{v}（{label}）" for v, label in ReportSource.choices if v in FILED_SOURCES),
+        )
     elif actor.role == Role.MANDATORY_REPORTER and data.source != ReportSource.REPORTER:
         add("source", "强制报告责任单位提交的报告，来源只能是 reporter")
     elif actor.role != Role.MANDATORY_REPORTER and data.source == ReportSource.REPORTER:
@@ -210,8 +221,55 @@ def report_file(
     return report
 
 
-def _open_case(report: SafetyReport, township: Region, now: datetime.datetime) -> SafetyCase:
-    route = route_case(report.organisation_kind)
+@transaction.atomic
+def report_from_notice(
+    *,
+    actor: User,
+    child: Child,
+    task_number: int,
+    description: str,
+    urgent: bool,
+    now: datetime.datetime | None = None,
+) -> SafetyReport:
+    """A case opened by a detention or imprisonment notice (shouhu/custody) that needs civil
+    affairs to arrange a child's care: a report of source 拘留、服刑通知 by the recording officer,
+    routed by the notice's task with 县民政局 leading, and the child's township. The notice's service
+    has checked who may record it and what it says."""
+    now = now or timezone.now()
+    region = child.region
+    township = region.parent if region.level == Level.VILLAGE else region
+    assert township is not None
+    report = SafetyReport.objects.create(
+        reference=next_reference(township, timezone.localdate(now)),
+        source=ReportSource.CUSTODY_NOTICE,
+        reported_by=actor,
+        organisation=actor.department.name if actor.department is not None else "",
+        child=child,
+        child_name=child.name,
+        child_id_number=child.id_number or "",
+        region=region,
+        kind=ReportKind.CARE_NEEDED,
+        observed_at=now,
+        urgent=urgent,
+        description=description,
+        received_at=now,
+    )
+    case = _open_case(report, township, now, route_case(task_number, lead=CIVIL_AFFAIRS_UNIT))
+    audit.record(
+        actor=actor,
+        action="safety.report_file",
+        target=report,
+        summary=f"拘留、服刑通知立案 {report.reference}：{ReportKind.CARE_NEEDED.label}",
+        detail={"source": report.source, "urgent": urgent, "case": case.reference, "linked": True},
+    )
+    transaction.on_commit(lambda: notify_new_case(case.pk))
+    return report
+
+
+def _open_case(
+    report: SafetyReport, township: Region, now: datetime.datetime, route: CaseRoute | None = None
+) -> SafetyCase:
+    route = route or route_case(organisation_kind=report.organisation_kind)
     case = SafetyCase.objects.create(
         report=report,
         reference=report.reference,

@@ -128,7 +128,8 @@ def test_who_sees_a_case(personas: dict[str, User]) -> None:
     import_table()
     case = file_report(personas["reporter_a"]).case  # 东关村, 桓仁镇; a school's report (县教育局 by duty)
     seeing = {key for key, user in personas.items() if safety_cases_visible_to(user).filter(pk=case.pk).exists()}
-    assert seeing == {"admin", "caseworker", "officer_p", "officer_a", "supervisor_a"}
+    # 县司法局 cooperates on task 17; 县教育局 follows a school's report by task 28's duty.
+    assert seeing == {"admin", "caseworker", "officer_p", "officer_a", "officer_j", "supervisor_a"}
     noticing = {key for key, user in personas.items() if safety_case_notices_visible_to(user).exists()}
     assert noticing == {"director_a"}
 

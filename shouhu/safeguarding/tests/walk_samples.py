@@ -101,9 +101,10 @@ def _unknown_id(ctx: dict[str, Any]) -> dict[str, str]:
     return {"link-id_number": body + ric.calc_check_digit(body + "0")}
 
 
-CASE_A = frozenset({"admin", "caseworker", "officer_p", "officer_a", "supervisor_a"})  # 县教育局 by duty
-CASE_B = frozenset({"admin", "caseworker", "officer_p", "supervisor_b"})
-CASE_C = frozenset({"admin", "caseworker", "officer_p", "officer_b", "supervisor_b"})  # 县卫健局 by duty
+# 县公安局 leads task 17; 县司法局 (officer_j) cooperates; task 28's unit follows the reporter's kind.
+CASE_A = frozenset({"admin", "caseworker", "officer_p", "officer_j", "officer_a", "supervisor_a"})  # 县教育局
+CASE_B = frozenset({"admin", "caseworker", "officer_p", "officer_j", "supervisor_b"})
+CASE_C = frozenset({"admin", "caseworker", "officer_p", "officer_j", "officer_b", "supervisor_b"})  # 县卫健局
 HANDLE_A = CASE_A - {"admin"}
 
 

@@ -54,3 +54,9 @@ def test_rendered_page_has_one_current_item(login: object) -> None:
     nav = html.split('aria-label="主导航"', 1)[1].split("</nav>", 1)[0]
     assert len(re.findall(r'aria-current="page"', nav)) == 1
     assert re.search(r'<a href="/users/api-tokens/" aria-current="page">', nav)
+
+
+def test_the_custody_entry_is_for_the_units_that_record_or_follow_notices(personas: dict[str, User]) -> None:
+    """An entry may be decided by the access layer when the role alone does not (not every officer)."""
+    shown = {key for key, user in personas.items() if "拘留服刑通知" in [i.label for i in nav_items_for(user, "/")]}
+    assert shown == {"admin", "caseworker", "officer_p", "officer_j", "supervisor_a", "supervisor_b"}
