@@ -1,7 +1,8 @@
 """Mandatory reports, end to end. The school doctor (reporter_a), on a phone, files an urgent
 report on a girl the registry does not know; the county caseworker finds it in the case list with
-a 2-hour clock to see the child, acknowledges it and records the child seen, assesses the risk,
-registers the girl (the plan's referrals need a registered child), adds one action to the plan
+a 2-hour clock to see the child (as the police do in theirs), acknowledges it and records the
+child seen, assesses the risk, registers the girl (the plan's referrals need a registered child),
+records her temporary care at the welfare home, adds one action to the plan
 (a referral to the unit the table names) and sets the plan; the reporter then sees 处理中 and
 nothing of the handling, the assessment or the plan. Then she files another with a photo, the
 police officer asks her a question and she answers it. Each writes only its own report and its
@@ -54,6 +55,14 @@ def test_a_report_reaches_the_county_and_the_reporter_sees_only_the_status(
     assert_fits(phone)
     screenshot(phone, "safeguarding-1-report-received-phone")
 
+    # The police (县公安局 leads task 17) have it among their open cases, with the same 2-hour clock.
+    log_in(page, served_app, "officer_p")
+    page.goto(f"{served_app}/safety/cases/?state=open")
+    page.get_by_role("link", name=reference.group(0)).click()
+    page.wait_for_url(re.compile(r".*/safety/cases/\d+/$"))
+    assert "2 小时" in page.locator("[data-testid=clock-see_child]").inner_text()
+    assert "县公安局" in page.locator("[data-testid=clock-acknowledge]").inner_text()
+
     # The county caseworker finds it among the open cases, with a 2-hour clock to see the child.
     log_in(page, served_app, "caseworker")
     page.goto(f"{served_app}/safety/cases/?state=open")
@@ -92,6 +101,15 @@ def test_a_report_reaches_the_county_and_the_reporter_sees_only_the_status(
     page.click("[data-testid=act-register]")
     page.wait_for_load_state()
     assert "已在儿童名册登记" in page.locator("[data-testid=case-facts]").inner_text()
+    # Registered, she can be taken into temporary care (未成年人保护法 Art. 92) from the case.
+    page.select_option("[name=tc-place]", "welfare")
+    page.fill("[name=tc-caregiver_name]", "桓仁县儿童福利院")
+    page.select_option("[name=tc-ground]", "guardian_neglect")
+    page.fill("[name=tc-decided_by_person]", "李科长")
+    page.click("[data-testid=record-temporary-care]")
+    page.wait_for_url(re.compile(r".*/safety/cases/\d+/$"))
+    placed = page.locator("[data-testid=case-placements]").inner_text()
+    assert "临时监护" in placed and "桓仁县儿童福利院" in placed and "本个案" in placed
     # One action: a referral to the unit the table names for T17 (县公安局).
     page.fill("[name=action-what]", ACTION)
     page.select_option("[name=action-code]", "T17")
@@ -113,6 +131,7 @@ def test_a_report_reaches_the_county_and_the_reporter_sees_only_the_status(
     content = phone.content()
     assert NOTE not in content and "县公安局" not in content and "见到儿童" not in content
     assert "风险" not in content and "帮扶" not in content and ACTION not in content
+    assert "临时监护" not in content and "福利院" not in content
     phone.goto(f"{served_app}/safety/reports/")
     assert reference.group(0) in phone.locator("[data-testid=my-reports]").inner_text()
     assert_fits(phone)

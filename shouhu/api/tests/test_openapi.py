@@ -7,6 +7,7 @@ definitions without a check, so the test records every definition as ninja adds 
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,8 @@ from shouhu.accounts.services import api_token_issue
 from shouhu.api.urls import api
 from shouhu.casework.tests.helpers import import_table
 from shouhu.casework.tests.walk_samples import child, referred
+from shouhu.core.dates import today
+from shouhu.custody.tests.factories import FATHER_ID
 from shouhu.registry.tests.example import EXAMPLE
 from shouhu.registry.tests.misc_helpers import register
 
@@ -179,6 +182,30 @@ def test_every_operation_answers_what_its_schema_documents(personas: dict[str, U
     check.check(reporter, "GET", "/api/v1/safety/reports/{report_id}", report_url)
     check.check(caseworker, "GET", "/api/v1/safety/reports/{report_id}", report_url)
     check.check(director, "GET", "/api/v1/safety/reports/{report_id}", report_url)  # 403
+
+    # Custody notices: the police's system (an officer's token: 201), bad input (422), another unit (403).
+    police_key = api_token_issue(actor=personas["officer_p"], name="police-system", user=personas["officer_p"])[1]
+    police_client = Client(headers={"Authorization": f"Bearer {police_key}"})
+
+    def police(method: str, url: str, body: Any = None) -> Any:
+        return police_client.generic(method, url, json.dumps(body), content_type="application/json")
+
+    on = today()
+    notice = {
+        "kind": "criminal_detention",
+        "person": {"name": "韩大山", "id_number": FATHER_ID},
+        "parent_role": "father",
+        "since": str(on - datetime.timedelta(days=1)),
+        "until": str(on + datetime.timedelta(days=30)),
+        "children_need_care": True,
+        "children": [
+            {"name": "韩小北", "sex": "male", "birth_date": "2018-02-03", "region_code": "210522100201",
+             "arrangement": "institution"},
+        ],
+    }  # fmt: skip
+    check.check(police, "POST", "/api/v1/custody/notices", "/api/v1/custody/notices", notice)  # 201
+    check.check(police, "POST", "/api/v1/custody/notices", "/api/v1/custody/notices", {**notice, "kind": "x"})  # 422
+    check.check(officer, "POST", "/api/v1/custody/notices", "/api/v1/custody/notices", notice)  # 403
 
     assert check.checked == _operations(document), "an operation without a conformance check"
     assert {s for *_, s in check.statuses} >= {200, 201, 401, 403, 404, 409, 422}
