@@ -39,7 +39,7 @@ PARAMETER_UNITS: dict[str, str] = {
     P.REVIEW_MEDIUM: ClockUnit.WORKING_DAYS,
     P.REVIEW_LOW: ClockUnit.WORKING_DAYS,
 }
-# Defaults a fresh database starts with (migrations 0002 and 0004), in each parameter's unit.
+# Defaults a fresh database starts with (migrations 0002 and 0006), in each parameter's unit.
 # The working-day ones are this slice's proposal, 待确认 with the county.
 DEFAULTS: dict[str, int] = {
     P.ACKNOWLEDGE: 1,

@@ -1,4 +1,4 @@
-"""Safeguarding's demo data (found by autodiscovery, after casework's): five reports, so every
+"""Safeguarding's demo data (found by autodiscovery, after casework's): seven reports, so every
 role finds the safety pages in use and every state of a case is there:
 
 - an urgent report by the demo school doctor (reporter_a) on an unregistered girl outside 东关村's

@@ -1,6 +1,6 @@
 """Every write in placements, one module per concern: `placements` (a child's placements: start,
-end, the adopters' assessment; `placement_start` and `placement_end` are the public API other
-apps call, e.g. guardianship for temporary guardianship by civil affairs), `families` (the
+end, the adopters' assessment; `placement_start` and `placement_end` are the public API for
+other apps), `families` (the
 register: application, assessment, approval and the other steps of `transitions.py`, trainings,
 reviews), `reads` (audit rows for reads).
 

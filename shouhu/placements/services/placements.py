@@ -1,5 +1,5 @@
-"""A child's placements: `placement_start` and `placement_end` (the public API: guardianship
-records temporary guardianship by civil affairs through them), and the adopters' capacity
+"""A child's placements: `placement_start` and `placement_end` (the public API other apps may
+call; guardianship's 临时监护 step does not record a placement yet), and the adopters' capacity
 assessment (task 20) an adoption needs first.
 
 At most one placement per child on any day: checked here first, with a Chinese message naming the
