@@ -265,9 +265,14 @@ def _sign_in_through_the_form(page: Any, base: str, username: str, password: str
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The sign-in form's own button: a page still signed in as another persona has 退出 in its header.
+    page.click("form:has(input[name=password]) button[type=submit]")
     if username in TWO_FACTOR_PERSONAS:
-        page.wait_for_url(f"{base}/login/code/")
+        try:
+            page.wait_for_url(f"{base}/login/code/")
+        except Exception as error:  # say where the sign-in went instead, and what the page said
+            said = " ".join(page.locator("body").inner_text().split())[:400]
+            raise AssertionError(f"{username}: after the password, {page.url} instead of the code: {said}") from error
         page.fill("input[name=code]", demo_code(username))
-        page.click("button[type=submit]")
+        page.click("form:has(input[name=code]) button[type=submit]")
     page.wait_for_url(f"{base}/")
