@@ -4,7 +4,8 @@ a 2-hour clock to see the child (as the police do in theirs), acknowledges it an
 child seen, assesses the risk, registers the girl (the plan's referrals need a registered child),
 records her temporary care at the welfare home, adds one action to the plan
 (a referral to the unit the table names) and sets the plan; the reporter then sees 处理中 and
-nothing of the handling, the assessment or the plan. Then she files another with a photo, the
+nothing of the handling, the assessment or the plan, and the village's director sees on a phone
+only that the case exists. Then she files another with a photo, the
 police officer asks her a question and she answers it. Each writes only its own report and its
 own child (its own name and ID number)."""
 
@@ -136,6 +137,15 @@ def test_a_report_reaches_the_county_and_the_reporter_sees_only_the_status(
     assert reference.group(0) in phone.locator("[data-testid=my-reports]").inner_text()
     assert_fits(phone)
     screenshot(phone, "safeguarding-4-handling-phone")
+
+    # 东关村's director, on a phone, sees that a case exists for a child of the village (its
+    # reference on the home page) and nothing of what it is about or how it is handled.
+    log_in(phone, served_app, "director_a")
+    panel = phone.locator("[data-testid=panel]", has_text="本村儿童安全个案")
+    assert reference.group(0) in panel.inner_text()
+    assert NOTE not in phone.content() and ACTION not in phone.content()
+    assert phone.get_by_role("link", name="安全个案").count() == 0  # no case list for a director
+    assert_fits(phone)
 
 
 PHOTO_NAME = "浏览器伤情照片.png"
