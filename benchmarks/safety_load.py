@@ -73,3 +73,99 @@ def ensure_safety_cases(count: int, *, seed: int = 2026) -> int:
     finally:
         User.objects.filter(pk=reporter.pk).update(organisation="桓仁县第一小学")
     return count - have
+
+
+def ensure_custody_notices(count: int, *, seed: int = 2026) -> int:
+    """Detention notices by the police on registered children (a relative cares for most; one in
+    ten asks civil affairs, which opens a safety case), through `custody.services.notice_record`
+    (the parent's status recorded with the notice as source, the child screened at once).
+    Idempotent: notices whose note is this module's count towards `count`."""
+    from django.utils import timezone
+    from stdnum.cn import ric
+
+    from shouhu.accounts.models import User
+    from shouhu.custody.models import CustodyNotice
+    from shouhu.custody.services import ChildInput, NoticeInput, notice_record
+    from shouhu.registry.models import Child, ChildStatus
+
+    have = CustodyNotice.objects.filter(note=BENCH_ORGANISATION).count()
+    if have >= count:
+        return 0
+    rng = random.Random(seed + 7 + have)
+    officer = User.objects.get(username="officer_p")
+    today = timezone.localdate()
+    adult_born = datetime.date(1975, 1, 1)
+    # Children with an ID number, spread over the registry (every 400th active child).
+    ids = list(
+        Child.objects.filter(status=ChildStatus.ACTIVE)
+        .exclude(id_number_index="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[: (count - have) * 400 : 400]
+    )
+    started = time.perf_counter()
+    for n, pk in enumerate(ids, start=have):
+        child = Child.objects.get(pk=pk)
+        born = adult_born + datetime.timedelta(days=rng.randrange(20 * 365))
+        body = f"210522{born:%Y%m%d}{rng.randrange(1000):03d}"
+        # Detained today: the generated registry's facts start on the day it was generated, and a
+        # notice's status cannot start before the fact it follows (registry.services.fact_record).
+        since = today
+        notice_record(
+            actor=officer,
+            data=NoticeInput(
+                kind="criminal_detention",
+                person_name="基准父亲",
+                person_id_number=body + ric.calc_check_digit(body + "0"),  # stdnum reads 18 characters
+                parent_role="father",
+                since=since,
+                until=since + datetime.timedelta(days=rng.randrange(30, 400)),
+                children_need_care=True,
+                children=(
+                    ChildInput(
+                        id_number=child.id_number,
+                        name=child.name,
+                        region_code=child.region_code,
+                        arrangement="institution" if rng.random() < 0.1 else "relative",
+                        caregiver_name="基准亲属",
+                        caregiver_relationship="祖父母",
+                        caregiver_phone="13800000000",
+                    ),
+                ),
+                note=BENCH_ORGANISATION,
+            ),
+        )
+        if (n + 1) % 250 == 0:
+            print(f"  拘留通知 {n + 1}/{count}（{time.perf_counter() - started:.0f} 秒）", flush=True)
+    return len(ids)
+
+
+def ensure_families(count: int, *, seed: int = 2026) -> int:
+    """Families applying to the register (county civil affairs records them), spread over the
+    county's villages, through `placements.services.family_apply`."""
+    from django.utils import timezone
+
+    from shouhu.accounts.models import User
+    from shouhu.placements.models import Family
+    from shouhu.placements.services import FamilyInput, family_apply
+    from shouhu.regions.models import Region
+
+    have = Family.objects.filter(name__startswith="基准家庭").count()
+    if have >= count:
+        return 0
+    rng = random.Random(seed + 11 + have)
+    caseworker = User.objects.get(username="caseworker")
+    villages = list(Region.objects.filter(code__startswith="210522", level="village").values_list("code", flat=True))
+    for n in range(have, count):
+        family_apply(
+            actor=caseworker,
+            data=FamilyInput(
+                name=f"基准家庭{n:04d}",
+                region_code=rng.choice(villages),
+                address="某村某组",
+                members="夫妻二人，子女已成年",
+                contact_name="基准联系人",
+                contact_phone="13900000000",
+                applied_on=timezone.localdate() - datetime.timedelta(days=rng.randrange(700)),
+            ),
+        )
+    return count - have

@@ -110,6 +110,8 @@ end
 
 # Two years of a million-child county's safety reports (about 1 in 100 children a year).
 SAFETY_CASES = 20_000
+CUSTODY_NOTICES = 2_000  # detentions of parents over a year or two
+FAMILIES = 300  # foster and host families applying to the register
 
 
 def load1() -> float:
@@ -172,7 +174,7 @@ def pick_targets(database_url: str, data_dir: Path, *, safety_cases: int = SAFET
     django.setup()
     from django.db import connection
     from django.db.models import Count
-    from safety_load import ensure_safety_cases
+    from safety_load import ensure_custody_notices, ensure_families, ensure_safety_cases
 
     from shouhu.accounts.models import User
     from shouhu.eligibility import selectors as es
@@ -183,6 +185,10 @@ def pick_targets(database_url: str, data_dir: Path, *, safety_cases: int = SAFET
     filed = ensure_safety_cases(safety_cases)
     if filed:
         print(f"filed {filed} safety reports (safety_load.py)", flush=True)
+    notices = ensure_custody_notices(CUSTODY_NOTICES)
+    families = ensure_families(FAMILIES)
+    if notices or families:
+        print(f"recorded {notices} custody notices, {families} family applications (safety_load.py)", flush=True)
     from shouhu.safeguarding.models import SafetyCase
 
     open_case = SafetyCase.objects.exclude(state="closed").order_by("-opened_at").values("pk", "township__code").first()

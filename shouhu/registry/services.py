@@ -325,7 +325,10 @@ def fact_record(
 ) -> Change | None:
     """Record one fact about a child that another app's work established (a guardianship step of a
     safety case, a detention notice): the open fact of `kind` ends the day before `effective`, the
-    new one (None: the fact no longer holds) starts then, with `source` saying where it came from.
+    new one (None: the fact no longer holds) starts then, with `source` saying where it came from
+    (a parent's status from its `since`). When the open fact began that same day, the new one takes
+    its place (`_take_the_place_of`); one that began later is refused (the registry's rule: a new
+    fact starts after the one it follows).
     The apps that follow up are told at once (the child is screened again). Without
     `expected_version` the child's row is locked and its current version used: such writes come from
     a record of their own, not from a form showing the child."""
@@ -339,13 +342,17 @@ def fact_record(
     if (Fact.of(row) if row else None) == fact:
         return None
     _bump_version(child, expected_version)
-    change, built = _replace_fact(
-        actor=actor, child=child, kind=kind, row=row, new=fact, effective=effective, source=source, note=note
-    )
-    if change is None:
-        return None
-    if built is not None:
-        built.save()
+    start = fact_valid_from(kind, fact, effective) if fact else effective
+    if row is not None and row.valid_from == start:
+        change = _take_the_place_of(row, fact, actor=actor, source=source, note=note)
+    else:
+        change, built = _replace_fact(
+            actor=actor, child=child, kind=kind, row=row, new=fact, effective=effective, source=source, note=note
+        )
+        if change is None:
+            return None
+        if built is not None:
+            built.save()
     audit.record(
         actor=actor,
         action="children.fact",
@@ -359,6 +366,22 @@ def fact_record(
     )
     _announce(child, actor)
     return change
+
+
+def _take_the_place_of(row: Circumstance, fact: Fact | None, *, actor: User | None, source: str, note: str) -> Change:
+    """The open fact began the day the new one does (a child registered the day a detention notice
+    comes; two steps of a case on one day): facts are kept by the day, so the later record of a day
+    wins — the row is rewritten (or removed, when the fact no longer holds) and the audit row keeps
+    what it said."""
+    kind, before = row.kind, describe(row.kind, Fact.of(row))
+    if fact is None:
+        row.delete()
+    else:
+        for name in ("flag", "status", "detail", "grade", "since", "until"):
+            setattr(row, name, getattr(fact, name))
+        row.source, row.note, row.recorded_by = source, note, actor
+        row.save()
+    return Change(kind, before, describe(kind, fact))
 
 
 @transaction.atomic

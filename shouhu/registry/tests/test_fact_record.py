@@ -14,9 +14,11 @@ from shouhu.core.dates import today
 from shouhu.core.models import AuditEvent
 from shouhu.eligibility.models import ScreeningRun
 from shouhu.registry import services
+from shouhu.registry.exchange.format import parse_record
 from shouhu.registry.facts import Fact
 from shouhu.registry.models import Circumstance, Kind
 
+from .example import example
 from .ui_factories import register
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,31 @@ def test_a_stale_version_and_a_missing_source_are_refused(personas: dict[str, Us
         )
     with pytest.raises(ValidationError, match="来源"):
         services.fact_record(actor=None, child=child, kind=Kind.GUARDIAN, fact=fact, effective=today(), source="")
+
+
+def test_a_second_record_the_same_day_takes_the_place_of_the_first(personas: dict[str, User]) -> None:
+    """The child was registered today with the father alive, and the police record today a
+    detention that began today: the notice's fact takes the registered fact's place (facts are
+    kept by the day: the later record of a day wins; no two facts overlap); the audit row keeps
+    what it replaced. A detention that began before the registered fact did is still refused."""
+    record, errors = parse_record(example(), today=today())
+    assert record is not None, errors
+    child = services.child_register(actor=personas["caseworker"], record=record, effective=today())
+    began = Circumstance.objects.get(child=child, kind=Kind.FATHER, valid_to__isnull=True).valid_from
+    assert began == today()
+    with pytest.raises(ValidationError, match="必须晚于它"):
+        services.fact_record(
+            actor=personas["officer_p"], child=child, kind=Kind.FATHER, effective=today(), source="custody_notice:2",
+            fact=Fact(status="detained", since=today() - datetime.timedelta(days=30)),
+        )  # fmt: skip
+    change = services.fact_record(
+        actor=personas["officer_p"], child=child, kind=Kind.FATHER,
+        fact=Fact(status="detained", since=today()), effective=today(), source="custody_notice:3",
+    )  # fmt: skip
+    assert change is not None and "被拘留" in change.after and change.before != change.after
+    rows = list(Circumstance.objects.filter(child=child, kind=Kind.FATHER))
+    assert [(r.valid_from, r.valid_to, r.status, r.source) for r in rows] == [
+        (began, None, "detained", "custody_notice:3")
+    ]
+    event = AuditEvent.objects.filter(action="children.fact").latest("id")
+    assert event.detail["changes"][0]["before"] == change.before
