@@ -343,6 +343,7 @@ def fact_record(
         return None
     _bump_version(child, expected_version)
     start = fact_valid_from(kind, fact, effective) if fact else effective
+    change: Change | None
     if row is not None and row.valid_from == start:
         change = _take_the_place_of(row, fact, actor=actor, source=source, note=note)
     else:
