@@ -97,7 +97,7 @@ def ensure_custody_notices(count: int, *, seed: int = 2026) -> int:
     adult_born = datetime.date(1975, 1, 1)
     # Children with an ID number, spread over the registry (every 400th active child).
     ids = list(
-        Child.objects.filter(status=ChildStatus.ACTIVE)
+        Child.objects.filter(status=ChildStatus.ACTIVE, id_number_index__isnull=False)
         .exclude(id_number_index="")
         .order_by("pk")
         .values_list("pk", flat=True)[: (count - have) * 400 : 400]
@@ -105,6 +105,8 @@ def ensure_custody_notices(count: int, *, seed: int = 2026) -> int:
     started = time.perf_counter()
     for n, pk in enumerate(ids, start=have):
         child = Child.objects.get(pk=pk)
+        if not child.id_number:
+            continue
         born = adult_born + datetime.timedelta(days=rng.randrange(20 * 365))
         body = f"210522{born:%Y%m%d}{rng.randrange(1000):03d}"
         # Detained today: the generated registry's facts start on the day it was generated, and a
