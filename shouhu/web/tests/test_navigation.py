@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,28 @@ def test_the_custody_entry_is_for_the_units_that_record_or_follow_notices(person
     """An entry may be decided by the access layer when the role alone does not (not every officer)."""
     shown = {key for key, user in personas.items() if "拘留服刑通知" in [i.label for i in nav_items_for(user, "/")]}
     assert shown == {"admin", "caseworker", "officer_p", "officer_j", "supervisor_a", "supervisor_b"}
+
+
+@pytest.mark.django_db
+def test_the_bell_counts_up_to_99_and_then_says_99_plus(personas: dict[str, User], login: Any) -> None:
+    """The bell's count stops at the cap (one query with LIMIT): the exact number below it, 99+
+    from it on, and the spoken label says so."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shouhu.core.models import Notification
+    from shouhu.core.notifications import BELL_CAP
+
+    user = personas["caseworker"]
+    client = login("caseworker")
+    Notification.objects.filter(recipient=user).delete()
+    Notification.objects.bulk_create(Notification(recipient=user, title=f"通知 {i}") for i in range(BELL_CAP - 1))
+    page = client.get("/").content.decode()
+    assert re.search(r'data-testid="bell" aria-label="通知：99 条未读"', page)
+    assert re.search(r'<span class="badge behind">99</span>', page)
+    Notification.objects.bulk_create(Notification(recipient=user, title=f"更多 {i}") for i in range(30))
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/").content.decode()
+    assert 'aria-label="通知：99 条以上未读"' in page and '<span class="badge behind">99+</span>' in page
+    counts = [q["sql"] for q in ctx.captured_queries if "core_notification" in q["sql"] and "COUNT" in q["sql"]]
+    assert counts and all(f"LIMIT {BELL_CAP}" in sql for sql in counts)
