@@ -173,48 +173,31 @@ def family_act(request: AuthedRequest, family_id: int, action: str) -> HttpRespo
     return family_page(request, access_family(request.user, family_id), forms={action: form})
 
 
-@access_rule(Capability.MANAGE_FAMILIES)
-@require_POST
-def family_training(request: AuthedRequest, family_id: int) -> HttpResponse:
+def _record_on_family(
+    request: AuthedRequest, family_id: int, prefix: str, form_class: type[Any], record: Any, done: str
+) -> HttpResponse:
+    """A training or a review recorded on the family's page: the form's fields are the service's
+    keyword arguments; refusals go back to the form, on the family's page."""
     family = access_family(request.user, family_id)
-    form = TrainingForm(request.POST, prefix="training")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.family_training_add(
-                actor=request.user,
-                family=family,
-                trained_on=data["trained_on"],
-                topic=data["topic"],
-                hours=data["hours"],
-            )
+            record(actor=request.user, family=family, **form.cleaned_data)
         except ValidationError as e:
             add_validation_errors(form, e)
         else:
-            messages.success(request, "已记录培训")
+            messages.success(request, done)
             return redirect("placements:family", family_id=family.pk)
-    return family_page(request, family, forms={"training": form})
+    return family_page(request, family, forms={prefix: form})
+
+
+@access_rule(Capability.MANAGE_FAMILIES)
+@require_POST
+def family_training(request: AuthedRequest, family_id: int) -> HttpResponse:
+    return _record_on_family(request, family_id, "training", TrainingForm, services.family_training_add, "已记录培训")
 
 
 @access_rule(Capability.MANAGE_FAMILIES)
 @require_POST
 def family_review(request: AuthedRequest, family_id: int) -> HttpResponse:
-    family = access_family(request.user, family_id)
-    form = ReviewForm(request.POST, prefix="review")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.family_review_add(
-                actor=request.user,
-                family=family,
-                reviewed_on=data["reviewed_on"],
-                reviewer=data["reviewer"],
-                result=data["result"],
-                notes=data["notes"],
-            )
-        except ValidationError as e:
-            add_validation_errors(form, e)
-        else:
-            messages.success(request, "已记录复核")
-            return redirect("placements:family", family_id=family.pk)
-    return family_page(request, family, forms={"review": form})
+    return _record_on_family(request, family_id, "review", ReviewForm, services.family_review_add, "已记录复核")
